@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using MPI.Native;
+
+namespace MPI;
+
+/// <summary>How values of a type travel: as raw memory, as an array of raw elements, or serialized.</summary>
+internal enum WireKind
+{
+    Raw,
+    RawArray,
+    Serialized,
+}
+
+/// <summary>The wire kind of <typeparamref name="T"/>, decided once per type.</summary>
+internal static class Wire<T>
+{
+    public static readonly WireKind Kind = Datatypes.IsRaw(typeof(T))
+        ? WireKind.Raw
+        : typeof(T).IsSZArray && Datatypes.IsRaw(typeof(T).GetElementType()!) ? WireKind.RawArray : WireKind.Serialized;
+}
+
+/// <summary>The MPI datatype of a raw <typeparamref name="T"/>, resolved on first use (after MPI is initialized).</summary>
+internal static class DatatypeOf<T>
+{
+    public static readonly nint Handle = Datatypes.For(typeof(T));
+}
+
+/// <summary>
+/// Maps .NET types to MPI datatypes. Primitives use MPI's predefined types (so predefined reductions apply);
+/// any other unmanaged struct travels as a committed contiguous type of its size in bytes.
+/// </summary>
+internal static unsafe class Datatypes
+{
+    private static readonly ConcurrentDictionary<Type, bool> RawTypes = new();
+    private static readonly ConcurrentDictionary<Type, nint> Handles = new();
+    private static readonly MethodInfo ContainsReferences =
+        typeof(RuntimeHelpers).GetMethod(nameof(RuntimeHelpers.IsReferenceOrContainsReferences))!;
+    private static readonly MethodInfo SizeOf = typeof(Unsafe).GetMethod(nameof(Unsafe.SizeOf))!;
+
+    /// <summary>Whether values of <paramref name="type"/> can be sent as their raw memory.</summary>
+    public static bool IsRaw(Type type) => RawTypes.GetOrAdd(type, static t =>
+        t.IsValueType && !t.IsGenericTypeDefinition && !(bool)ContainsReferences.MakeGenericMethod(t).Invoke(null, null)!);
+
+    public static nint For(Type type) => Handles.GetOrAdd(type, Create);
+
+    public static int ElementSize(Type type) => (int)SizeOf.MakeGenericMethod(type).Invoke(null, null)!;
+
+    private static nint Create(Type type)
+    {
+        var t = Mpi.Abi.Datatypes;
+        var code = Type.GetTypeCode(type.IsEnum ? Enum.GetUnderlyingType(type) : type);
+        return code switch
+        {
+            TypeCode.SByte => t.Int8,
+            TypeCode.Byte => t.UInt8,
+            TypeCode.Int16 => t.Int16,
+            TypeCode.UInt16 or TypeCode.Char => t.UInt16,
+            TypeCode.Int32 => t.Int32,
+            TypeCode.UInt32 => t.UInt32,
+            TypeCode.Int64 => t.Int64,
+            TypeCode.UInt64 => t.UInt64,
+            TypeCode.Single => t.Float,
+            TypeCode.Double => t.Double,
+            TypeCode.Boolean => t.CBool,
+            _ when type == typeof(nint) => t.Int64,
+            _ when type == typeof(nuint) => t.UInt64,
+            _ => CreateContiguous(ElementSize(type)),
+        };
+    }
+
+    private static nint CreateContiguous(int size)
+    {
+        long handle = 0;
+        Mpi.Check(Mpi.Type_contiguous(size, Mpi.Abi.Datatypes.Byte, &handle));
+        Mpi.Check(Mpi.Type_commit(&handle));
+        return Mpi.ReadHandle(&handle);
+    }
+}

@@ -1,0 +1,264 @@
+using System.Text;
+using MPI.Native;
+
+namespace MPI;
+
+/// <summary>
+/// The MPI environment of this process: initializes MPI on construction and finalizes it on disposal. Nested
+/// environments are allowed; only the first initializes, and MPI cannot be initialized again once finalized.
+/// </summary>
+public sealed unsafe class Environment : IDisposable
+{
+    private static Threading _providedThreading;
+    private static string? _libraryVersion;
+
+    /// <summary>Initializes MPI with <see cref="Threading.Serialized"/> support.</summary>
+    public Environment(ref string[] args) : this(ref args, Threading.Serialized) { }
+
+    /// <summary>Initializes MPI, asking for the given thread support level.</summary>
+    /// <exception cref="ObjectDisposedException">MPI was already finalized in this process.</exception>
+    /// <exception cref="MpiLibraryException">No usable MPI library, or one that does not match the launcher.</exception>
+    public Environment(ref string[] args, Threading threading)
+    {
+        _ = args;
+        if (Finalized)
+            throw new ObjectDisposedException(nameof(Environment),
+                "MPI has already been finalized in this process and cannot be initialized again.");
+        if (Initialized)
+            return;
+        Mpi.Load();
+        var abi = Mpi.Abi;
+        int provided = 0;
+        Mpi.Check(Mpi.Init_thread(null, null, ToNative(threading), &provided));
+        _providedThreading = FromNative(provided);
+        Mpi.Check(Mpi.Comm_set_errhandler(abi.CommWorld, abi.ErrorsReturn));
+        Mpi.Check(Mpi.Comm_set_errhandler(abi.CommSelf, abi.ErrorsReturn));
+        Communicator.world = new Intracommunicator(abi.CommWorld, predefined: true);
+        Communicator.self = new Intracommunicator(abi.CommSelf, predefined: true);
+        RefuseForeignLauncher();
+        FatalErrors.Install();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => FinalizeIfActive();
+    }
+
+    /// <summary>Finalizes MPI unless it already is.</summary>
+    public void Dispose() => FinalizeIfActive();
+
+    /// <summary>
+    /// Initializes MPI, runs <paramref name="action"/> on the world communicator and finalizes MPI. With
+    /// <paramref name="cleanupEnvironment"/>, an exception that escapes the action is printed with the rank and
+    /// aborts the whole job.
+    /// </summary>
+    public static void Run(Action<Intracommunicator> action, bool cleanupEnvironment = true)
+    {
+        var args = System.Environment.GetCommandLineArgs();
+        Run(ref args, Threading.Serialized, action, cleanupEnvironment);
+    }
+
+    public static void Run(ref string[] args, Action<Intracommunicator> action, bool cleanupEnvironment = true) =>
+        Run(ref args, Threading.Serialized, action, cleanupEnvironment);
+
+    public static void Run(ref string[] args, Threading threading, Action<Intracommunicator> action,
+        bool cleanupEnvironment = true)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var environment = new Environment(ref args, threading);
+        if (!cleanupEnvironment)
+        {
+            action(Communicator.world);
+            return;
+        }
+        try
+        {
+            action(Communicator.world);
+        }
+#pragma warning disable CA1031 // Any exception must abort the job rather than leave the other ranks waiting.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            FatalErrors.AbortJob(exception);
+        }
+        environment.Dispose();
+    }
+
+    /// <summary>Aborts every process of the job (MPI_Abort on the world communicator).</summary>
+    public static void Abort(int errorCode)
+    {
+        Console.Out.Flush();
+        Console.Error.Flush();
+        Mpi.Check(Mpi.Abort(Mpi.Abi.CommWorld, errorCode));
+    }
+
+    /// <summary>Whether MPI has been initialized in this process.</summary>
+    public static bool Initialized
+    {
+        get
+        {
+            if (!Mpi.IsLoaded)
+                return false;
+            int flag = 0;
+            Mpi.Check(Mpi.Initialized(&flag));
+            return flag != 0;
+        }
+    }
+
+    /// <summary>Whether MPI has been finalized in this process.</summary>
+    public static bool Finalized
+    {
+        get
+        {
+            if (!Mpi.IsLoaded)
+                return false;
+            int flag = 0;
+            Mpi.Check(Mpi.Finalized(&flag));
+            return flag != 0;
+        }
+    }
+
+    /// <summary>The thread support level MPI granted.</summary>
+    public static Threading Threading => _providedThreading;
+
+    /// <summary>Whether the calling thread is the one that initialized MPI.</summary>
+    public static bool IsMainThread
+    {
+        get
+        {
+            int flag = 0;
+            Mpi.Check(Mpi.Is_thread_main(&flag));
+            return flag != 0;
+        }
+    }
+
+    /// <summary>The name of the processor (usually the host name) this rank runs on.</summary>
+    public static string ProcessorName
+    {
+        get
+        {
+            var buffer = stackalloc byte[Mpi.Abi.MaxProcessorName + 1];
+            int length = 0;
+            Mpi.Check(Mpi.Get_processor_name(buffer, &length));
+            return Encoding.UTF8.GetString(buffer, length);
+        }
+    }
+
+    /// <summary>Seconds since an arbitrary point in the past (MPI_Wtime).</summary>
+    public static double Time => Mpi.Wtime();
+
+    /// <summary>The resolution of <see cref="Time"/> in seconds.</summary>
+    public static double TimeResolution => Mpi.Wtick();
+
+    /// <summary>Whether <see cref="Time"/> is synchronized across all ranks.</summary>
+    public static bool IsTimeGlobal => WorldAttribute(Mpi.Abi.KeyWtimeIsGlobal) is { } value && value != 0;
+
+    /// <summary>The largest tag value a message may carry.</summary>
+    public static int MaxTag => WorldAttribute(Mpi.Abi.KeyTagUpperBound) ?? 32767;
+
+    /// <summary>The rank of the host process in the world communicator, if there is one.</summary>
+    public static int? HostRank => RankAttribute(Mpi.Abi.KeyHost);
+
+    /// <summary>The rank of a process that can do regular I/O, if any.</summary>
+    public static int? IORank => RankAttribute(Mpi.Abi.KeyIO);
+
+    /// <summary>The MPI library's own version text (MPI_Get_library_version).</summary>
+    public static string LibraryVersion
+    {
+        get
+        {
+            if (_libraryVersion is null)
+            {
+                Mpi.Load();
+                var buffer = new byte[Mpi.Abi.MaxLibraryVersionString + 1];
+                int length = 0;
+                fixed (byte* p = buffer)
+                    Mpi.Check(Mpi.Get_library_version(p, &length));
+                _libraryVersion = Encoding.UTF8.GetString(buffer, 0, length).TrimEnd('\0', '\n', ' ');
+            }
+            return _libraryVersion;
+        }
+    }
+
+    /// <summary>The first line of <see cref="LibraryVersion"/>, e.g. "Open MPI v4.1.4, ...".</summary>
+    public static string LibraryVersionLine => LibraryVersion.Split('\n', 2)[0].Trim();
+
+    /// <summary>Which ABI the loaded library speaks.</summary>
+    public static MpiAbiKind AbiKind
+    {
+        get
+        {
+            Mpi.Load();
+            return Mpi.Abi.Kind;
+        }
+    }
+
+    /// <summary>The file name of the loaded MPI library.</summary>
+    public static string LibraryName
+    {
+        get
+        {
+            Mpi.Load();
+            return Mpi.LibraryName;
+        }
+    }
+
+    /// <summary>The exception MPI.NET would throw for an MPI error code.</summary>
+    public static Exception TranslateErrorIntoException(int errorCode) => ErrorTranslation.ToException(errorCode);
+
+    private static void FinalizeIfActive()
+    {
+        if (!Initialized || Finalized)
+            return;
+        Console.Out.Flush();
+        Mpi.Check(Mpi.Finalize());
+    }
+
+    // A library started by the other implementation's mpiexec initializes as a singleton: N ranks that each
+    // believe they are alone. Stop instead of computing a wrong answer N times.
+    private static void RefuseForeignLauncher()
+    {
+        var expected = LibraryLocator.LauncherWorldSize();
+        if (expected is not > 1 || Communicator.world.Size != 1)
+            return;
+        var launcher = LibraryLocator.DetectLauncher(out var evidence);
+        var message =
+            $"MPI library mismatch: this process was started by {LibraryLocator.LauncherDisplayName(launcher)} " +
+            $"({evidence}) but loaded {Mpi.LibraryName} ({LibraryVersionLine}), which sees a world of 1 rank; " +
+            $"every rank would run alone. Start the program with the mpiexec of the library it loads, or set " +
+            $"{LibraryLocator.LibraryVariable} to the library of the mpiexec that started it.";
+        Mpi.Finalize();
+        throw new MpiLibraryException(message);
+    }
+
+    private static int? WorldAttribute(int key)
+    {
+        void* value = null;
+        int flag = 0;
+        Mpi.Check(Mpi.Comm_get_attr(Mpi.Abi.CommWorld, key, &value, &flag));
+        return flag != 0 && value != null ? *(int*)value : null;
+    }
+
+    private static int? RankAttribute(int key) =>
+        WorldAttribute(key) is { } rank && rank != Mpi.Abi.ProcNull && rank != Mpi.Abi.Undefined
+            ? Ranks.FromNative(rank)
+            : null;
+
+    private static int ToNative(Threading level)
+    {
+        var abi = Mpi.Abi;
+        return level switch
+        {
+            Threading.Single => abi.ThreadSingle,
+            Threading.Funneled => abi.ThreadFunneled,
+            Threading.Serialized => abi.ThreadSerialized,
+            _ => abi.ThreadMultiple,
+        };
+    }
+
+    private static Threading FromNative(int level)
+    {
+        var abi = Mpi.Abi;
+        if (level == abi.ThreadMultiple)
+            return Threading.Multiple;
+        if (level == abi.ThreadSerialized)
+            return Threading.Serialized;
+        return level == abi.ThreadFunneled ? Threading.Funneled : Threading.Single;
+    }
+}

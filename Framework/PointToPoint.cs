@@ -1,0 +1,337 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using MPI.Native;
+
+namespace MPI;
+
+/// <summary>
+/// Blocking point-to-point communication. Two paths share the same names: unmanaged values, arrays and spans go
+/// as raw memory (zero-copy); every other type is serialized into one message and received with a matched probe,
+/// so any-source/any-tag receives report the true sender and tag.
+/// </summary>
+public abstract unsafe partial class Communicator
+{
+    /// <summary>Sends one value to <paramref name="dest"/>.</summary>
+    public void Send<T>(T value, int dest, int tag)
+    {
+        ValidateDestination(dest);
+        ValidateTag(tag, allowAny: false);
+        switch (Wire<T>.Kind)
+        {
+            case WireKind.Raw:
+                Mpi.Check(Mpi.Send(Unsafe.AsPointer(ref value), 1, DatatypeOf<T>.Handle, Ranks.ToNative(dest), tag, LiveHandle));
+                break;
+            case WireKind.RawArray:
+                SendRawArray((Array)(object)value!, dest, tag);
+                break;
+            default:
+                SendSerialized(value, dest, tag);
+                break;
+        }
+    }
+
+    /// <summary>Sends an array to <paramref name="dest"/>; receive it with an array or span of the same type.</summary>
+    public void Send<T>(T[] values, int dest, int tag)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (Wire<T>.Kind == WireKind.Raw)
+            Send<T[]>(values, dest, tag);
+        else
+            Send<T[]>(values, dest, tag);
+    }
+
+    /// <summary>Sends the elements of a span as raw memory, without copying.</summary>
+    public void Send<T>(ReadOnlySpan<T> values, int dest, int tag) where T : unmanaged
+    {
+        ValidateDestination(dest);
+        ValidateTag(tag, allowAny: false);
+        fixed (T* p = values)
+            Mpi.Check(Mpi.Send(p, values.Length, DatatypeOf<T>.Handle, Ranks.ToNative(dest), tag, LiveHandle));
+    }
+
+    /// <summary>Receives one value.</summary>
+    public T Receive<T>(int source, int tag)
+    {
+        Receive(source, tag, out T value, out _);
+        return value;
+    }
+
+    /// <summary>Receives one value.</summary>
+    public void Receive<T>(int source, int tag, out T value) => Receive(source, tag, out value, out _);
+
+    /// <summary>Receives one value and the status of its message.</summary>
+    public void Receive<T>(int source, int tag, out T value, out CompletedStatus status)
+    {
+        ValidateSource(source);
+        ValidateTag(tag, allowAny: true);
+        switch (Wire<T>.Kind)
+        {
+            case WireKind.Raw:
+                T received = default!;
+                StatusBuffer native = default;
+                var datatype = DatatypeOf<T>.Handle;
+                Mpi.Check(Mpi.Recv(Unsafe.AsPointer(ref received), 1, datatype, Ranks.ToNative(source),
+                    Ranks.TagToNative(tag), LiveHandle, &native));
+                value = received;
+                status = new CompletedStatus(native, CountOf(native, datatype));
+                break;
+            case WireKind.RawArray:
+                value = (T)(object)ReceiveNewRawArray(typeof(T).GetElementType()!, source, tag, out status);
+                break;
+            default:
+                value = ReceiveSerialized<T>(source, tag, out status);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Receives an array. For unmanaged element types the message is written into the caller's array when one is
+    /// given (a longer message throws <see cref="MessageTruncatedException"/>) or into a new array of the message's
+    /// length; for other types the array is replaced by the received one.
+    /// </summary>
+    public void Receive<T>(int source, int tag, ref T[] values) => Receive(source, tag, ref values, out _);
+
+    /// <inheritdoc cref="Receive{T}(int, int, ref T[])"/>
+    public void Receive<T>(int source, int tag, ref T[] values, out CompletedStatus status)
+    {
+        if (Wire<T>.Kind == WireKind.Raw && values is not null)
+        {
+            status = Receive(source, tag, values.AsSpan(), DatatypeOf<T>.Handle);
+            return;
+        }
+        Receive(source, tag, out values, out status);
+    }
+
+    /// <summary>Receives raw elements into a span, without copying; returns the status with the element count.</summary>
+    public CompletedStatus Receive<T>(int source, int tag, Span<T> values) where T : unmanaged =>
+        Receive(source, tag, values, DatatypeOf<T>.Handle);
+
+    /// <summary>Sends a value to <paramref name="dest"/> and receives one from it, with the same tag.</summary>
+    public void SendReceive<T>(T inValue, int dest, int tag, out T outValue) =>
+        SendReceive(inValue, dest, tag, dest, tag, out outValue, out _);
+
+    /// <summary>Sends a value to <paramref name="dest"/> while receiving one from <paramref name="source"/>.</summary>
+    public void SendReceive<T>(T inValue, int dest, int sendTag, int source, int recvTag, out T outValue) =>
+        SendReceive(inValue, dest, sendTag, source, recvTag, out outValue, out _);
+
+    /// <inheritdoc cref="SendReceive{T}(T, int, int, int, int, out T)"/>
+    public void SendReceive<T>(T inValue, int dest, int sendTag, int source, int recvTag, out T outValue,
+        out CompletedStatus status)
+    {
+        ValidateDestination(dest);
+        ValidateTag(sendTag, allowAny: false);
+        ValidateSource(source);
+        ValidateTag(recvTag, allowAny: true);
+        if (Wire<T>.Kind == WireKind.Raw)
+        {
+            T received = default!;
+            StatusBuffer native = default;
+            var datatype = DatatypeOf<T>.Handle;
+            Mpi.Check(Mpi.Sendrecv(Unsafe.AsPointer(ref inValue), 1, datatype, Ranks.ToNative(dest), sendTag,
+                Unsafe.AsPointer(ref received), 1, datatype, Ranks.ToNative(source), Ranks.TagToNative(recvTag),
+                LiveHandle, &native));
+            outValue = received;
+            status = new CompletedStatus(native, CountOf(native, datatype));
+            return;
+        }
+        T result = default!;
+        CompletedStatus? completed = null;
+        SendWhile(inValue, dest, sendTag, () => Receive(source, recvTag, out result, out completed));
+        outValue = result;
+        status = completed!;
+    }
+
+    /// <summary>Sends an array to <paramref name="dest"/> and receives one from it, with the same tag.</summary>
+    public void SendReceive<T>(T[] inValues, int dest, int tag, ref T[] outValues) =>
+        SendReceive(inValues, dest, tag, dest, tag, ref outValues, out _);
+
+    /// <summary>Sends an array to <paramref name="dest"/> while receiving one from <paramref name="source"/>.</summary>
+    public void SendReceive<T>(T[] inValues, int dest, int sendTag, int source, int recvTag, ref T[] outValues) =>
+        SendReceive(inValues, dest, sendTag, source, recvTag, ref outValues, out _);
+
+    /// <inheritdoc cref="SendReceive{T}(T[], int, int, int, int, ref T[])"/>
+    public void SendReceive<T>(T[] inValues, int dest, int sendTag, int source, int recvTag, ref T[] outValues,
+        out CompletedStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(inValues);
+        ValidateDestination(dest);
+        ValidateTag(sendTag, allowAny: false);
+        ValidateSource(source);
+        ValidateTag(recvTag, allowAny: true);
+        if (Wire<T>.Kind == WireKind.Raw && outValues is not null)
+        {
+            StatusBuffer native = default;
+            var datatype = DatatypeOf<T>.Handle;
+            fixed (byte* send = &Unsafe.As<T, byte>(ref MemoryMarshal.GetArrayDataReference(inValues)))
+            fixed (byte* receive = &Unsafe.As<T, byte>(ref MemoryMarshal.GetArrayDataReference(outValues)))
+            {
+                Mpi.Check(Mpi.Sendrecv(send, inValues.Length, datatype, Ranks.ToNative(dest), sendTag,
+                    receive, outValues.Length, datatype, Ranks.ToNative(source), Ranks.TagToNative(recvTag),
+                    LiveHandle, &native));
+            }
+            status = new CompletedStatus(native, CountOf(native, datatype));
+            return;
+        }
+        T[] result = outValues!;
+        CompletedStatus? completed = null;
+        SendWhile(inValues, dest, sendTag, () => Receive(source, recvTag, ref result, out completed));
+        outValues = result;
+        status = completed!;
+    }
+
+    /// <summary>Blocks until a message from <paramref name="source"/> with <paramref name="tag"/> can be received.</summary>
+    public Status Probe(int source, int tag)
+    {
+        ValidateSource(source);
+        ValidateTag(tag, allowAny: true);
+        StatusBuffer native = default;
+        Mpi.Check(Mpi.Probe(Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle, &native));
+        return new Status(native);
+    }
+
+    /// <summary>The status of a matching message if one can be received now; null otherwise.</summary>
+    public Status? ImmediateProbe(int source, int tag)
+    {
+        ValidateSource(source);
+        ValidateTag(tag, allowAny: true);
+        StatusBuffer native = default;
+        int flag = 0;
+        Mpi.Check(Mpi.Iprobe(Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle, &flag, &native));
+        return flag != 0 ? new Status(native) : null;
+    }
+
+    private CompletedStatus Receive<T>(int source, int tag, Span<T> values, nint datatype)
+    {
+        ValidateSource(source);
+        ValidateTag(tag, allowAny: true);
+        StatusBuffer native = default;
+        fixed (byte* p = &Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(values)))
+        {
+            Mpi.Check(Mpi.Recv(p, values.Length, datatype, Ranks.ToNative(source), Ranks.TagToNative(tag),
+                LiveHandle, &native));
+        }
+        return new CompletedStatus(native, CountOf(native, datatype));
+    }
+
+    private void SendRawArray(Array values, int dest, int tag)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var datatype = Datatypes.For(values.GetType().GetElementType()!);
+        fixed (void* p = &MemoryMarshal.GetArrayDataReference(values))
+            Mpi.Check(Mpi.Send(p, values.Length, datatype, Ranks.ToNative(dest), tag, LiveHandle));
+    }
+
+    private void SendSerialized<T>(T value, int dest, int tag)
+    {
+        var frame = SerializedFrame.Write(value, Serialization);
+        try
+        {
+            fixed (byte* p = frame.WrittenSpan)
+                Mpi.Check(Mpi.Send(p, frame.WrittenCount, Mpi.Abi.Datatypes.Byte, Ranks.ToNative(dest), tag, LiveHandle));
+        }
+        finally
+        {
+            SerializedFrame.Release(frame);
+        }
+    }
+
+    /// <summary>
+    /// Starts a nonblocking send of <paramref name="value"/>, runs <paramref name="receive"/>, then completes the
+    /// send: the exchange cannot deadlock however large either message is.
+    /// </summary>
+    private void SendWhile<T>(T value, int dest, int tag, Action receive)
+    {
+        var raw = Wire<T>.Kind == WireKind.RawArray;
+        var frame = raw ? null : SerializedFrame.Write(value, Serialization);
+        try
+        {
+            var array = raw ? (Array)(object)value! : null;
+            ref byte start = ref raw
+                ? ref MemoryMarshal.GetArrayDataReference(array!)
+                : ref MemoryMarshal.GetReference(frame!.WrittenSpan);
+            fixed (byte* p = &start)
+            {
+                long request = 0;
+                var (count, datatype) = raw
+                    ? (array!.Length, Datatypes.For(array.GetType().GetElementType()!))
+                    : (frame!.WrittenCount, Mpi.Abi.Datatypes.Byte);
+                Mpi.Check(Mpi.Isend(p, count, datatype, Ranks.ToNative(dest), tag, LiveHandle, &request));
+                try
+                {
+                    receive();
+                }
+                finally
+                {
+                    Mpi.Check(Mpi.Wait(&request, (void*)Mpi.Abi.StatusIgnore));
+                }
+            }
+        }
+        finally
+        {
+            if (frame is not null)
+                SerializedFrame.Release(frame);
+        }
+    }
+
+    /// <summary>Receives a message of unknown length: matched probe, then a receive of exactly that message.</summary>
+    private byte[] ReceiveMatched(int source, int tag, nint datatype, int elementSize, out int count,
+        out StatusBuffer native)
+    {
+        long message = 0;
+        StatusBuffer probed = default;
+        Mpi.Check(Mpi.Mprobe(Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle, &message, &probed));
+        count = CountOf(probed, datatype);
+        var buffer = ArrayPool<byte>.Shared.Rent(checked(count * elementSize));
+        fixed (byte* p = buffer)
+            Mpi.Check(Mpi.Mrecv(p, count, datatype, &message, &probed));
+        native = probed;
+        return buffer;
+    }
+
+    private Array ReceiveNewRawArray(Type elementType, int source, int tag, out CompletedStatus status)
+    {
+        ValidateSource(source);
+        ValidateTag(tag, allowAny: true);
+        var datatype = Datatypes.For(elementType);
+        long message = 0;
+        StatusBuffer native = default;
+        Mpi.Check(Mpi.Mprobe(Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle, &message, &native));
+        int count = CountOf(native, datatype);
+        var values = Array.CreateInstance(elementType, count);
+        fixed (void* p = &MemoryMarshal.GetArrayDataReference(values))
+            Mpi.Check(Mpi.Mrecv(p, count, datatype, &message, &native));
+        status = new CompletedStatus(native, count);
+        return values;
+    }
+
+    private T ReceiveSerialized<T>(int source, int tag, out CompletedStatus status)
+    {
+        var buffer = ReceiveMatched(source, tag, Mpi.Abi.Datatypes.Byte, 1, out int length, out var native);
+        try
+        {
+            var from = Ranks.FromNative(native.Source);
+            if (from == Ranks.ProcNull)
+            {
+                status = new CompletedStatus(native, 0);
+                return default!;
+            }
+            var value = SerializedFrame.Read<T>(buffer.AsMemory(0, length), Serialization, from,
+                Ranks.TagFromNative(native.Tag));
+            status = new CompletedStatus(native, value is Array array ? array.Length : 1);
+            return value;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static int CountOf(in StatusBuffer native, nint datatype)
+    {
+        int count = 0;
+        var copy = native;
+        Mpi.Check(Mpi.Get_count(&copy, datatype, &count));
+        return count == Mpi.Abi.Undefined ? 0 : count;
+    }
+}

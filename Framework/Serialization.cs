@@ -1,0 +1,125 @@
+using System.Buffers;
+using System.Text;
+using MessagePack;
+using MessagePack.Resolvers;
+
+namespace MPI;
+
+/// <summary>Turns objects into bytes and back, for values that cannot travel as raw memory.</summary>
+public interface ISerializer
+{
+    void Serialize<T>(Stream stream, T value);
+
+    T Deserialize<T>(Stream stream);
+}
+
+/// <summary>The serialization settings of a communicator (which serializer it uses for non-raw types).</summary>
+public class Serialization
+{
+    /// <summary>The serializer for values that are not unmanaged types. Defaults to <see cref="ObjectSerializer.Default"/>.</summary>
+    public ISerializer Serializer { get; set; } = ObjectSerializer.Default;
+}
+
+/// <summary>
+/// The default serializer: MessagePack with contract-less resolution of public and private members, so user
+/// classes, structs with references, records and collections need no attributes.
+/// </summary>
+public sealed class ObjectSerializer : ISerializer
+{
+    public static ObjectSerializer Default { get; } = new();
+
+    private static readonly MessagePackSerializerOptions Options =
+        MessagePackSerializerOptions.Standard.WithResolver(ContractlessStandardResolverAllowPrivate.Instance);
+
+    private ObjectSerializer() { }
+
+    public void Serialize<T>(Stream stream, T value) => MessagePackSerializer.Serialize(stream, value, Options);
+
+    public T Deserialize<T>(Stream stream) => MessagePackSerializer.Deserialize<T>(stream, Options);
+
+    internal static void Serialize<T>(IBufferWriter<byte> writer, T value) =>
+        MessagePackSerializer.Serialize(writer, value, Options);
+
+    internal static T Deserialize<T>(ReadOnlyMemory<byte> bytes, out int bytesRead) =>
+        MessagePackSerializer.Deserialize<T>(bytes, Options, out bytesRead);
+}
+
+/// <summary>
+/// The frame of a serialized message: the sender's type name (so a receiver that asks for an incompatible type
+/// is told what was sent) followed by the serializer's bytes. One MPI message per value.
+/// </summary>
+internal static class SerializedFrame
+{
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _writer;
+
+    // Buffers that grew past this are dropped after use rather than kept per thread.
+    private const int RetainedBufferLimit = 1 << 20;
+
+    public static ArrayBufferWriter<byte> Write<T>(T value, Serialization serialization)
+    {
+        var writer = _writer ??= new ArrayBufferWriter<byte>(256);
+        writer.ResetWrittenCount();
+        var name = TypeName<T>.Utf8;
+        var header = writer.GetSpan(2 + name.Length);
+        header[0] = (byte)(name.Length >> 8);
+        header[1] = (byte)name.Length;
+        name.CopyTo(header[2..]);
+        writer.Advance(2 + name.Length);
+        if (serialization.Serializer is ObjectSerializer)
+        {
+            ObjectSerializer.Serialize(writer, value);
+        }
+        else
+        {
+            using var stream = new MemoryStream();
+            serialization.Serializer.Serialize(stream, value);
+            writer.Write(stream.GetBuffer().AsSpan(0, (int)stream.Length));
+        }
+        return writer;
+    }
+
+    public static void Release(ArrayBufferWriter<byte> writer)
+    {
+        if (writer.Capacity > RetainedBufferLimit)
+            _writer = null;
+    }
+
+    public static T Read<T>(ReadOnlyMemory<byte> frame, Serialization serialization, int source, int tag)
+    {
+        var span = frame.Span;
+        int nameLength = span.Length >= 2 ? (span[0] << 8) | span[1] : -1;
+        if (nameLength < 0 || 2 + nameLength > span.Length)
+            throw new MessageTypeMismatchException(
+                $"The message from rank {source} with tag {tag} ({frame.Length} bytes) is not a serialized object, " +
+                $"so it cannot be received as {typeof(T)}; it was probably sent as raw values of another type.");
+        var sentType = Encoding.UTF8.GetString(span.Slice(2, nameLength));
+        var payload = frame[(2 + nameLength)..];
+        try
+        {
+            if (serialization.Serializer is ObjectSerializer)
+            {
+                var value = ObjectSerializer.Deserialize<T>(payload, out int read);
+                return read == payload.Length
+                    ? value
+                    : throw new MessageTypeMismatchException(
+                        $"The message from rank {source} with tag {tag} holds a {sentType}; reading it as " +
+                        $"{typeof(T)} left {payload.Length - read} of {payload.Length} bytes unread.");
+            }
+            using var stream = new MemoryStream(payload.ToArray(), writable: false);
+            return serialization.Serializer.Deserialize<T>(stream);
+        }
+        catch (Exception e) when (e is not MessageTypeMismatchException)
+        {
+            throw new MessageTypeMismatchException(
+                $"The message from rank {source} with tag {tag} holds a {sentType}, which cannot be received as " +
+                $"{typeof(T)}: {e.Message}", e);
+        }
+    }
+
+    private static class TypeName<T>
+    {
+        public static readonly byte[] Utf8 = Encoding.UTF8.GetBytes(typeof(T).ToString()).AsSpan(0,
+            Math.Min(Encoding.UTF8.GetByteCount(typeof(T).ToString()), ushort.MaxValue)).ToArray();
+    }
+}

@@ -1,0 +1,60 @@
+using MPI.Native;
+
+namespace MPI;
+
+/// <summary>What MPI reports about a message: its source, its tag, whether it was cancelled, its size.</summary>
+public class Status
+{
+    private protected StatusBuffer _native;
+
+    internal Status(in StatusBuffer native)
+    {
+        _native = native;
+        Source = Ranks.FromNative(native.Source);
+        Tag = Ranks.TagFromNative(native.Tag);
+    }
+
+    /// <summary>The rank that sent the message.</summary>
+    public int Source { get; }
+
+    /// <summary>The tag the message carried.</summary>
+    public int Tag { get; }
+
+    /// <summary>Whether the operation this status describes was cancelled.</summary>
+    public unsafe bool Cancelled
+    {
+        get
+        {
+            int flag = 0;
+            var native = _native;
+            Mpi.Check(Mpi.Test_cancelled(&native, &flag));
+            return flag != 0;
+        }
+    }
+
+    /// <summary>
+    /// How many elements of <paramref name="type"/> the message holds, for types that travel as raw memory;
+    /// null for serialized types or when the size is not a whole number of elements.
+    /// </summary>
+    public unsafe int? Count(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        if (!Datatypes.IsRaw(type))
+            return null;
+        int count = 0;
+        var native = _native;
+        Mpi.Check(Mpi.Get_count(&native, Datatypes.For(type), &count));
+        return count == Mpi.Abi.Undefined ? null : count;
+    }
+}
+
+/// <summary>The status of a completed receive, which knows how many elements arrived.</summary>
+public class CompletedStatus : Status
+{
+    private readonly int _count;
+
+    internal CompletedStatus(in StatusBuffer native, int count) : base(native) => _count = count;
+
+    /// <summary>The number of elements received: array elements, or 1 for a single value.</summary>
+    public int Count() => _count;
+}

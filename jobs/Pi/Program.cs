@@ -1,0 +1,31 @@
+// Computes pi as the integral of 4/(1+x^2) over [0,1] with the midpoint rule, the intervals dealt out to the
+// ranks in turn; rank 0 adds the partial sums and prints the value, its error and the time taken.
+// Usage: Pi [intervals]   (default 100,000,000)
+using System.Globalization;
+using MPI;
+
+MPI.Environment.Run(world =>
+{
+    long intervals = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 100_000_000;
+    var start = MPI.Environment.Time;
+    double width = 1.0 / intervals;
+    double partial = 0;
+    for (long i = world.Rank; i < intervals; i += world.Size)
+    {
+        double x = (i + 0.5) * width;
+        partial += 4.0 / (1.0 + x * x);
+    }
+    partial *= width;
+
+    if (world.Rank != 0)
+    {
+        world.Send(partial, 0, 0);
+        return;
+    }
+    double pi = partial;
+    for (int rank = 1; rank < world.Size; rank++)
+        pi += world.Receive<double>(rank, 0);
+    var seconds = MPI.Environment.Time - start;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"pi = {pi:R} with {intervals:N0} intervals on {world.Size} ranks; error {Math.Abs(pi - Math.PI):E3}; {seconds:F3} s"));
+});
