@@ -72,6 +72,9 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     /// <summary>The number of ranks a message can be addressed to.</summary>
     private protected virtual int PeerCount => Size;
 
+    /// <summary>Whether a message to <paramref name="dest"/> comes back to this process.</summary>
+    private protected virtual bool AddressesSelf(int dest) => dest == Rank;
+
     /// <summary>Aborts every process of this communicator's job.</summary>
     public void Abort(int errorcode)
     {
@@ -100,14 +103,16 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     /// <summary>Frees the communicator. Predefined communicators are left alone; after finalize nothing is called.</summary>
     public virtual void Dispose()
     {
-        if (!_predefined && Handle != 0 && Environment.Initialized && !Environment.Finalized)
+        GC.SuppressFinalize(this);
+        if (_predefined || Handle == 0)
+            return;
+        if (Environment.Initialized && !Environment.Finalized)
         {
             long handle = 0;
             Mpi.WriteHandle(&handle, Handle);
             Mpi.Check(Mpi.Comm_free(&handle));
         }
         Handle = 0;
-        GC.SuppressFinalize(this);
     }
 
     /// <summary>The handle, or a clear error when the communicator was disposed.</summary>

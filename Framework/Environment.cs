@@ -207,6 +207,8 @@ public sealed unsafe class Environment : IDisposable
         if (!Initialized || Finalized)
             return;
         Console.Out.Flush();
+        SelfSends.CancelAll();
+        Datatypes.FreeCreated();
         Mpi.Check(Mpi.Finalize());
     }
 

@@ -20,7 +20,7 @@ public abstract unsafe partial class Communicator
         switch (Wire<T>.Kind)
         {
             case WireKind.Raw:
-                Mpi.Check(Mpi.Send(Unsafe.AsPointer(ref value), 1, DatatypeOf<T>.Handle, Ranks.ToNative(dest), tag, LiveHandle));
+                SendBlocking(Unsafe.AsPointer(ref value), 1, DatatypeOf<T>.Handle, dest, tag);
                 break;
             case WireKind.RawArray:
                 SendRawArray((Array)(object)value!, dest, tag);
@@ -35,10 +35,7 @@ public abstract unsafe partial class Communicator
     public void Send<T>(T[] values, int dest, int tag)
     {
         ArgumentNullException.ThrowIfNull(values);
-        if (Wire<T>.Kind == WireKind.Raw)
-            Send<T[]>(values, dest, tag);
-        else
-            Send<T[]>(values, dest, tag);
+        Send<T[]>(values, dest, tag);
     }
 
     /// <summary>Sends the elements of a span as raw memory, without copying.</summary>
@@ -47,7 +44,7 @@ public abstract unsafe partial class Communicator
         ValidateDestination(dest);
         ValidateTag(tag, allowAny: false);
         fixed (T* p = values)
-            Mpi.Check(Mpi.Send(p, values.Length, DatatypeOf<T>.Handle, Ranks.ToNative(dest), tag, LiveHandle));
+            SendBlocking(p, values.Length, DatatypeOf<T>.Handle, dest, tag);
     }
 
     /// <summary>Receives one value.</summary>
@@ -219,7 +216,16 @@ public abstract unsafe partial class Communicator
         ArgumentNullException.ThrowIfNull(values);
         var datatype = Datatypes.For(values.GetType().GetElementType()!);
         fixed (void* p = &MemoryMarshal.GetArrayDataReference(values))
-            Mpi.Check(Mpi.Send(p, values.Length, datatype, Ranks.ToNative(dest), tag, LiveHandle));
+            SendBlocking(p, values.Length, datatype, dest, tag);
+    }
+
+    /// <summary>Every blocking send ends here; a send to this rank itself is buffered (see <see cref="SelfSends"/>).</summary>
+    private void SendBlocking(void* data, int count, nint datatype, int dest, int tag)
+    {
+        if (AddressesSelf(dest))
+            SelfSends.Send(data, count, datatype, tag, Ranks.ToNative(dest), LiveHandle);
+        else
+            Mpi.Check(Mpi.Send(data, count, datatype, Ranks.ToNative(dest), tag, LiveHandle));
     }
 
     private void SendSerialized<T>(T value, int dest, int tag)
@@ -228,7 +234,7 @@ public abstract unsafe partial class Communicator
         try
         {
             fixed (byte* p = frame.WrittenSpan)
-                Mpi.Check(Mpi.Send(p, frame.WrittenCount, Mpi.Abi.Datatypes.Byte, Ranks.ToNative(dest), tag, LiveHandle));
+                SendBlocking(p, frame.WrittenCount, Mpi.Abi.Datatypes.Byte, dest, tag);
         }
         finally
         {

@@ -22,14 +22,15 @@ public class Serialization
 
 /// <summary>
 /// The default serializer: MessagePack with contract-less resolution of public and private members, so user
-/// classes, structs with references, records and collections need no attributes.
+/// classes, structs with references, records and collections need no attributes; classes that no constructor can
+/// rebuild are written field by field (see <see cref="ObjectResolver"/>).
 /// </summary>
 public sealed class ObjectSerializer : ISerializer
 {
     public static ObjectSerializer Default { get; } = new();
 
     private static readonly MessagePackSerializerOptions Options =
-        MessagePackSerializerOptions.Standard.WithResolver(ContractlessStandardResolverAllowPrivate.Instance);
+        MessagePackSerializerOptions.Standard.WithResolver(ObjectResolver.Instance);
 
     private ObjectSerializer() { }
 

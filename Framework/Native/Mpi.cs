@@ -52,6 +52,8 @@ internal static unsafe class Mpi
     public static delegate* unmanaged<void*, int, nint, int, int, nint, void*, int> Recv;
     public static delegate* unmanaged<void*, int, nint, int, int, nint, void*, int> Isend;
     public static delegate* unmanaged<void*, void*, int> Wait;
+    public static delegate* unmanaged<void*, int*, void*, int> Test;
+    public static delegate* unmanaged<void*, int> Cancel;
     public static delegate* unmanaged<void*, int, nint, int, int, void*, int, nint, int, int, nint, void*, int> Sendrecv;
     public static delegate* unmanaged<int, int, nint, void*, int> Probe;
     public static delegate* unmanaged<int, int, nint, int*, void*, int> Iprobe;
@@ -62,6 +64,8 @@ internal static unsafe class Mpi
 
     public static delegate* unmanaged<int, nint, void*, int> Type_contiguous;
     public static delegate* unmanaged<void*, int> Type_commit;
+    public static delegate* unmanaged<nint, int*, int> Type_size;
+    public static delegate* unmanaged<void*, int> Type_free;
 
     private static readonly Lock LoadLock = new();
 
@@ -107,6 +111,8 @@ internal static unsafe class Mpi
             Recv = (delegate* unmanaged<void*, int, nint, int, int, nint, void*, int>)F("MPI_Recv");
             Isend = (delegate* unmanaged<void*, int, nint, int, int, nint, void*, int>)F("MPI_Isend");
             Wait = (delegate* unmanaged<void*, void*, int>)F("MPI_Wait");
+            Test = (delegate* unmanaged<void*, int*, void*, int>)F("MPI_Test");
+            Cancel = (delegate* unmanaged<void*, int>)F("MPI_Cancel");
             Sendrecv = (delegate* unmanaged<void*, int, nint, int, int, void*, int, nint, int, int, nint, void*, int>)F("MPI_Sendrecv");
             Probe = (delegate* unmanaged<int, int, nint, void*, int>)F("MPI_Probe");
             Iprobe = (delegate* unmanaged<int, int, nint, int*, void*, int>)F("MPI_Iprobe");
@@ -117,6 +123,8 @@ internal static unsafe class Mpi
 
             Type_contiguous = (delegate* unmanaged<int, nint, void*, int>)F("MPI_Type_contiguous");
             Type_commit = (delegate* unmanaged<void*, int>)F("MPI_Type_commit");
+            Type_size = (delegate* unmanaged<nint, int*, int>)F("MPI_Type_size");
+            Type_free = (delegate* unmanaged<void*, int>)F("MPI_Type_free");
 
             LibraryName = name;
             _abi = kind switch

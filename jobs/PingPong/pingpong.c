@@ -1,0 +1,73 @@
+/* Ping-pong between exactly two ranks, the C reference for Program.cs: the same sizes, iteration counts,
+   repetitions and output lines (`latency <bytes> <microseconds>`, `bandwidth <bytes> <MB/s>`, 1 MB = 10^6 bytes),
+   each value the best of the timed repetitions. */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { LATENCY_MAX = 64 << 10, BANDWIDTH_MAX = 4 << 20, REPETITIONS = 5 };
+
+/* About 64 MiB each way per repetition, at least 16 and at most 8192 round trips. */
+static int iterations_for(int size)
+{
+    int n = (64 << 20) / (size > 1 ? size : 1);
+    return n < 16 ? 16 : n > 8192 ? 8192 : n;
+}
+
+static void exchange(int first, char *message, int size, int iterations)
+{
+    for (int i = 0; i < iterations; i++) {
+        if (first) {
+            MPI_Send(message, size, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
+            MPI_Recv(message, size, MPI_BYTE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        } else {
+            MPI_Recv(message, size, MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            MPI_Send(message, size, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    int rank, ranks;
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    if (ranks != 2) {
+        if (rank == 0)
+            fprintf(stderr, "pingpong needs exactly 2 ranks, not %d: run it with mpiexec -n 2.\n", ranks);
+        MPI_Finalize();
+        return 2;
+    }
+    int first = rank == 0;
+    /* One buffer for every size, written once so that no page is first touched while the clock runs. */
+    char *buffer = malloc(BANDWIDTH_MAX);
+    if (!buffer) {
+        fprintf(stderr, "pingpong: out of memory\n");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    memset(buffer, 1, BANDWIDTH_MAX);
+    for (int size = 0; size <= BANDWIDTH_MAX; size = size == 0 ? 8 : size * 2) {
+        int iterations = iterations_for(size);
+        exchange(first, buffer, size, iterations); /* warm-up: the library's connection and protocol setup */
+        double best = 1e300;
+        for (int repetition = 0; repetition < REPETITIONS; repetition++) {
+            MPI_Barrier(MPI_COMM_WORLD);
+            double start = MPI_Wtime();
+            exchange(first, buffer, size, iterations);
+            double half = (MPI_Wtime() - start) / (2.0 * iterations);
+            if (half < best)
+                best = half;
+        }
+        if (!first)
+            continue;
+        if (size <= LATENCY_MAX)
+            printf("latency %d %.3f\n", size, best * 1e6);
+        if (size >= LATENCY_MAX)
+            printf("bandwidth %d %.1f\n", size, size / best / 1e6);
+    }
+    free(buffer);
+    MPI_Finalize();
+    return 0;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Ping-pong benchmark: the C# job and pingpong.c (built with the matching mpicc) run back to back under the same
+# mpiexec, then one table compares them size by size.
+#   jobs/PingPong/run.sh [openmpi|mpich|both]      (default: both)
+# Latency ratio = C# time / C time (lower is better, target <= 1.10 at 8 B);
+# bandwidth ratio = C# MB/s / C MB/s (higher is better, target >= 0.95 at 4 MiB).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/common.sh"
+
+here="$REPO/jobs/PingPong"
+which="${1:-both}"
+case "$which" in
+  openmpi) implementations=(openmpi) ;;
+  mpich) implementations=(mpich) ;;
+  both) implementations=(openmpi mpich) ;;
+  *) echo "usage: $0 [openmpi|mpich|both]" >&2; exit 2 ;;
+esac
+
+dotnet build "$here/PingPong.csproj" -c "$CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly
+dll="$here/bin/$CONFIGURATION/net10.0/PingPong.dll"
+
+launch() { # implementation, then the program and its arguments
+  local implementation="$1"; shift
+  if [ "$implementation" = openmpi ]; then
+    # Two ranks on two cores: binding each rank to its own core is what a C user would get by default.
+    mpiexec.openmpi -n 2 --bind-to core "$@"
+  else
+    mpiexec.mpich -n 2 -bind-to core "$@"
+  fi
+}
+
+for implementation in "${implementations[@]}"; do
+  native="$here/bin/c/$implementation/pingpong"
+  mkdir -p "$(dirname "$native")"
+  "mpicc.$implementation" -O2 -o "$native" "$here/pingpong.c"
+  csharp=$(launch "$implementation" dotnet "$dll")
+  c=$(launch "$implementation" "$native")
+  echo
+  echo "== $implementation: $(mpiexec."$implementation" --version 2>&1 | grep -m1 -E 'Open MPI|Version' | sed -E 's/^ *//')"
+  awk -v implementation="$implementation" '
+    FNR == 1 { file++ }
+    { value[file, $1, $2] = $3; if (file == 1) order[++n] = $1 " " $2 }
+    END {
+      printf "%-9s %9s %14s %14s %7s\n", "kind", "bytes", "C#", "C", "ratio"
+      for (i = 1; i <= n; i++) {
+        split(order[i], key, " ")
+        cs = value[1, key[1], key[2]]; c = value[2, key[1], key[2]]
+        unit = key[1] == "latency" ? "us" : "MB/s"
+        printf "%-9s %9d %9.3f %-4s %9.3f %-4s %7.3f\n", key[1], key[2], cs, unit, c, unit, c > 0 ? cs / c : 0
+      }
+      lat = value[1, "latency", 8] / value[2, "latency", 8]
+      bw = value[1, "bandwidth", 4194304] / value[2, "bandwidth", 4194304]
+      printf "%s: 8 B latency C#/C %.3f (target <= 1.10), 4 MiB bandwidth C#/C %.3f (target >= 0.95)\n",
+             implementation, lat, bw
+    }' <(echo "$csharp") <(echo "$c")
+done

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Framework.Tests;
+
+public enum Implementation
+{
+    OpenMpi,
+    Mpich,
+}
+
+/// <summary>What a finished (or killed) process left: exit code, output, and whether the deadline killed it.</summary>
+public sealed record RunResult(int ExitCode, string Stdout, string Stderr, bool TimedOut)
+{
+    public string Output => Stdout + Stderr;
+
+    public string Describe() =>
+        $"exit code {ExitCode}{(TimedOut ? " (killed at the deadline)" : "")}\n--- stdout ---\n{Tail(Stdout)}\n--- stderr ---\n{Tail(Stderr)}";
+
+    private static string Tail(string text) => text.Length <= 4000 ? text : "..." + text[^4000..];
+}
+
+/// <summary>
+/// Starts programs from the test output folder under the real mpiexec of an implementation, or alone as MPI
+/// singletons, with a deadline after which the whole process tree is killed.
+/// </summary>
+public static class MpiProcess
+{
+    public static readonly TimeSpan DefaultDeadline = TimeSpan.FromMinutes(3);
+
+    public static string LibraryOf(Implementation implementation) =>
+        implementation == Implementation.OpenMpi ? "libmpi.so.40" : "libmpich.so.12";
+
+    /// <summary>Runs <c>dotnet program.dll args</c> under <c>mpiexec -n ranks</c> of the implementation.</summary>
+    public static RunResult Launch(Implementation implementation, int ranks, string program, IEnumerable<string> args,
+        IDictionary<string, string>? environment = null, TimeSpan? deadline = null)
+    {
+        var (launcher, launcherArgs) = implementation == Implementation.OpenMpi
+            ? ("mpiexec.openmpi", new[] { "--oversubscribe", "--bind-to", "none", "-n", $"{ranks}" })
+            : ("mpiexec.mpich", new[] { "-n", $"{ranks}" });
+        return Run(launcher, [.. launcherArgs, DotnetHost, ProgramPath(program), .. args], implementation, environment,
+            deadline);
+    }
+
+    /// <summary>Runs the program without mpiexec, bound to the implementation's library.</summary>
+    public static RunResult Singleton(Implementation implementation, string program, IEnumerable<string> args,
+        IDictionary<string, string>? environment = null)
+    {
+        var env = new Dictionary<string, string> { ["SPMD_MPI_LIBRARY"] = LibraryOf(implementation) };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            env[name] = value;
+        return Run(DotnetHost, [ProgramPath(program), .. args], implementation, env, null);
+    }
+
+    /// <summary>The ids of live processes whose command line contains <paramref name="marker"/>.</summary>
+    public static IReadOnlyList<int> ProcessesWith(string marker)
+    {
+        var found = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out int pid) || pid == System.Environment.ProcessId)
+                continue;
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                if (commandLine.Contains(marker, StringComparison.Ordinal) && !IsZombie(directory))
+                    found.Add(pid);
+            }
+            catch (IOException)
+            {
+                // The process ended while we looked.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Waits (up to a deadline) until no process carries the marker; returns those still alive.</summary>
+    public static IReadOnlyList<int> SurvivorsAfterGrace(string marker)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        IReadOnlyList<int> alive;
+        while ((alive = ProcessesWith(marker)).Count > 0 && DateTime.UtcNow < deadline)
+            Thread.Sleep(100);
+        return alive;
+    }
+
+    private static string DotnetHost => System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+
+    private static string ProgramPath(string program) => Path.Combine(AppContext.BaseDirectory, program + ".dll");
+
+    private static bool IsZombie(string procDirectory)
+    {
+        var stat = File.ReadAllText(Path.Combine(procDirectory, "stat"));
+        var afterName = stat[(stat.LastIndexOf(')') + 2)..];
+        return afterName.StartsWith('Z');
+    }
+
+    private static RunResult Run(string file, IEnumerable<string> args, Implementation implementation,
+        IDictionary<string, string>? environment, TimeSpan? deadline)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        var env = start.Environment;
+        // No terminal escapes from the .NET console, no library choice leaking in from the caller.
+        env.Remove("TERM");
+        env.Remove("SPMD_MPI_LIBRARY");
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+        env["SPMD_EXPECTED_ABI"] = implementation.ToString();
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            env[name] = value;
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        var readOut = process.StandardOutput.ReadToEndAsync();
+        var readErr = process.StandardError.ReadToEndAsync();
+        bool exited = process.WaitForExit(deadline ?? DefaultDeadline);
+        if (!exited)
+            process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+        stdout.Append(readOut.Result);
+        stderr.Append(readErr.Result);
+        return new RunResult(exited ? process.ExitCode : -1, stdout.ToString(), stderr.ToString(), !exited);
+    }
+}

@@ -1,0 +1,45 @@
+using MPI;
+
+namespace SpmdChecks;
+
+/// <summary>Duplicating, splitting and comparing communicators; their message spaces are separate.</summary>
+internal static class CommunicatorChecks
+{
+    [Check]
+    public static void CloneIsCongruentAndSeparate(Intracommunicator c)
+    {
+        using var clone = (Intracommunicator)c.Clone();
+        Expect.Equal(Comparison.Identical, c.Compare(c));
+        Expect.Equal(Comparison.Congruent, c.Compare(clone));
+        Expect.Equal(c.Rank, clone.Rank);
+        Expect.Equal(c.Size, clone.Size);
+        // A message on the clone is invisible to the original.
+        clone.Send(1, c.Rank, 9);
+        Expect.Equal(null, c.ImmediateProbe(c.Rank, 9));
+        Expect.Equal(1, clone.Receive<int>(c.Rank, 9));
+    }
+
+    [Check]
+    public static void SplitByParity(Intracommunicator c)
+    {
+        using var half = c.Split(c.Rank % 2, -c.Rank);
+        Expect.Equal((c.Size + 1 - c.Rank % 2) / 2, half.Size);
+        // Keys are negated ranks, so the order within each half is reversed.
+        Expect.Equal(half.Size - 1 - c.Rank / 2, half.Rank);
+        Expect.Equal(c.Size == 1 ? Comparison.Congruent : Comparison.Unequal, c.Compare(half));
+        half.Barrier();
+    }
+
+    [Check]
+    public static void DisposedCommunicatorIsRefused(Intracommunicator c)
+    {
+        var clone = (Intracommunicator)c.Clone();
+        clone.Dispose();
+        clone.Dispose();
+        Expect.Throws<ObjectDisposedException>(() => clone.Send(1, 0, 0));
+        // Predefined communicators survive Dispose.
+        Communicator.self.Dispose();
+        Expect.Equal(1, Communicator.self.Size);
+        _ = c;
+    }
+}

@@ -1,0 +1,34 @@
+// Runs the checks under mpiexec (or as a singleton), or one of the failure scenarios the tests provoke.
+//   SpmdChecks checks [name-prefix...]   every check (or those whose name starts with a prefix), on every rank
+//   SpmdChecks throw-in-run <rank>       that rank throws inside Environment.Run while the others wait for it
+//   SpmdChecks throw-unhandled <rank>    the same, from plain code under `using var env = new Environment(...)`
+//   SpmdChecks reinit                    initialize, finalize, initialize again
+//   SpmdChecks info                      print the library this process bound
+using MPI;
+using SpmdChecks;
+
+var mode = args.Length > 0 ? args[0] : "checks";
+switch (mode)
+{
+    case "checks":
+        MPI.Environment.Run(world => Runner.RunChecks(world, args.Skip(1).ToArray()));
+        break;
+    case "throw-in-run":
+        MPI.Environment.Run(world => Scenarios.FailOnOneRank(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture)));
+        break;
+    case "throw-unhandled":
+        using (new MPI.Environment(ref args))
+            Scenarios.FailOnOneRank(Communicator.world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
+        break;
+    case "reinit":
+        Scenarios.Reinitialize(args);
+        break;
+    case "info":
+        MPI.Environment.Run(world => Console.WriteLine(
+            $"rank {world.Rank} of {world.Size}: {MPI.Environment.AbiKind} {MPI.Environment.LibraryName}"));
+        break;
+    default:
+        Console.Error.WriteLine($"unknown mode '{mode}'");
+        return 2;
+}
+return 0;
