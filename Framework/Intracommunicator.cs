@@ -3,7 +3,7 @@ using MPI.Native;
 namespace MPI;
 
 /// <summary>A communicator within one group of processes: the home of collective operations.</summary>
-public unsafe class Intracommunicator : Communicator
+public unsafe partial class Intracommunicator : Communicator
 {
     internal Intracommunicator(nint handle, bool predefined) : base(handle, predefined) { }
 

@@ -71,7 +71,7 @@ public abstract unsafe partial class Communicator
                 Mpi.Check(Mpi.Recv(Unsafe.AsPointer(ref received), 1, datatype, Ranks.ToNative(source),
                     Ranks.TagToNative(tag), LiveHandle, &native));
                 value = received;
-                status = new CompletedStatus(native, CountOf(native, datatype));
+                status = new CompletedStatus(native, datatype);
                 break;
             case WireKind.RawArray:
                 value = (T)(object)ReceiveNewRawArray(typeof(T).GetElementType()!, source, tag, out status);
@@ -129,7 +129,7 @@ public abstract unsafe partial class Communicator
                 Unsafe.AsPointer(ref received), 1, datatype, Ranks.ToNative(source), Ranks.TagToNative(recvTag),
                 LiveHandle, &native));
             outValue = received;
-            status = new CompletedStatus(native, CountOf(native, datatype));
+            status = new CompletedStatus(native, datatype);
             return;
         }
         T result = default!;
@@ -167,7 +167,7 @@ public abstract unsafe partial class Communicator
                     receive, outValues.Length, datatype, Ranks.ToNative(source), Ranks.TagToNative(recvTag),
                     LiveHandle, &native));
             }
-            status = new CompletedStatus(native, CountOf(native, datatype));
+            status = new CompletedStatus(native, datatype);
             return;
         }
         T[] result = outValues!;
@@ -208,7 +208,7 @@ public abstract unsafe partial class Communicator
             Mpi.Check(Mpi.Recv(p, values.Length, datatype, Ranks.ToNative(source), Ranks.TagToNative(tag),
                 LiveHandle, &native));
         }
-        return new CompletedStatus(native, CountOf(native, datatype));
+        return new CompletedStatus(native, datatype);
     }
 
     private void SendRawArray(Array values, int dest, int tag)

@@ -51,10 +51,28 @@ public class Status
 /// <summary>The status of a completed receive, which knows how many elements arrived.</summary>
 public class CompletedStatus : Status
 {
-    private readonly int _count;
+    private readonly nint _datatype;
+    private int _count;
 
     internal CompletedStatus(in StatusBuffer native, int count) : base(native) => _count = count;
 
+    /// <summary>A status whose count is asked of MPI only if the caller wants it (it costs a call).</summary>
+    internal CompletedStatus(in StatusBuffer native, nint datatype) : base(native)
+    {
+        _datatype = datatype;
+        _count = -1;
+    }
+
     /// <summary>The number of elements received: array elements, or 1 for a single value.</summary>
-    public int Count() => _count;
+    public unsafe int Count()
+    {
+        if (_count < 0)
+        {
+            int count = 0;
+            var native = _native;
+            Mpi.Check(Mpi.Get_count(&native, _datatype, &count));
+            _count = count == Mpi.Abi.Undefined ? 0 : count;
+        }
+        return _count;
+    }
 }

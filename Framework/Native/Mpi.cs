@@ -13,7 +13,7 @@ namespace MPI.Native;
 /// the low 32 bits. Handles returned through pointers are different: <see cref="ReadHandle"/> and
 /// <see cref="WriteHandle"/> use the ABI's width.
 /// </remarks>
-internal static unsafe class Mpi
+internal static unsafe partial class Mpi
 {
     private static AbiTable? _abi;
 
@@ -126,6 +126,13 @@ internal static unsafe class Mpi
             Type_size = (delegate* unmanaged<nint, int*, int>)F("MPI_Type_size");
             Type_free = (delegate* unmanaged<void*, int>)F("MPI_Type_free");
 
+            // Each chapter of the API resolves its own entry points, in its own file (Mpi.<Chapter>.cs).
+            LoadNonblocking(F);
+            LoadCollectives(F);
+            LoadGroups(F);
+            LoadTopologies(F);
+            LoadIntercommunicators(F);
+
             LibraryName = name;
             _abi = kind switch
             {
@@ -135,6 +142,12 @@ internal static unsafe class Mpi
             };
         }
     }
+
+    static partial void LoadNonblocking(Func<string, nint> resolve);
+    static partial void LoadCollectives(Func<string, nint> resolve);
+    static partial void LoadGroups(Func<string, nint> resolve);
+    static partial void LoadTopologies(Func<string, nint> resolve);
+    static partial void LoadIntercommunicators(Func<string, nint> resolve);
 
     /// <summary>Reads a handle that MPI wrote through a pointer, at the ABI's width.</summary>
     public static nint ReadHandle(void* location) => Abi.HandleSize == 4 ? *(int*)location : *(nint*)location;
