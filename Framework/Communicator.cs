@@ -26,6 +26,8 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     private readonly bool _predefined;
     private int _rank = -1;
     private int _size = -1;
+    private int _peerLimit = -1;
+    private int _selfDestination = int.MinValue;
 
     private protected Communicator(nint handle, bool predefined)
     {
@@ -72,8 +74,12 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     /// <summary>The number of ranks a message can be addressed to.</summary>
     private protected virtual int PeerCount => Size;
 
+    /// <summary>The destination rank that addresses this process itself; none (-1) on an intercommunicator.</summary>
+    private protected virtual int SelfDestination => Rank;
+
     /// <summary>Whether a message to <paramref name="dest"/> comes back to this process.</summary>
-    private protected virtual bool AddressesSelf(int dest) => dest == Rank;
+    private protected bool AddressesSelf(int dest) =>
+        dest == (_selfDestination != int.MinValue ? _selfDestination : _selfDestination = SelfDestination);
 
     /// <summary>Aborts every process of this communicator's job.</summary>
     public void Abort(int errorcode)
@@ -131,28 +137,33 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         return duplicate;
     }
 
-    private void ValidateDestination(int dest)
+    // The checks below run on every message: the common case is two compares against cached fields, and
+    // the messages are built only on the cold path.
+    private protected void ValidateDestination(int dest)
     {
-        if (dest != Ranks.ProcNull && (uint)dest >= (uint)PeerCount)
-            throw new ArgumentOutOfRangeException(nameof(dest), dest,
-                $"Destination rank {dest} is out of range: the communicator has {PeerCount} ranks (0 to {PeerCount - 1}).");
+        if ((uint)dest >= (uint)PeerLimit && dest != Ranks.ProcNull)
+            throw RankOutOfRange(nameof(dest), dest, "Destination", "");
     }
 
-    private void ValidateSource(int source)
+    private protected void ValidateSource(int source)
     {
-        if (source != Ranks.ProcNull && source != anySource && (uint)source >= (uint)PeerCount)
-            throw new ArgumentOutOfRangeException(nameof(source), source,
-                $"Source rank {source} is out of range: the communicator has {PeerCount} ranks (0 to {PeerCount - 1}), " +
-                $"or use Communicator.anySource.");
+        if ((uint)source >= (uint)PeerLimit && source != Ranks.ProcNull && source != anySource)
+            throw RankOutOfRange(nameof(source), source, "Source", ", or use Communicator.anySource");
     }
 
-    private static void ValidateTag(int tag, bool allowAny)
+    private protected static void ValidateTag(int tag, bool allowAny)
     {
-        if (allowAny && tag == anyTag)
-            return;
-        if (tag < 0 || tag > MaxTagValue)
-            throw new ArgumentOutOfRangeException(nameof(tag), tag,
-                $"Tag {tag} is out of range: tags go from 0 to {MaxTagValue}" +
-                (allowAny ? ", or Communicator.anyTag to receive any tag." : "."));
+        if ((uint)tag > (uint)MaxTagValue && !(allowAny && tag == anyTag))
+            throw TagOutOfRange(tag, allowAny);
     }
+
+    private int PeerLimit => _peerLimit >= 0 ? _peerLimit : _peerLimit = PeerCount;
+
+    private ArgumentOutOfRangeException RankOutOfRange(string parameter, int rank, string role, string alternative) =>
+        new(parameter, rank,
+            $"{role} rank {rank} is out of range: the communicator has {PeerCount} ranks (0 to {PeerCount - 1}){alternative}.");
+
+    private static ArgumentOutOfRangeException TagOutOfRange(int tag, bool allowAny) =>
+        new(nameof(tag), tag, $"Tag {tag} is out of range: tags go from 0 to {MaxTagValue}" +
+            (allowAny ? ", or Communicator.anyTag to receive any tag." : "."));
 }

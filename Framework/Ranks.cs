@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MPI.Native;
 
 namespace MPI;
@@ -14,9 +15,15 @@ internal static class Ranks
     public const int ProcNull = -2;
     public const int Root = -4;
 
-    public static int ToNative(int rank) => rank switch
+    // Inlined on every message: ordinary ranks pass straight through.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ToNative(int rank) => rank >= 0 ? rank : SpecialToNative(rank);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int TagToNative(int tag) => tag >= 0 ? tag : Mpi.Abi.AnyTag;
+
+    private static int SpecialToNative(int rank) => rank switch
     {
-        >= 0 => rank,
         AnySource => Mpi.Abi.AnySource,
         ProcNull => Mpi.Abi.ProcNull,
         Root => Mpi.Abi.Root,
@@ -34,8 +41,6 @@ internal static class Ranks
             return AnySource;
         return rank == abi.Root ? Root : rank;
     }
-
-    public static int TagToNative(int tag) => tag == AnyTag ? Mpi.Abi.AnyTag : tag;
 
     public static int TagFromNative(int tag) => tag == Mpi.Abi.AnyTag ? AnyTag : tag;
 }
