@@ -46,6 +46,9 @@ internal static unsafe class Datatypes
 
     public static nint For(Type type) => Handles.GetOrAdd(type, Create);
 
+    /// <summary>Whether <paramref name="type"/> maps to one of MPI's predefined datatypes (so predefined operations apply).</summary>
+    public static bool IsPredefined(Type type) => type.IsPrimitive;
+
     public static int ElementSize(Type type) => (int)SizeOf.MakeGenericMethod(type).Invoke(null, null)!;
 
     private static nint Create(Type type)

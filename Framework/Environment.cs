@@ -208,6 +208,7 @@ public sealed unsafe class Environment : IDisposable
             return;
         Console.Out.Flush();
         SelfSends.CancelAll();
+        Reductions.FreeAll();
         Datatypes.FreeCreated();
         Mpi.Check(Mpi.Finalize());
     }

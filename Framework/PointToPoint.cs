@@ -73,11 +73,8 @@ public abstract unsafe partial class Communicator
                 value = received;
                 status = new CompletedStatus(native, datatype);
                 break;
-            case WireKind.RawArray:
-                value = (T)(object)ReceiveNewRawArray(typeof(T).GetElementType()!, source, tag, out status);
-                break;
             default:
-                value = ReceiveSerialized<T>(source, tag, out status);
+                value = ReceiveUnsized<T>(source, tag, out status);
                 break;
         }
     }
@@ -280,51 +277,47 @@ public abstract unsafe partial class Communicator
         }
     }
 
-    /// <summary>Receives a message of unknown length: matched probe, then a receive of exactly that message.</summary>
-    private byte[] ReceiveMatched(int source, int tag, nint datatype, int elementSize, out int count,
-        out StatusBuffer native)
+    /// <summary>
+    /// Receives a message of unknown length as a <typeparamref name="T"/> (a raw array or a serialized value):
+    /// a matched probe, then a receive of exactly that message, so any-source/any-tag report the true sender.
+    /// </summary>
+    private T ReceiveUnsized<T>(int source, int tag, out CompletedStatus status)
     {
         long message = 0;
         StatusBuffer probed = default;
         Mpi.Check(Mpi.Mprobe(Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle, &message, &probed));
-        count = CountOf(probed, datatype);
-        var buffer = ArrayPool<byte>.Shared.Rent(checked(count * elementSize));
-        fixed (byte* p = buffer)
-            Mpi.Check(Mpi.Mrecv(p, count, datatype, &message, &probed));
-        native = probed;
-        return buffer;
+        return ReceiveProbed<T>(message, probed, out status);
     }
 
-    private Array ReceiveNewRawArray(Type elementType, int source, int tag, out CompletedStatus status)
+    /// <summary>Receives the message a matched probe (blocking or not) found.</summary>
+    internal T ReceiveProbed<T>(long message, StatusBuffer probed, out CompletedStatus status)
     {
-        ValidateSource(source);
-        ValidateTag(tag, allowAny: true);
-        var datatype = Datatypes.For(elementType);
-        long message = 0;
-        StatusBuffer native = default;
-        Mpi.Check(Mpi.Mprobe(Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle, &message, &native));
-        int count = CountOf(native, datatype);
-        var values = Array.CreateInstance(elementType, count);
-        fixed (void* p = &MemoryMarshal.GetArrayDataReference(values))
-            Mpi.Check(Mpi.Mrecv(p, count, datatype, &message, &native));
-        status = new CompletedStatus(native, count);
-        return values;
-    }
-
-    private T ReceiveSerialized<T>(int source, int tag, out CompletedStatus status)
-    {
-        var buffer = ReceiveMatched(source, tag, Mpi.Abi.Datatypes.Byte, 1, out int length, out var native);
+        if (Wire<T>.Kind == WireKind.RawArray)
+        {
+            var elementType = typeof(T).GetElementType()!;
+            var datatype = Datatypes.For(elementType);
+            int count = CountOf(probed, datatype);
+            var values = Array.CreateInstance(elementType, count);
+            fixed (void* p = &MemoryMarshal.GetArrayDataReference(values))
+                Mpi.Check(Mpi.Mrecv(p, count, datatype, &message, &probed));
+            status = new CompletedStatus(probed, count);
+            return (T)(object)values;
+        }
+        int length = CountOf(probed, Mpi.Abi.Datatypes.Byte);
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            var from = Ranks.FromNative(native.Source);
+            fixed (byte* p = buffer)
+                Mpi.Check(Mpi.Mrecv(p, length, Mpi.Abi.Datatypes.Byte, &message, &probed));
+            var from = Ranks.FromNative(probed.Source);
             if (from == Ranks.ProcNull)
             {
-                status = new CompletedStatus(native, 0);
+                status = new CompletedStatus(probed, 0);
                 return default!;
             }
             var value = SerializedFrame.Read<T>(buffer.AsMemory(0, length), Serialization, from,
-                Ranks.TagFromNative(native.Tag));
-            status = new CompletedStatus(native, value is Array array ? array.Length : 1);
+                Ranks.TagFromNative(probed.Tag));
+            status = new CompletedStatus(probed, value is Array array ? array.Length : 1);
             return value;
         }
         finally

@@ -20,11 +20,16 @@ public class Status
     /// <summary>The tag the message carried.</summary>
     public int Tag { get; }
 
+    // Set for a receive cancelled before it matched any message, which MPI never saw.
+    private protected bool _cancelledLocally;
+
     /// <summary>Whether the operation this status describes was cancelled.</summary>
     public unsafe bool Cancelled
     {
         get
         {
+            if (_cancelledLocally)
+                return true;
             int flag = 0;
             var native = _native;
             Mpi.Check(Mpi.Test_cancelled(&native, &flag));
@@ -61,6 +66,13 @@ public class CompletedStatus : Status
     {
         _datatype = datatype;
         _count = -1;
+    }
+
+    /// <summary>The status of a receive cancelled before it matched a message: no source, no tag, no elements.</summary>
+    internal static CompletedStatus CancelledBeforeMatch()
+    {
+        StatusBuffer empty = default;
+        return new CompletedStatus(empty, 0) { _cancelledLocally = true };
     }
 
     /// <summary>The number of elements received: array elements, or 1 for a single value.</summary>

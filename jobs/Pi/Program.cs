@@ -1,5 +1,5 @@
 // Computes pi as the integral of 4/(1+x^2) over [0,1] with the midpoint rule, the intervals dealt out to the
-// ranks in turn; rank 0 adds the partial sums and prints the value, its error and the time taken.
+// ranks in turn; the partial sums are reduced to rank 0, which prints the value, its error and the time taken.
 // Usage: Pi [intervals]   (default 100,000,000)
 using System.Globalization;
 using MPI;
@@ -17,14 +17,9 @@ MPI.Environment.Run(world =>
     }
     partial *= width;
 
+    double pi = world.Reduce(partial, Operation<double>.Add, 0);
     if (world.Rank != 0)
-    {
-        world.Send(partial, 0, 0);
         return;
-    }
-    double pi = partial;
-    for (int rank = 1; rank < world.Size; rank++)
-        pi += world.Receive<double>(rank, 0);
     var seconds = MPI.Environment.Time - start;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"pi = {pi:R} with {intervals:N0} intervals on {world.Size} ranks; error {Math.Abs(pi - Math.PI):E3}; {seconds:F3} s"));

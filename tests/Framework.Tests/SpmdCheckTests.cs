@@ -5,14 +5,14 @@ using SpmdChecks;
 namespace Framework.Tests;
 
 /// <summary>
-/// Every check of SpmdChecks, on both implementations, as a singleton and under mpiexec with 1 to 4 ranks. One
+/// Every check of SpmdChecks, on both implementations, as a singleton and under mpiexec with 1 to 5 ranks. One
 /// mpiexec run per (implementation, ranks) covers all checks; each check becomes its own test case here.
 /// </summary>
 [TestFixture]
 public sealed partial class SpmdCheckTests
 {
     /// <summary>0 stands for a singleton run without mpiexec.</summary>
-    private static readonly int[] RankCounts = [0, 1, 2, 3, 4];
+    private static readonly int[] RankCounts = [0, 1, 2, 3, 4, 5];
 
     private static readonly ConcurrentDictionary<(Implementation, int), Lazy<RunResult>> Runs = new();
 

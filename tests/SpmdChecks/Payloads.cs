@@ -78,3 +78,15 @@ internal sealed class Circle : Shape
 
     public string Describe() => $"{Name}:{_radius}:{_cachedDescription ?? "not cached"}";
 }
+
+/// <summary>A raw struct with user-defined operators, for reductions through Operation&lt;Point&gt;.</summary>
+internal readonly record struct Point(int X, int Y)
+{
+    public static Point operator +(Point a, Point b) => new(a.X + b.X, a.Y + b.Y);
+
+    public static bool operator <(Point a, Point b) => a.X < b.X || (a.X == b.X && a.Y < b.Y);
+
+    public static bool operator >(Point a, Point b) => b < a;
+
+    public static Point Plus(Point a, Point b) => a + b;
+}

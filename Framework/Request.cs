@@ -1,0 +1,171 @@
+using System.Buffers;
+using System.Runtime.ExceptionServices;
+using MPI.Native;
+
+namespace MPI;
+
+/// <summary>
+/// A nonblocking operation in flight. <see cref="Wait"/> and <see cref="Test"/> may be called again after
+/// completion: they return the same status. Memory the operation uses stays pinned until MPI reports completion,
+/// and no longer.
+/// </summary>
+public abstract class Request
+{
+    private CompletedStatus? _status;
+    private ExceptionDispatchInfo? _failure;
+
+    private protected Request() { }
+
+    /// <summary>Whether the operation has completed (successfully, with an error, or cancelled).</summary>
+    public bool IsCompleted => _status is not null || _failure is not null;
+
+    /// <summary>Blocks until the operation completes and returns its status.</summary>
+    public CompletedStatus Wait() => _status ?? Finish(block: true)!;
+
+    /// <summary>The status if the operation has completed; null if it is still in flight.</summary>
+    public CompletedStatus? Test() => _status ?? Finish(block: false);
+
+    /// <summary>
+    /// Cancels the operation if it has not completed yet; <see cref="Wait"/> then returns a status whose
+    /// <see cref="Status.Cancelled"/> is true (or the normal status, when the operation completed first).
+    /// </summary>
+    public void Cancel()
+    {
+        if (IsCompleted)
+            return;
+        CancelInFlight();
+    }
+
+    /// <summary>
+    /// Completes when the operation does, without blocking the calling thread: the request is tested on the
+    /// awaiting context, with a growing pause between tests. Cancelling the token stops the waiting (throwing
+    /// <see cref="OperationCanceledException"/>), not the operation; call <see cref="Cancel"/> for that.
+    /// </summary>
+    /// <remarks>
+    /// Each test is an MPI call: unless MPI runs at <see cref="Threading.Multiple"/>, do not let the continuations
+    /// run concurrently with other MPI calls (await from one thread or a single-threaded context).
+    /// </remarks>
+    public async Task<CompletedStatus> WaitAsync(CancellationToken cancellationToken = default)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            if (Test() is { } status)
+                return status;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (attempt < 64)
+                await Task.Yield();
+            else
+                await Task.Delay(Math.Min(attempt - 63, 10), cancellationToken).ConfigureAwait(true);
+        }
+    }
+
+    /// <summary>Moves the operation forward: to completion when <paramref name="block"/>; null if it is not done.</summary>
+    private protected abstract CompletedStatus? Progress(bool block);
+
+    private protected abstract void CancelInFlight();
+
+    private CompletedStatus? Finish(bool block)
+    {
+        _failure?.Throw();
+        try
+        {
+            _status = Progress(block);
+            return _status;
+        }
+        catch (Exception e)
+        {
+            _failure = ExceptionDispatchInfo.Capture(e);
+            throw;
+        }
+    }
+}
+
+/// <summary>A nonblocking receive: once it has completed, <see cref="GetValue"/> returns what arrived.</summary>
+public abstract class ReceiveRequest : Request
+{
+    private protected ReceiveRequest() { }
+
+    /// <summary>
+    /// The received value, waiting for it if needed. For a receive into a caller's array, the very array that was
+    /// passed in. Null (the default) for a cancelled receive.
+    /// </summary>
+    public object? GetValue()
+    {
+        var status = Wait();
+        return status.Cancelled ? null : Value;
+    }
+
+    private protected abstract object? Value { get; }
+}
+
+/// <summary>
+/// One posted MPI_Request and everything it holds on to: pinned buffers, and what to give back once MPI is done
+/// with them (pooled arrays). Released exactly once, at completion; an operation abandoned in flight keeps its
+/// pins forever rather than letting the GC move memory MPI may still write.
+/// </summary>
+internal sealed unsafe class PostedOperation
+{
+    private long _handle;
+    private MemoryHandle[] _pins;
+    private byte[]? _pooled;
+
+    /// <summary>Calls <paramref name="post"/> with the pinned memory and a place for the request handle.</summary>
+    public PostedOperation(MemoryHandle[] pins, byte[]? pooled, Func<nint, int> post)
+    {
+        _pins = pins;
+        _pooled = pooled;
+        long handle = 0;
+        int code = post((nint)(&handle));
+        if (code != 0)
+        {
+            Release();
+            Mpi.Check(code);
+        }
+        _handle = handle;
+    }
+
+    /// <summary>True with the status once MPI reports completion (pins released); false while in flight.</summary>
+    public bool Complete(bool block, out StatusBuffer status)
+    {
+        StatusBuffer native = default;
+        long handle = _handle;
+        int done = 1;
+        int code = block ? Mpi.Wait(&handle, &native) : Mpi.Test(&handle, &done, &native);
+        _handle = handle;
+        if (code != 0)
+        {
+            Release();
+            Mpi.Check(code);
+        }
+        status = native;
+        if (done == 0)
+            return false;
+        Release();
+        return true;
+    }
+
+    public void Cancel()
+    {
+        long handle = _handle;
+        Mpi.Check(Mpi.Cancel(&handle));
+    }
+
+    private void Release()
+    {
+        foreach (var pin in _pins)
+            pin.Dispose();
+        _pins = [];
+        if (_pooled is not null)
+            ArrayPool<byte>.Shared.Return(_pooled);
+        _pooled = null;
+    }
+}
+
+/// <summary>A request backed by one posted MPI operation (sends, raw receives, nonblocking collectives).</summary>
+internal sealed class PostedRequest(PostedOperation operation, Func<StatusBuffer, CompletedStatus> describe) : Request
+{
+    private protected override CompletedStatus? Progress(bool block) =>
+        operation.Complete(block, out var native) ? describe(native) : null;
+
+    private protected override void CancelInFlight() => operation.Cancel();
+}
