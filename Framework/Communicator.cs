@@ -81,6 +81,11 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     private protected bool AddressesSelf(int dest) =>
         dest == (_selfDestination != int.MinValue ? _selfDestination : _selfDestination = SelfDestination);
 
+    /// <summary>The intercommunicator to the processes that spawned this job, or null when mpiexec started it.</summary>
+#pragma warning disable CA1822 // An instance property in MPI.NET: programs write Communicator.world.Parent.
+    public Intercommunicator? Parent => DynamicProcesses.Parent();
+#pragma warning restore CA1822
+
     /// <summary>Aborts every process of this communicator's job.</summary>
     public void Abort(int errorcode)
     {

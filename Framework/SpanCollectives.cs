@@ -148,24 +148,6 @@ public unsafe partial class Intracommunicator
     private void AlltoallCore(void* send, void* receive, int block, nint datatype) =>
         Mpi.Check(Mpi.Alltoall(send, block, datatype, receive, block, datatype, LiveHandle));
 
-    private void ReduceCore<T>(void* send, void* receive, int count, ReductionOperation<T> op, int root)
-    {
-        using var reduction = Reductions.Register(op);
-        Mpi.Check(Mpi.Reduce(send, receive, count, reduction.Datatype, reduction.Op, root, LiveHandle));
-    }
-
-    private void AllreduceCore<T>(void* send, void* receive, int count, ReductionOperation<T> op)
-    {
-        using var reduction = Reductions.Register(op);
-        Mpi.Check(Mpi.Allreduce(send, receive, count, reduction.Datatype, reduction.Op, LiveHandle));
-    }
-
-    private void ReduceScatterCore<T>(void* send, void* receive, int* counts, ReductionOperation<T> op)
-    {
-        using var reduction = Reductions.Register(op);
-        Mpi.Check(Mpi.Reduce_scatter(send, receive, counts, reduction.Datatype, reduction.Op, LiveHandle));
-    }
-
     private void PrefixCore<T>(void* send, void* receive, int count, ReductionOperation<T> op, bool exclusive)
     {
         using (var reduction = Reductions.Register(op))
@@ -185,38 +167,5 @@ public unsafe partial class Intracommunicator
                 $"Root rank {root} is out of range: the communicator has {Size} ranks (0 to {Size - 1}).");
     }
 
-    private static void RequireLength(int actual, int expected, string parameter, string what)
-    {
-        if (actual != expected)
-            throw new ArgumentException(
-                $"{parameter} holds {actual} elements but must hold {expected} ({what}).", parameter);
-    }
 
-    private static int Sum(ReadOnlySpan<int> counts, string parameter)
-    {
-        long sum = 0;
-        foreach (int count in counts)
-        {
-            if (count < 0)
-                throw new ArgumentException($"{parameter} holds a negative count ({count}).", parameter);
-            sum += count;
-        }
-        return sum <= int.MaxValue
-            ? (int)sum
-            : throw new ArgumentException($"{parameter} adds up to {sum} elements, more than one message can hold.", parameter);
-    }
-
-    /// <summary>Displacements of consecutive blocks of <paramref name="counts"/> elements.</summary>
-    private static int[] Displacements(ReadOnlySpan<int> counts)
-    {
-        var displacements = new int[counts.Length];
-        for (int i = 1; i < counts.Length; i++)
-            displacements[i] = displacements[i - 1] + counts[i - 1];
-        return displacements;
-    }
-
-    /// <summary>The address of a raw array's first element, pinned by the caller's <c>fixed</c>; null for null.</summary>
-    private static ref byte FirstByte<T>(T[]? values) => ref values is null
-        ? ref Unsafe.NullRef<byte>()
-        : ref Unsafe.As<T, byte>(ref MemoryMarshal.GetArrayDataReference(values));
 }

@@ -53,6 +53,7 @@ internal sealed class AbiTable
     public required nint MessageNoProc { get; init; }
     public required nint ErrorsReturn { get; init; }
     public required nint DatatypeNull { get; init; }
+    public required nint InfoNull { get; init; }
 
     public required PredefinedDatatypes Datatypes { get; init; }
     public required PredefinedOps Ops { get; init; }

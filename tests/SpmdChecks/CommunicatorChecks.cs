@@ -42,4 +42,19 @@ internal static class CommunicatorChecks
         Expect.Equal(1, Communicator.self.Size);
         _ = c;
     }
+
+    [Check]
+    public static void NoParentWithoutSpawn(Intracommunicator c)
+    {
+        Expect.Equal(null, c.Parent);
+        Expect.Equal(null, Communicator.self.Parent);
+    }
+
+    [Check]
+    public static void SpawnArgumentsAreChecked(Intracommunicator c)
+    {
+        Expect.Throws<ArgumentOutOfRangeException>(() => c.Spawn("dotnet", [], 0, 0));
+        Expect.Throws<ArgumentOutOfRangeException>(() => c.Spawn("dotnet", [], 1, c.Size));
+        Expect.Throws<ArgumentException>(() => c.Spawn("", [], 1, 0));
+    }
 }

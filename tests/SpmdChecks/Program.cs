@@ -3,6 +3,7 @@
 //   SpmdChecks throw-in-run <rank>       that rank throws inside Environment.Run while the others wait for it
 //   SpmdChecks throw-unhandled <rank>    the same, from plain code under `using var env = new Environment(...)`
 //   SpmdChecks reinit                    initialize, finalize, initialize again
+//   SpmdChecks spawn                     rank 0 spawns two children (spawned-child), which report back
 //   SpmdChecks info                      print the library this process bound
 using MPI;
 using SpmdChecks;
@@ -22,6 +23,12 @@ switch (mode)
         break;
     case "reinit":
         Scenarios.Reinitialize(args);
+        break;
+    case "spawn":
+        MPI.Environment.Run(Scenarios.SpawnChildren);
+        break;
+    case "spawned-child":
+        MPI.Environment.Run(Scenarios.ReportToParent);
         break;
     case "info":
         MPI.Environment.Run(world => Console.WriteLine(

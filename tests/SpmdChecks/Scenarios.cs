@@ -28,4 +28,40 @@ internal static class Scenarios
             Console.WriteLine($"second environment: {e.GetType().Name}: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// Spawns two copies of this program in child mode; prints "SPAWNED ..." for each child's report and the size
+    /// of the merged communicator, or "SPAWN-UNSUPPORTED ..." when the library cannot spawn.
+    /// </summary>
+    public static void SpawnChildren(Intracommunicator world)
+    {
+        Intercommunicator children;
+        try
+        {
+            children = world.Spawn("dotnet", [typeof(Scenarios).Assembly.Location, "spawned-child"], 2, 0);
+        }
+        catch (NotSupportedException e)
+        {
+            Console.WriteLine($"SPAWN-UNSUPPORTED {e.Message}");
+            return;
+        }
+        using (children)
+        {
+            if (world.Rank == 0)
+            {
+                for (int child = 0; child < children.RemoteSize; child++)
+                    Console.WriteLine($"SPAWNED {children.Receive<string>(child, 0)}");
+            }
+            using var everyone = children.Merge(upper: false);
+            if (world.Rank == 0)
+                Console.WriteLine($"MERGED {everyone.Size} rank {everyone.Rank}");
+        }
+    }
+
+    public static void ReportToParent(Intracommunicator world)
+    {
+        var parent = world.Parent ?? throw new InvalidOperationException("A spawned child has no parent.");
+        parent.Send($"child {world.Rank} of {world.Size} (parent group of {parent.RemoteSize})", 0, 0);
+        using var everyone = parent.Merge(upper: true);
+    }
 }
