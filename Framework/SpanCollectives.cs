@@ -95,6 +95,35 @@ public unsafe partial class Intracommunicator
             AllreduceCore((void*)Mpi.Abi.InPlace, buffer, values.Length, op);
     }
 
+    /// <summary>In-place reduce: the root's <paramref name="values"/> are replaced by the combination; others' are left as they are.</summary>
+    public void Reduce<T>(Span<T> values, ReductionOperation<T> op, int root) where T : unmanaged
+    {
+        ValidateRoot(root);
+        ArgumentNullException.ThrowIfNull(op);
+        fixed (T* buffer = values)
+        {
+            // Only the root may pass MPI_IN_PLACE; the others send their values as usual.
+            void* send = Rank == root ? (void*)Mpi.Abi.InPlace : buffer;
+            ReduceCore(send, Rank == root ? buffer : null, values.Length, op, root);
+        }
+    }
+
+    /// <summary>In-place inclusive prefix reduction.</summary>
+    public void Scan<T>(Span<T> values, ReductionOperation<T> op) where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        fixed (T* buffer = values)
+            PrefixCore((void*)Mpi.Abi.InPlace, buffer, values.Length, op, exclusive: false);
+    }
+
+    /// <summary>In-place exclusive prefix reduction (rank 0's values are set to default values).</summary>
+    public void ExclusiveScan<T>(Span<T> values, ReductionOperation<T> op) where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        fixed (T* buffer = values)
+            PrefixCore((void*)Mpi.Abi.InPlace, buffer, values.Length, op, exclusive: true);
+    }
+
     /// <summary>Inclusive prefix reduction: rank r gets the combination of ranks 0..r.</summary>
     public void Scan<T>(ReadOnlySpan<T> values, Span<T> results, ReductionOperation<T> op) where T : unmanaged
     {

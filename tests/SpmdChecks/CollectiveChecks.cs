@@ -292,6 +292,22 @@ internal static class CollectiveChecks
         c.ReduceScatter<int>(Enumerable.Repeat(rank, n).ToArray(), mine, Operation<int>.Add, counts);
         Expect.Equal(n * (n - 1) / 2, mine[0]);
 
+        Span<int> reduceInPlace = stackalloc int[2];
+        foreach (int root in Roots(c))
+        {
+            reduceInPlace[0] = rank;
+            reduceInPlace[1] = 2;
+            c.Reduce(reduceInPlace, Operation<int>.Add, root);
+            Expect.Sequence(rank == root ? [n * (n - 1) / 2, 2 * n] : [rank, 2], reduceInPlace.ToArray());
+        }
+        Span<long> scanInPlace = stackalloc long[] { rank, 1 };
+        c.Scan(scanInPlace, Operation<long>.Add);
+        Expect.Sequence([(long)rank * (rank + 1) / 2, rank + 1L], scanInPlace.ToArray());
+        scanInPlace[0] = rank;
+        scanInPlace[1] = 1;
+        c.ExclusiveScan(scanInPlace, Operation<long>.Add);
+        Expect.Sequence([(long)rank * (rank - 1) / 2, rank], scanInPlace.ToArray());
+
         c.Allreduce(Span<int>.Empty, Operation<int>.Add);
         c.Broadcast(Span<byte>.Empty, 0);
         c.Allgather(ReadOnlySpan<int>.Empty, Span<int>.Empty);
@@ -340,5 +356,29 @@ internal static class CollectiveChecks
         var inclusive = new int[1];
         c.ImmediateScan<int>(new[] { 1 }, inclusive, Operation<int>.Add).Wait();
         Expect.Equal(rank + 1, inclusive[0]);
+    }
+
+    [Check]
+    public static void TypedPathDoesNotAllocate(Intracommunicator c)
+    {
+        var values = new double[1024];
+        var results = new double[1024];
+        var blocks = new double[1024 * c.Size];
+        var exchanged = new double[1024 * c.Size];
+        void Round()
+        {
+            c.Allreduce<double>(values, results, Operation<double>.Add);
+            c.Allreduce(results.AsSpan(), Operation<double>.Max); // the array overload is MPI.NET's, which returns a new array
+            c.Broadcast<double>(values, 0);
+            c.Allgather<double>(values, blocks);
+            c.Alltoall<double>(blocks, exchanged);
+            c.Reduce<double>(values, results, Operation<double>.Min, 0);
+            c.Scan<double>(values, results, Operation<double>.Add);
+        }
+        Round(); // the first round compiles the code and resolves the datatypes and operations
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+            Round();
+        Expect.Equal(0L, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
