@@ -5,7 +5,7 @@
 using System.Globalization;
 using MPI;
 
-const int LatencyMax = 64 << 10, BandwidthMax = 4 << 20, Repetitions = 5;
+const int LatencyMax = 64 << 10, BandwidthMax = 4 << 20, Repetitions = 5, SteadyStateRoundTrips = 500_000;
 
 MPI.Environment.Run(world =>
 {
@@ -20,6 +20,9 @@ MPI.Environment.Run(world =>
     // One buffer for every size, written once so that no page is first touched while the clock runs.
     var buffer = new byte[BandwidthMax];
     buffer.AsSpan().Fill(1);
+    // Steady state first: long enough for the runtime to finish compiling the hot path at full optimization
+    // (tiered compilation starts with quick code), the same exchanges in pingpong.c.
+    Exchange(world, first, buffer.AsSpan(0, 8), SteadyStateRoundTrips);
     for (int size = 0; size <= BandwidthMax; size = size == 0 ? 8 : size * 2)
     {
         var message = buffer.AsSpan(0, size);

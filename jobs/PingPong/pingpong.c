@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { LATENCY_MAX = 64 << 10, BANDWIDTH_MAX = 4 << 20, REPETITIONS = 5 };
+enum { LATENCY_MAX = 64 << 10, BANDWIDTH_MAX = 4 << 20, REPETITIONS = 5, STEADY_STATE_ROUND_TRIPS = 500000 };
 
 /* About 64 MiB each way per repetition, at least 16 and at most 8192 round trips. */
 static int iterations_for(int size)
@@ -48,6 +48,7 @@ int main(int argc, char **argv)
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
     memset(buffer, 1, BANDWIDTH_MAX);
+    exchange(first, buffer, 8, STEADY_STATE_ROUND_TRIPS); /* the same steady-state phase as Program.cs */
     for (int size = 0; size <= BANDWIDTH_MAX; size = size == 0 ? 8 : size * 2) {
         int iterations = iterations_for(size);
         exchange(first, buffer, size, iterations); /* warm-up: the library's connection and protocol setup */
