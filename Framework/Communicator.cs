@@ -108,8 +108,82 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         return result == abi.Similar ? Comparison.Similar : Comparison.Unequal;
     }
 
-    /// <summary>Duplicates the communicator (MPI_Comm_dup); the copy has the same group and a new context.</summary>
-    public abstract object Clone();
+    /// <summary>Values cached on this communicator, carried to clones as their attributes say.</summary>
+    public AttributeSet Attributes { get; } = new();
+
+    /// <summary>The processes of this communicator (the local group, for an intercommunicator).</summary>
+    public Group Group
+    {
+        get
+        {
+            long handle = 0;
+            Mpi.Check(Mpi.Comm_group(LiveHandle, &handle));
+            return Group.FromHandleWrittenAt(&handle);
+        }
+    }
+
+    /// <summary>
+    /// Duplicates the communicator (MPI_Comm_dup): the copy has the same group and kind, a new message space, and
+    /// this communicator's attributes as their duplication policies say.
+    /// </summary>
+    public object Clone()
+    {
+        var clone = WrapDuplicate(DuplicateHandle(LiveHandle));
+        Attributes.CopyTo(clone.Attributes);
+        return clone;
+    }
+
+    /// <summary>Wraps a duplicate of this communicator's handle in an object of the same kind.</summary>
+    private protected abstract Communicator WrapDuplicate(nint handle);
+
+    /// <summary>
+    /// A communicator of the processes in <paramref name="group"/> (a subset of this one's), created by every
+    /// rank of this communicator together; null on the ranks outside the group.
+    /// </summary>
+    public Communicator? Create(Group group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        long handle = 0;
+        Mpi.Check(Mpi.Comm_create(LiveHandle, group.LiveHandle, &handle));
+        return Adopt(Mpi.ReadHandle(&handle));
+    }
+
+    /// <summary>
+    /// Splits the communicator: ranks that pass the same <paramref name="color"/> end up together, ordered by
+    /// <paramref name="key"/> then by their rank here.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="color"/> is negative. The caller still takes part in the split (as a rank that joins no
+    /// new communicator), so the other ranks get theirs instead of waiting.
+    /// </exception>
+    public Communicator Split(int color, int key)
+    {
+        long handle = 0;
+        Mpi.Check(Mpi.Comm_split(LiveHandle, color < 0 ? Mpi.Abi.Undefined : color, key, &handle));
+        if (color < 0)
+            throw new ArgumentOutOfRangeException(nameof(color), color,
+                "The colour of a split must not be negative; this rank was left out of the new communicators.");
+        return Adopt(Mpi.ReadHandle(&handle))!;
+    }
+
+    /// <summary>
+    /// Takes ownership of a native communicator handle (freed on <see cref="Dispose"/>): an
+    /// <see cref="Intracommunicator"/> or <see cref="Intercommunicator"/> as the handle is; null for MPI_COMM_NULL.
+    /// </summary>
+    public static Communicator? Adopt(nint handle)
+    {
+        var abi = Mpi.Abi;
+        if (handle == abi.CommNull)
+            return null;
+        if (handle == abi.CommWorld)
+            return world;
+        if (handle == abi.CommSelf)
+            return self;
+        int inter = 0;
+        Mpi.Check(Mpi.Comm_test_inter(handle, &inter));
+        Mpi.Check(Mpi.Comm_set_errhandler(handle, abi.ErrorsReturn));
+        return inter != 0 ? new Intercommunicator(handle) : new Intracommunicator(handle, predefined: false);
+    }
 
     /// <summary>Frees the communicator. Predefined communicators are left alone; after finalize nothing is called.</summary>
     public virtual void Dispose()
@@ -129,7 +203,7 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     /// <summary>The handle, or a clear error when the communicator was disposed.</summary>
     internal nint LiveHandle => Handle != 0
         ? Handle
-        : throw new ObjectDisposedException(GetType().Name, "The communicator has been disposed.");
+        : throw new ObjectDisposedException(GetType().Name, "The communicator has been disposed, or this rank is not part of it.");
 
     internal static int MaxTagValue => _maxTag >= 0 ? _maxTag : _maxTag = Environment.MaxTag;
 

@@ -58,8 +58,18 @@ public sealed unsafe class Intercommunicator : Communicator
         return new Intracommunicator(merged, predefined: false);
     }
 
-    /// <summary>A duplicate of this intercommunicator.</summary>
-    public override object Clone() => new Intercommunicator(DuplicateHandle(LiveHandle));
+    private protected override Communicator WrapDuplicate(nint handle) => new Intercommunicator(handle);
+
+    /// <summary>The processes of the remote group.</summary>
+    public Group RemoteGroup
+    {
+        get
+        {
+            long handle = 0;
+            Mpi.Check(Mpi.Comm_remote_group(LiveHandle, &handle));
+            return Group.FromHandleWrittenAt(&handle);
+        }
+    }
 
     /// <summary>Waits until every rank of both groups has called it.</summary>
     public void Barrier() => Mpi.Check(Mpi.Barrier(LiveHandle));

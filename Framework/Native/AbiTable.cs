@@ -54,6 +54,8 @@ internal sealed class AbiTable
     public required nint ErrorsReturn { get; init; }
     public required nint DatatypeNull { get; init; }
     public required nint InfoNull { get; init; }
+    public required nint GroupNull { get; init; }
+    public required nint GroupEmpty { get; init; }
 
     public required PredefinedDatatypes Datatypes { get; init; }
     public required PredefinedOps Ops { get; init; }

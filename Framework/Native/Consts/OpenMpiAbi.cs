@@ -31,6 +31,8 @@ internal static class OpenMpiAbi
             ErrorsReturn = Symbol("ompi_mpi_errors_return"),
             DatatypeNull = Symbol("ompi_mpi_datatype_null"),
             InfoNull = Symbol("ompi_mpi_info_null"),
+            GroupNull = Symbol("ompi_mpi_group_null"),
+            GroupEmpty = Symbol("ompi_mpi_group_empty"),
             Datatypes = new PredefinedDatatypes(
                 Byte: Symbol("ompi_mpi_byte"), Int8: Symbol("ompi_mpi_int8_t"), UInt8: Symbol("ompi_mpi_uint8_t"),
                 Int16: Symbol("ompi_mpi_int16_t"), UInt16: Symbol("ompi_mpi_uint16_t"),
