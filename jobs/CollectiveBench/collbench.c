@@ -1,0 +1,64 @@
+/* The C twin of Program.cs: the same operations, sizes, repetitions and output lines
+   ("<operation> <bytes> <MB/s>", best of the timed repetitions, slowest rank's time). */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { REPETITIONS = 10, OPERATIONS_PER_REPETITION = 4 };
+enum { ALLREDUCE_COUNT = 1 << 20, BROADCAST_BYTES = 1 << 20, ALLTOALL_BLOCK = 64 << 10 };
+
+static double *values, *sums;
+static char *broadcast, *outgoing, *incoming;
+
+static void run_allreduce(void) { MPI_Allreduce(values, sums, ALLREDUCE_COUNT, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD); }
+static void run_broadcast(void) { MPI_Bcast(broadcast, BROADCAST_BYTES, MPI_BYTE, 0, MPI_COMM_WORLD); }
+static void run_alltoall(void)
+{
+    MPI_Alltoall(outgoing, ALLTOALL_BLOCK, MPI_BYTE, incoming, ALLTOALL_BLOCK, MPI_BYTE, MPI_COMM_WORLD);
+}
+
+static void report(int rank, const char *operation, int bytes, void (*run)(void))
+{
+    run(); /* warm-up */
+    double best = 1e300;
+    for (int repetition = 0; repetition < REPETITIONS; repetition++) {
+        MPI_Barrier(MPI_COMM_WORLD);
+        double start = MPI_Wtime();
+        for (int i = 0; i < OPERATIONS_PER_REPETITION; i++)
+            run();
+        double elapsed = (MPI_Wtime() - start) / OPERATIONS_PER_REPETITION;
+        if (elapsed < best)
+            best = elapsed;
+    }
+    double slowest;
+    MPI_Allreduce(&best, &slowest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    if (rank == 0)
+        printf("%s %d %.1f\n", operation, bytes, bytes / slowest / 1e6);
+}
+
+int main(int argc, char **argv)
+{
+    int rank, ranks;
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    values = malloc(sizeof(double) * ALLREDUCE_COUNT);
+    sums = malloc(sizeof(double) * ALLREDUCE_COUNT);
+    broadcast = calloc(BROADCAST_BYTES, 1);
+    outgoing = malloc((size_t)ALLTOALL_BLOCK * ranks);
+    incoming = malloc((size_t)ALLTOALL_BLOCK * ranks);
+    if (!values || !sums || !broadcast || !outgoing || !incoming) {
+        fprintf(stderr, "collbench: out of memory\n");
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    for (int i = 0; i < ALLREDUCE_COUNT; i++)
+        values[i] = rank + 1;
+    memset(outgoing, rank, (size_t)ALLTOALL_BLOCK * ranks);
+    report(rank, "allreduce", ALLREDUCE_COUNT * (int)sizeof(double), run_allreduce);
+    report(rank, "broadcast", BROADCAST_BYTES, run_broadcast);
+    report(rank, "alltoall", ALLTOALL_BLOCK, run_alltoall);
+    free(values); free(sums); free(broadcast); free(outgoing); free(incoming);
+    MPI_Finalize();
+    return 0;
+}
