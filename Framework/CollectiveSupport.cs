@@ -231,4 +231,61 @@ public abstract unsafe partial class Communicator
         }
         return Split(incoming, receiveLengths, receiveDisplacements);
     }
+
+    /// <summary>The blocks that <paramref name="frames"/> carry, checked against the expected counts, concatenated.</summary>
+    private protected T[] ConcatenateBlocks<T>(byte[][] frames, int[] counts, string sender)
+    {
+        var parts = UnpackAll<T[]>(frames);
+        for (int rank = 0; rank < parts.Length; rank++)
+            RequireLength(parts[rank].Length, counts[rank], $"counts[{rank}]", $"what {sender} {rank} sent");
+        return parts.SelectMany(part => part).ToArray();
+    }
+
+    /// <summary>MPI_Allgatherv of raw elements: <paramref name="counts"/>[r] elements from rank r of the group received from.</summary>
+    private protected T[] AllgatherBlocks<T>(T[] inValues, int[] counts, T[]? outValues)
+    {
+        int total = Sum(counts, nameof(counts));
+        if (outValues is null || outValues.Length != total)
+            outValues = new T[total];
+        var displacements = Displacements(counts);
+        var datatype = DatatypeOf<T>.Handle;
+        fixed (byte* send = &FirstByte(inValues))
+        fixed (byte* receive = &FirstByte(outValues))
+        fixed (int* countsPointer = counts)
+        fixed (int* displacementsPointer = displacements)
+        {
+            Mpi.Check(Mpi.Allgatherv(send, inValues.Length, datatype, receive, countsPointer, displacementsPointer,
+                datatype, LiveHandle));
+        }
+        return outValues;
+    }
+
+    /// <summary>MPI_Alltoallv of raw elements with consecutive blocks on both sides.</summary>
+    private protected T[] AlltoallBlocks<T>(T[] inValues, int[] sendCounts, int[] recvCounts, T[]? outValues)
+    {
+        int total = Sum(recvCounts, nameof(recvCounts));
+        if (outValues is null || outValues.Length != total)
+            outValues = new T[total];
+        var sendOffsets = Displacements(sendCounts);
+        var receiveOffsets = Displacements(recvCounts);
+        var datatype = DatatypeOf<T>.Handle;
+        fixed (byte* send = &FirstByte(inValues))
+        fixed (byte* receive = &FirstByte(outValues))
+        fixed (int* sendCountsPointer = sendCounts)
+        fixed (int* sendOffsetsPointer = sendOffsets)
+        fixed (int* receiveCountsPointer = recvCounts)
+        fixed (int* receiveOffsetsPointer = receiveOffsets)
+        {
+            Mpi.Check(Mpi.Alltoallv(send, sendCountsPointer, sendOffsetsPointer, datatype, receive,
+                receiveCountsPointer, receiveOffsetsPointer, datatype, LiveHandle));
+        }
+        return outValues;
+    }
+
+    /// <summary>Frames of consecutive blocks of <paramref name="values"/>, <paramref name="counts"/>[r] elements each.</summary>
+    private protected byte[][] PackBlocks<T>(T[] values, int[] counts)
+    {
+        var offsets = Displacements(counts);
+        return counts.Select((count, rank) => Pack(values.AsSpan(offsets[rank], count).ToArray())).ToArray();
+    }
 }

@@ -120,10 +120,7 @@ public unsafe partial class Intracommunicator
             var frames = GatherBytes(Pack(inValues), root);
             if (frames is null)
                 return;
-            var parts = UnpackAll<T[]>(frames);
-            for (int rank = 0; rank < Size; rank++)
-                RequireLength(parts[rank].Length, counts![rank], $"counts[{rank}]", $"what rank {rank} sent");
-            outValues = parts.SelectMany(part => part).ToArray();
+            outValues = ConcatenateBlocks<T>(frames, counts!, "rank");
             return;
         }
         int total = Rank == root ? Sum(counts, nameof(counts)) : 0;
@@ -194,19 +191,7 @@ public unsafe partial class Intracommunicator
             outValues = UnpackAll<T[]>(AllgatherBytes(Pack(inValues))).SelectMany(part => part).ToArray();
             return;
         }
-        int total = Sum(counts, nameof(counts));
-        if (outValues is null || outValues.Length != total)
-            outValues = new T[total];
-        var displacements = Displacements(counts);
-        var datatype = DatatypeOf<T>.Handle;
-        fixed (byte* send = &FirstByte(inValues))
-        fixed (byte* receive = &FirstByte(outValues))
-        fixed (int* countsPointer = counts)
-        fixed (int* displacementsPointer = displacements)
-        {
-            Mpi.Check(Mpi.Allgatherv(send, inValues.Length, datatype, receive, countsPointer, displacementsPointer,
-                datatype, LiveHandle));
-        }
+        outValues = AllgatherBlocks(inValues, counts, outValues);
     }
 
     /// <summary>Gathers <paramref name="count"/> elements from every rank, concatenated in rank order on every rank.</summary>
@@ -275,14 +260,7 @@ public unsafe partial class Intracommunicator
         });
         if (!IsRaw<T>())
         {
-            byte[][]? frames = null;
-            if (Rank == root)
-            {
-                var displacements = Displacements(counts);
-                frames = Enumerable.Range(0, Size)
-                    .Select(rank => Pack(inValues!.AsSpan(displacements[rank], counts[rank]).ToArray()))
-                    .ToArray();
-            }
+            var frames = Rank == root ? PackBlocks(inValues!, counts) : null;
             outValues = Unpack<T[]>(ScatterBytes(frames, root), root);
             return;
         }
@@ -359,33 +337,12 @@ public unsafe partial class Intracommunicator
         RequireLength(sendCounts.Length, Size, nameof(sendCounts), "Size");
         RequireLength(recvCounts.Length, Size, nameof(recvCounts), "Size");
         RequireLength(inValues.Length, Sum(sendCounts, nameof(sendCounts)), nameof(inValues), "the sum of sendCounts");
-        int total = Sum(recvCounts, nameof(recvCounts));
-        var sendOffsets = Displacements(sendCounts);
         if (!IsRaw<T>())
         {
-            var frames = Enumerable.Range(0, Size)
-                .Select(rank => Pack(inValues.AsSpan(sendOffsets[rank], sendCounts[rank]).ToArray()))
-                .ToArray();
-            var parts = UnpackAll<T[]>(AlltoallBytes(frames));
-            for (int rank = 0; rank < Size; rank++)
-                RequireLength(parts[rank].Length, recvCounts[rank], $"recvCounts[{rank}]", $"what rank {rank} sent");
-            outValues = parts.SelectMany(part => part).ToArray();
+            outValues = ConcatenateBlocks<T>(AlltoallBytes(PackBlocks(inValues, sendCounts)), recvCounts, "rank");
             return;
         }
-        if (outValues is null || outValues.Length != total)
-            outValues = new T[total];
-        var receiveOffsets = Displacements(recvCounts);
-        var datatype = DatatypeOf<T>.Handle;
-        fixed (byte* send = &FirstByte(inValues))
-        fixed (byte* receive = &FirstByte(outValues))
-        fixed (int* sendCountsPointer = sendCounts)
-        fixed (int* sendOffsetsPointer = sendOffsets)
-        fixed (int* receiveCountsPointer = recvCounts)
-        fixed (int* receiveOffsetsPointer = receiveOffsets)
-        {
-            Mpi.Check(Mpi.Alltoallv(send, sendCountsPointer, sendOffsetsPointer, datatype, receive,
-                receiveCountsPointer, receiveOffsetsPointer, datatype, LiveHandle));
-        }
+        outValues = AlltoallBlocks(inValues, sendCounts, recvCounts, outValues);
     }
 
     /// <summary>Exchanges <paramref name="count"/> consecutive elements with every rank.</summary>

@@ -263,27 +263,9 @@ public sealed unsafe class Intercommunicator : Communicator
         ArgumentNullException.ThrowIfNull(inValues);
         ArgumentNullException.ThrowIfNull(counts);
         RequireLength(counts.Length, RemoteSize, nameof(counts), "RemoteSize");
-        if (Wire<T>.Kind != WireKind.Raw)
-        {
-            var parts = UnpackAll<T[]>(AllgatherBytes(Pack(inValues)));
-            for (int rank = 0; rank < parts.Length; rank++)
-                RequireLength(parts[rank].Length, counts[rank], $"counts[{rank}]", $"what remote rank {rank} sent");
-            outValues = parts.SelectMany(part => part).ToArray();
-            return;
-        }
-        int total = Sum(counts, nameof(counts));
-        if (outValues is null || outValues.Length != total)
-            outValues = new T[total];
-        var displacements = Displacements(counts);
-        var datatype = DatatypeOf<T>.Handle;
-        fixed (byte* send = &FirstByte(inValues))
-        fixed (byte* receive = &FirstByte(outValues))
-        fixed (int* countsPointer = counts)
-        fixed (int* displacementsPointer = displacements)
-        {
-            Mpi.Check(Mpi.Allgatherv(send, inValues.Length, datatype, receive, countsPointer, displacementsPointer,
-                datatype, LiveHandle));
-        }
+        outValues = Wire<T>.Kind == WireKind.Raw
+            ? AllgatherBlocks(inValues, counts, outValues)
+            : ConcatenateBlocks<T>(AllgatherBytes(Pack(inValues)), counts, "remote rank");
     }
 
     /// <summary>The combination (in rank order) of the remote group's values.</summary>
@@ -346,31 +328,9 @@ public sealed unsafe class Intercommunicator : Communicator
         RequireLength(sendCounts.Length, RemoteSize, nameof(sendCounts), "RemoteSize");
         RequireLength(recvCounts.Length, RemoteSize, nameof(recvCounts), "RemoteSize");
         RequireLength(inValues.Length, Sum(sendCounts, nameof(sendCounts)), nameof(inValues), "the sum of sendCounts");
-        var sendOffsets = Displacements(sendCounts);
-        if (Wire<T>.Kind != WireKind.Raw)
-        {
-            var frames = sendCounts.Select((count, rank) => Pack(inValues.AsSpan(sendOffsets[rank], count).ToArray()));
-            var parts = UnpackAll<T[]>(AlltoallBytes(frames.ToArray()));
-            for (int rank = 0; rank < parts.Length; rank++)
-                RequireLength(parts[rank].Length, recvCounts[rank], $"recvCounts[{rank}]", $"what remote rank {rank} sent");
-            outValues = parts.SelectMany(part => part).ToArray();
-            return;
-        }
-        int total = Sum(recvCounts, nameof(recvCounts));
-        if (outValues is null || outValues.Length != total)
-            outValues = new T[total];
-        var receiveOffsets = Displacements(recvCounts);
-        var datatype = DatatypeOf<T>.Handle;
-        fixed (byte* send = &FirstByte(inValues))
-        fixed (byte* receive = &FirstByte(outValues))
-        fixed (int* sendCountsPointer = sendCounts)
-        fixed (int* sendOffsetsPointer = sendOffsets)
-        fixed (int* receiveCountsPointer = recvCounts)
-        fixed (int* receiveOffsetsPointer = receiveOffsets)
-        {
-            Mpi.Check(Mpi.Alltoallv(send, sendCountsPointer, sendOffsetsPointer, datatype, receive,
-                receiveCountsPointer, receiveOffsetsPointer, datatype, LiveHandle));
-        }
+        outValues = Wire<T>.Kind == WireKind.Raw
+            ? AlltoallBlocks(inValues, sendCounts, recvCounts, outValues)
+            : ConcatenateBlocks<T>(AlltoallBytes(PackBlocks(inValues, sendCounts)), recvCounts, "remote rank");
     }
 
     /// <summary>
@@ -435,10 +395,7 @@ public sealed unsafe class Intercommunicator : Communicator
             var frames = GatherBytes(inValues is null ? [] : Pack(inValues), root);
             if (frames is null)
                 return null;
-            var parts = UnpackAll<T[]>(frames);
-            for (int rank = 0; rank < parts.Length; rank++)
-                RequireLength(parts[rank].Length, counts![rank], $"counts[{rank}]", $"what remote rank {rank} sent");
-            return parts.SelectMany(part => part).ToArray();
+            return ConcatenateBlocks<T>(frames, counts!, "remote rank");
         }
         var results = root == Root ? new T[Sum(counts, nameof(counts))] : null;
         var displacements = counts is null ? null : Displacements(counts);
@@ -477,12 +434,7 @@ public sealed unsafe class Intercommunicator : Communicator
         var nativeRoot = NativeRoot(root);
         if (Wire<T>.Kind != WireKind.Raw)
         {
-            byte[][]? frames = null;
-            if (root == Root)
-            {
-                var offsets = Displacements(counts);
-                frames = counts!.Select((count, rank) => Pack(inValues!.AsSpan(offsets[rank], count).ToArray())).ToArray();
-            }
+            var frames = root == Root ? PackBlocks(inValues!, counts!) : null;
             var frame = ScatterBytes(frames, nativeRoot);
             return IsReceiver(root) ? Unpack<T[]>(frame, root) : null;
         }
