@@ -7,18 +7,14 @@ public class Status
 {
     private protected StatusBuffer _native;
 
-    internal Status(in StatusBuffer native)
-    {
-        _native = native;
-        Source = Ranks.FromNative(native.Source);
-        Tag = Ranks.TagFromNative(native.Tag);
-    }
+    // Decoded on demand: most receives never look at their status.
+    internal Status(in StatusBuffer native) => _native = native;
 
     /// <summary>The rank that sent the message.</summary>
-    public int Source { get; }
+    public int Source => Ranks.FromNative(_native.Source);
 
     /// <summary>The tag the message carried.</summary>
-    public int Tag { get; }
+    public int Tag => Ranks.TagFromNative(_native.Tag);
 
     // Set for a receive cancelled before it matched any message, which MPI never saw.
     private protected bool _cancelledLocally;
