@@ -40,7 +40,8 @@ static void report(int rank, const char *operation, int bytes, void (*run)(void)
 int main(int argc, char **argv)
 {
     int rank, ranks;
-    MPI_Init(&argc, &argv);
+    int provided;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_SINGLE, &provided); /* the level the C# job asks for */
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     values = malloc(sizeof(double) * ALLREDUCE_COUNT);
