@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Collective benchmark: Allreduce (sum) of 1 Mi doubles, Broadcast of 1 MiB, Alltoall of 64 KiB per pair, the C#
 # job against collbench.c, alternately under the same mpiexec (see scripts/lib/bench.sh).
-#   jobs/CollectiveBench/run.sh [openmpi|mpich|both] [ranks]     (defaults: both, 2; BENCH_ROUNDS=3)
+#   jobs/CollectiveBench/run.sh [openmpi|mpich|both] [ranks]     (defaults: both, 2; BENCH_ROUNDS=5)
 # Ratio = C# MB/s / C MB/s for each operation (target >= 0.95).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/common.sh"

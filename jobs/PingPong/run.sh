@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ping-pong benchmark between two ranks: the C# job against pingpong.c, alternately under the same mpiexec (see
 # scripts/lib/bench.sh), then a table size by size and a summary line per implementation.
-#   jobs/PingPong/run.sh [openmpi|mpich|both]      (default: both; BENCH_ROUNDS=3)
+#   jobs/PingPong/run.sh [openmpi|mpich|both]      (default: both; BENCH_ROUNDS=5)
 # Latency ratio = C# time / C time (target <= 1.10 at 8 B); bandwidth ratio = C# MB/s / C MB/s (target >= 0.95
 # at 4 MiB).
 set -euo pipefail

@@ -47,12 +47,12 @@ bench_compare() {
   mkdir -p "$(dirname "$native")"
   "mpicc.$implementation" -O2 -o "$native" "$source"
   local csharp="" c="" round
-  for ((round = 1; round <= ${BENCH_ROUNDS:-3}; round++)); do
+  for ((round = 1; round <= ${BENCH_ROUNDS:-5}; round++)); do
     csharp+=$(bench_launch "$implementation" "$ranks" dotnet "$DLL")$'\n'
     c+=$(bench_launch "$implementation" "$ranks" "$native")$'\n'
   done
   echo
-  echo "== $title, $implementation ($(mpiexec."$implementation" --version 2>&1 | head -1)), $ranks ranks, best of ${BENCH_ROUNDS:-3} alternating runs"
+  echo "== $title, $implementation ($(mpiexec."$implementation" --version 2>&1 | head -1)), $ranks ranks, best of ${BENCH_ROUNDS:-5} alternating runs"
   awk -v lower=" ${BENCH_LOWER_IS_BETTER:-} " '
     FNR == 1 { file++ }
     NF == 3 {
