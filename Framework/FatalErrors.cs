@@ -26,6 +26,10 @@ internal static class FatalErrors
             ? $"rank {Communicator.world.Rank} of {Communicator.world.Size}"
             : "process " + System.Environment.ProcessId;
         Console.Out.Flush();
+        // The structured record first (when logging is set up), so the launcher learns the cause even if the
+        // abort cuts the rest short.
+        Serilog.Log.Fatal(exception, "Unhandled exception on {Who}, aborting the job", who);
+        Serilog.Log.CloseAndFlush();
         Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] unhandled exception, aborting the job: {exception}");
         Console.Error.Flush();
         if (active)
