@@ -32,6 +32,10 @@ internal static class FatalErrors
         Serilog.Log.CloseAndFlush();
         Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] unhandled exception, aborting the job: {exception}");
         Console.Error.Flush();
+        // Hydra stops forwarding a rank's output as soon as the abort reaches it: give what was just written a
+        // moment to leave the machine.
+        if (Logging.RankLogging.UnderLauncher)
+            Thread.Sleep(200);
         if (active)
             Environment.Abort(UnhandledExceptionExitCode);
         System.Environment.Exit(UnhandledExceptionExitCode);

@@ -14,8 +14,6 @@ namespace MPI.Launch;
 /// </summary>
 public sealed partial class ParallelJob : IDisposable
 {
-    private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(200);
-
     /// <summary>How long a stopped job gets to end by itself before it is killed.</summary>
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(3);
 
@@ -24,7 +22,7 @@ public sealed partial class ParallelJob : IDisposable
     private readonly Dictionary<string, StreamWriter> _logs = [];
     private readonly Dictionary<int, RankInfo> _ranks = [];
     private readonly HashSet<int> _finished = [];
-    private readonly Timer _watch;
+    private readonly Dictionary<int, Task<long>> _exits = [];
     private readonly Dictionary<(int? Rank, string Stream), string> _partial = [];
     private const int MaximumRecordLength = 1 << 20;
     private readonly Lock _gate = new();
@@ -34,10 +32,11 @@ public sealed partial class ParallelJob : IDisposable
     private readonly Timer _startup;
     private JobManifest _manifest;
     private (JobState State, string? Reason)? _stopRequested;
-    private string? _firstFailure;
-
-    // An exception a rank reported says more than any process exit that follows it, whichever arrived first.
+    // What is known of the first failure, best first: an exception a rank reported, mpiexec naming a rank and a
+    // signal, the first rank to end without finishing, mpiexec's exit string.
     private string? _firstException;
+    private string? _signalReport;
+    private string? _exitString;
 
     private ParallelJob(JobStore store, JobManifest manifest, MpiexecCommand command)
     {
@@ -61,7 +60,6 @@ public sealed partial class ParallelJob : IDisposable
         _process.StandardInput.Close();
         Update(job => job with { State = JobState.Starting, Started = DateTimeOffset.UtcNow });
         _startup = new Timer(_ => CheckStartup(), null, manifest.Spec.StartupDeadline, Timeout.InfiniteTimeSpan);
-        _watch = new Timer(_ => WatchRanks(), null, WatchInterval, WatchInterval);
         if (manifest.Spec.TimeLimit is { } limit)
             _timeLimit = new Timer(_ => RequestStop(JobState.TimedOut, $"The job exceeded its time limit of {limit}."), null, limit, Timeout.InfiniteTimeSpan);
         var readers = new[] { Pump(_process.StandardOutput, "stdout"), Pump(_process.StandardError, "stderr") };
@@ -136,7 +134,6 @@ public sealed partial class ParallelJob : IDisposable
     {
         _timeLimit?.Dispose();
         _startup.Dispose();
-        _watch.Dispose();
         _process.Dispose();
     }
 
@@ -162,22 +159,6 @@ public sealed partial class ParallelJob : IDisposable
                 _process.Kill(entireProcessTree: true);
             }
         });
-    }
-
-    // mpiexec does not always say which rank died first (Hydra names one of its processes): the launcher watches
-    // the ranks it knows on this machine, and the first to vanish without its "finished" record is the culprit.
-    private void WatchRanks()
-    {
-        List<RankInfo> vanished;
-        lock (_gate)
-        {
-            vanished = _ranks.Values
-                .Where(info => info.ProcessId is { } pid && !_finished.Contains(info.Rank) && info.Failure is null
-                    && info.Host == System.Environment.MachineName && !Directory.Exists($"/proc/{pid}"))
-                .ToList();
-        }
-        foreach (var info in vanished)
-            NoteFailure(info.Rank, $"Rank {info.Rank} (pid {info.ProcessId} on {info.Host}) ended without finishing.");
     }
 
     private void CheckStartup()
@@ -282,7 +263,11 @@ public sealed partial class ParallelJob : IDisposable
         {
             var processId = record.Properties.TryGetValue(JobContract.ProcessIdProperty, out var pid) && pid is long value ? (int)value : (int?)null;
             lock (_gate)
+            {
                 _ranks[rank] = new RankInfo(rank, record.Host, processId, null, null);
+                if (processId is { } local && record.Host == System.Environment.MachineName)
+                    _exits[rank] = ProcessExitWatch.WhenExited(local);
+            }
             bool all;
             lock (_gate)
                 all = _ranks.Count >= _manifest.Spec.Ranks;
@@ -308,17 +293,17 @@ public sealed partial class ParallelJob : IDisposable
         if (signal.Success)
         {
             int rank = int.Parse(signal.Groups["rank"].Value, CultureInfo.InvariantCulture);
-            NoteFailure(rank, $"Rank {rank} (pid {signal.Groups["pid"].Value} on {signal.Groups["host"].Value}) was killed by signal {signal.Groups["signal"].Value} ({signal.Groups["name"].Value}).");
+            var report = $"Rank {rank} (pid {signal.Groups["pid"].Value} on {signal.Groups["host"].Value}) was killed by signal {signal.Groups["signal"].Value} ({signal.Groups["name"].Value}).";
+            NoteFailure(rank, report);
+            lock (_gate)
+                _signalReport ??= report;
             return;
         }
         var exitString = MpichExitString().Match(text);
         if (exitString.Success)
         {
             lock (_gate)
-            {
-                if (_firstFailure is not null && !_firstFailure.Contains("signal", StringComparison.Ordinal))
-                    _firstFailure = $"{_firstFailure.TrimEnd('.')}: {exitString.Groups["reason"].Value}.";
-            }
+                _exitString ??= exitString.Groups["reason"].Value.Trim();
         }
     }
 
@@ -326,7 +311,6 @@ public sealed partial class ParallelJob : IDisposable
     {
         lock (_gate)
         {
-            _firstFailure ??= reason;
             if (rank is { } known && _ranks.TryGetValue(known, out var info) && info.Failure is null)
                 _ranks[known] = info with { Failure = reason };
         }
@@ -335,7 +319,6 @@ public sealed partial class ParallelJob : IDisposable
     private void Finish()
     {
         _startup.Dispose();
-        _watch.Dispose();
         _timeLimit?.Dispose();
         SweepLeftovers();
         int exitCode = _process.ExitCode;
@@ -354,10 +337,27 @@ public sealed partial class ParallelJob : IDisposable
             _logs.Clear();
             (state, reason) = _stopRequested ?? (exitCode == 0
                 ? (JobState.Completed, null)
-                : (JobState.Failed, _firstException ?? _firstFailure ?? $"mpiexec exited with code {exitCode}."));
+                : (JobState.Failed, _firstException ?? _signalReport ?? FirstToEnd() ?? _exitString ?? $"mpiexec exited with code {exitCode}."));
         }
         var final = Update(job => job with { State = state, Reason = reason, ExitCode = exitCode, Ended = DateTimeOffset.UtcNow, RankInfo = SnapshotRanks() });
         _completion.TrySetResult(final);
+    }
+
+    // The rank that ended first without its "finished" record, with mpiexec's word on how, if it gave one.
+    private string? FirstToEnd()
+    {
+        Task.WaitAll([.. _exits.Values], TimeSpan.FromSeconds(2));
+        var first = _exits
+            .Where(exit => exit.Value.IsCompletedSuccessfully && !_finished.Contains(exit.Key))
+            .OrderBy(exit => exit.Value.Result)
+            .Select(exit => _ranks[exit.Key])
+            .FirstOrDefault();
+        if (first is null)
+            return null;
+        var how = _exitString is null ? "" : $": {_exitString}";
+        var reason = $"Rank {first.Rank} (pid {first.ProcessId} on {first.Host}) ended without finishing{how}.";
+        _ranks[first.Rank] = first with { Failure = reason };
+        return reason;
     }
 
     // Whatever the job started and left behind on this machine (found by the job id in its environment) is killed.

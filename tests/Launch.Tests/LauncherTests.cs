@@ -133,8 +133,8 @@ public sealed class LauncherTests
         var output = process.StandardOutput.ReadToEnd();
         Assert.That(process.WaitForExit(60_000), Is.True);
 
-        // 4 ranks × (4 events + started + plain line) = 24 records.
-        Assert.That(output, Does.Contain($"{job.Id} Completed ranks=4 records=24"), process.StandardError.ReadToEnd());
+        // 4 ranks × (4 events + started + finished + plain line) = 28 records.
+        Assert.That(output, Does.Contain($"{job.Id} Completed ranks=4 records=28"), process.StandardError.ReadToEnd());
     }
 
     [Test]
