@@ -32,9 +32,10 @@ internal static class FatalErrors
         Serilog.Log.CloseAndFlush();
         Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] unhandled exception, aborting the job: {exception}");
         Console.Error.Flush();
-        // Hydra stops forwarding a rank's output as soon as the abort reaches it: give what was just written a
-        // moment to leave the machine.
-        if (Logging.RankLogging.UnderLauncher)
+        // Records that travel on standard error (no record directory) go through mpiexec's forwarding, which Hydra
+        // stops as soon as the abort reaches it: give what was just written a moment to leave the machine.
+        if (Logging.RankLogging.UnderLauncher
+            && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(Logging.JobContract.RecordDirectoryVariable)))
             Thread.Sleep(200);
         if (active)
             Environment.Abort(UnhandledExceptionExitCode);

@@ -1,3 +1,5 @@
+using MPI.Logging;
+
 namespace MPI.Launch;
 
 /// <summary>
@@ -6,8 +8,11 @@ namespace MPI.Launch;
 /// </summary>
 public sealed class JobLog(string directory, Func<JobManifest?> job)
 {
-    /// <summary>The file that holds a rank's records (or the launcher's, for null).</summary>
-    public static string FileName(int? rank) => rank is { } value ? $"rank-{value}.clef" : "launcher.clef";
+    /// <summary>
+    /// The file where the launcher keeps a rank's plain output (or its own messages, for null). A rank's structured
+    /// records are in <see cref="JobContract.RecordFile"/>, written by the rank itself.
+    /// </summary>
+    public static string OutputFileName(int? rank) => rank is { } value ? $"rank-{value}.output.clef" : "launcher.clef";
 
     /// <summary>The records that match, in time order.</summary>
     public IReadOnlyList<LogRecord> Read(LogQuery? query = null)
@@ -48,7 +53,8 @@ public sealed class JobLog(string directory, Func<JobManifest?> job)
 
     private IEnumerable<string> Files(LogQuery query) =>
         Directory.Exists(directory)
-            ? Directory.EnumerateFiles(directory, "*.clef").Where(file => query.Rank is null || Path.GetFileName(file) == FileName(query.Rank))
+            ? Directory.EnumerateFiles(directory, "*.clef").Where(file => query.Rank is null
+                || Path.GetFileName(file) == OutputFileName(query.Rank) || Path.GetFileName(file) == JobContract.RecordFile(query.Rank.Value))
             : [];
 
     private static IEnumerable<LogRecord> ReadFile(string file) => ReadFrom(file, 0).Records;

@@ -12,8 +12,11 @@ public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Argum
                 ? argument
                 : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
 
-    /// <summary>Builds the command for <paramref name="spec"/> (validated first) and job <paramref name="jobId"/>.</summary>
-    public static MpiexecCommand Build(JobSpec spec, string jobId)
+    /// <summary>
+    /// Builds the command for <paramref name="spec"/> (validated first) and job <paramref name="jobId"/>, whose ranks
+    /// append their records to files in <paramref name="recordDirectory"/> when one is given.
+    /// </summary>
+    public static MpiexecCommand Build(JobSpec spec, string jobId, string? recordDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var program = spec.Validate();
@@ -37,7 +40,7 @@ public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Argum
         {
             arguments.Add("-prepend-rank");
         }
-        foreach (var (name, value) in Variables(spec, jobId))
+        foreach (var (name, value) in Variables(spec, jobId, recordDirectory))
             arguments.AddRange(openMpi ? ["-x", $"{name}={value}"] : ["-genv", name, value]);
         if (spec.WorkingDirectory is { } directory)
             arguments.AddRange(openMpi ? ["--wdir", directory] : ["-wdir", directory]);
@@ -49,9 +52,11 @@ public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Argum
         return new MpiexecCommand(openMpi ? "mpiexec.openmpi" : "mpiexec.mpich", arguments, implementation);
     }
 
-    private static IEnumerable<(string Name, string Value)> Variables(JobSpec spec, string jobId)
+    private static IEnumerable<(string Name, string Value)> Variables(JobSpec spec, string jobId, string? recordDirectory)
     {
         yield return (JobContract.JobIdVariable, jobId);
+        if (recordDirectory is not null)
+            yield return (JobContract.RecordDirectoryVariable, recordDirectory);
         foreach (var name in spec.PassEnvironment)
         {
             if (System.Environment.GetEnvironmentVariable(name) is { } value)

@@ -23,6 +23,10 @@ public sealed partial class ParallelJob : IDisposable
     private readonly Dictionary<int, RankInfo> _ranks = [];
     private readonly HashSet<int> _finished = [];
     private readonly Dictionary<int, Task<long>> _exits = [];
+    private readonly Dictionary<int, long> _recordOffsets = [];
+    private readonly Lock _tailing = new();
+    private readonly Timer _tail;
+    private static readonly TimeSpan TailInterval = TimeSpan.FromMilliseconds(100);
     private readonly Dictionary<(int? Rank, string Stream), string> _partial = [];
     private const int MaximumRecordLength = 1 << 20;
     private readonly Lock _gate = new();
@@ -60,6 +64,7 @@ public sealed partial class ParallelJob : IDisposable
         _process.StandardInput.Close();
         Update(job => job with { State = JobState.Starting, Started = DateTimeOffset.UtcNow });
         _startup = new Timer(_ => CheckStartup(), null, manifest.Spec.StartupDeadline, Timeout.InfiniteTimeSpan);
+        _tail = new Timer(_ => ReadNewRecords(), null, TailInterval, TailInterval);
         if (manifest.Spec.TimeLimit is { } limit)
             _timeLimit = new Timer(_ => RequestStop(JobState.TimedOut, $"The job exceeded its time limit of {limit}."), null, limit, Timeout.InfiniteTimeSpan);
         var readers = new[] { Pump(_process.StandardOutput, "stdout"), Pump(_process.StandardError, "stderr") };
@@ -97,7 +102,7 @@ public sealed partial class ParallelJob : IDisposable
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(store);
         var id = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        var command = MpiexecCommand.Build(spec, id);
+        var command = MpiexecCommand.Build(spec, id, store.JobDirectory(id));
         Directory.CreateDirectory(store.JobDirectory(id));
         var manifest = new JobManifest
         {
@@ -134,6 +139,7 @@ public sealed partial class ParallelJob : IDisposable
     {
         _timeLimit?.Dispose();
         _startup.Dispose();
+        _tail.Dispose();
         _process.Dispose();
     }
 
@@ -159,6 +165,33 @@ public sealed partial class ParallelJob : IDisposable
                 _process.Kill(entireProcessTree: true);
             }
         });
+    }
+
+    // The ranks append records to their files in the job directory; what is new is read for what the launcher must
+    // know (ranks starting and finishing, exceptions). Only whole lines are taken: a line being written is left for
+    // the next read.
+    private void ReadNewRecords()
+    {
+        lock (_tailing)
+        {
+            foreach (var path in Directory.EnumerateFiles(_store.JobDirectory(Id), "rank-*.clef"))
+            {
+                var name = Path.GetFileNameWithoutExtension(path);
+                if (!int.TryParse(name.AsSpan("rank-".Length), CultureInfo.InvariantCulture, out int rank))
+                    continue;
+                _recordOffsets.TryGetValue(rank, out long offset);
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                if (stream.Length <= offset)
+                    continue;
+                stream.Seek(offset, SeekOrigin.Begin);
+                var bytes = new byte[stream.Length - offset];
+                stream.ReadExactly(bytes);
+                int complete = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+                _recordOffsets[rank] = offset + complete;
+                foreach (var line in System.Text.Encoding.UTF8.GetString(bytes, 0, complete).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                    Inspect(rank, line);
+            }
+        }
     }
 
     private void CheckStartup()
@@ -241,7 +274,7 @@ public sealed partial class ParallelJob : IDisposable
     {
         lock (_gate)
         {
-            var name = JobLog.FileName(rank);
+            var name = JobLog.OutputFileName(rank);
             if (!_logs.TryGetValue(name, out var writer))
                 _logs[name] = writer = new StreamWriter(Path.Combine(_store.JobDirectory(Id), name), append: true) { AutoFlush = true };
             writer.WriteLine(clef);
@@ -319,8 +352,10 @@ public sealed partial class ParallelJob : IDisposable
     private void Finish()
     {
         _startup.Dispose();
+        _tail.Dispose();
         _timeLimit?.Dispose();
         SweepLeftovers();
+        ReadNewRecords();
         int exitCode = _process.ExitCode;
         JobState state;
         string? reason;

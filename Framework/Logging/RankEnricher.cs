@@ -24,7 +24,7 @@ public sealed class RankEnricher : ILogEventEnricher
         bool known = Environment.Initialized && !Environment.Finalized;
         var (rank, size) = known
             ? (Communicator.world.Rank, Communicator.world.Size)
-            : (FromLauncher("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"), FromLauncher("OMPI_COMM_WORLD_SIZE", "PMI_SIZE"));
+            : (LauncherRank, FromLauncher("OMPI_COMM_WORLD_SIZE", "PMI_SIZE"));
         var properties = new[]
         {
             new LogEventProperty(JobContract.JobIdProperty, new ScalarValue(_jobId)),
@@ -38,6 +38,9 @@ public sealed class RankEnricher : ILogEventEnricher
             _fixed = properties;
         return properties;
     }
+
+    /// <summary>This process's rank as the launcher announced it (0 without a launcher).</summary>
+    public static int LauncherRank => FromLauncher("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK");
 
     private static int FromLauncher(params string[] variables)
     {
