@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -26,40 +27,56 @@ public sealed class LauncherSink : ILogEventSink
     public void Emit(LogEvent logEvent)
     {
         ArgumentNullException.ThrowIfNull(logEvent);
-        var record = new StringWriter();
-        _formatter.Format(logEvent, record);
-        _channel.Write(record.ToString());
+        _channel.Write(logEvent, _formatter);
     }
 
     /// <summary>Where a process's records go; one per process, shared by every sink and logger in it.</summary>
+#pragma warning disable CA1001 // Lives as long as the process: the OS closes the file when it ends, even by a kill.
     private sealed class RecordChannel
+#pragma warning restore CA1001
     {
         private static readonly Lazy<RecordChannel> Shared = new(Open);
         private readonly Lock _gate = new();
+        private readonly StringWriter _record = new(System.Globalization.CultureInfo.InvariantCulture);
         private readonly TextWriter? _text;
-        private readonly FileStream? _file;
+        private readonly SafeFileHandle? _file;
+        private byte[] _bytes = new byte[4096];
+        private long _offset;
 
         public RecordChannel(TextWriter text) => _text = text;
 
-        private RecordChannel(FileStream file) => _file = file;
+        private RecordChannel(SafeFileHandle file)
+        {
+            _file = file;
+            _offset = RandomAccess.GetLength(file);
+        }
 
         public static RecordChannel ForThisProcess => Shared.Value;
 
-        // The record's line ends with the formatter's newline; one write keeps concurrent records whole.
-        public void Write(string record)
+        // One record, one write: to the file with a single positioned write (the rank is the file's only writer),
+        // or to standard error as one prefixed line, so concurrent records stay whole.
+        public void Write(LogEvent logEvent, CompactJsonFormatter formatter)
         {
             lock (_gate)
             {
-                if (_file is not null)
+                var text = _record.GetStringBuilder().Clear();
+                if (_file is null)
+                    text.Append(JobContract.RecordPrefix);
+                formatter.Format(logEvent, _record);
+                if (_file is null)
                 {
-                    _file.Write(Encoding.UTF8.GetBytes(record));
-                    _file.Flush();
-                }
-                else
-                {
-                    _text!.Write(JobContract.RecordPrefix + record);
+                    _text!.Write(text);
                     _text.Flush();
+                    return;
                 }
+                int length = Encoding.UTF8.GetMaxByteCount(text.Length);
+                if (_bytes.Length < length)
+                    _bytes = new byte[Math.Max(length, _bytes.Length * 2)];
+                int count = 0;
+                foreach (var chunk in text.GetChunks())
+                    count += Encoding.UTF8.GetBytes(chunk.Span, _bytes.AsSpan(count));
+                RandomAccess.Write(_file, _bytes.AsSpan(0, count), _offset);
+                _offset += count;
             }
         }
 
@@ -70,7 +87,7 @@ public sealed class LauncherSink : ILogEventSink
                 return new RecordChannel(Console.Error);
             Directory.CreateDirectory(directory);
             var path = Path.Combine(directory, JobContract.RecordFile(RankEnricher.LauncherRank));
-            return new RecordChannel(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete));
+            return new RecordChannel(File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete));
         }
     }
 }
