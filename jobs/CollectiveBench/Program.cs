@@ -1,7 +1,7 @@
 // Collective throughput over the typed (span) path: Allreduce (sum) of 1 Mi doubles, Broadcast of 1 MiB from rank
-// 0, and Alltoall of 64 KiB per pair of ranks. Rank 0 prints "<operation> <bytes> <MB/s>" (bytes per rank of the
-// operation's buffer, 1 MB = 10^6 bytes) from the best of several timed repetitions, each after a barrier; the
-// same operations, sizes and counts as collbench.c, so run.sh can compare the two.
+// 0, and Alltoall of 64 KiB per peer. Rank 0 prints "<operation> <bytes> <microseconds per operation>" (bytes: each
+// rank's Allreduce or Broadcast buffer, the Alltoall block per peer) from the best of several timed repetitions,
+// each after a barrier; the same operations, sizes and counts as collbench.c, so run.sh can compare the two.
 using System.Globalization;
 using MPI;
 
@@ -13,7 +13,7 @@ const int AllreduceCount = 1 << 20, BroadcastBytes = 1 << 20, AlltoallBlock = 64
 var arguments = args;
 MPI.Environment.Run(ref arguments, Threading.Single, world =>
 {
-    // Page-aligned buffers, as malloc gives collbench.c for blocks this large (see NativeBuffer).
+    // Page-aligned buffers, as collbench.c allocates them (see NativeBuffer).
     using var values = new NativeBuffer<double>(AllreduceCount);
     using var sums = new NativeBuffer<double>(AllreduceCount);
     values.GetSpan().Fill(world.Rank + 1);
@@ -49,5 +49,5 @@ static void Report(Intracommunicator world, string operation, int bytes, Action 
     // The slowest rank decides when a collective is done.
     best = world.Allreduce(best, Operation<double>.Max);
     if (world.Rank == 0)
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{operation} {bytes} {bytes / best / 1e6:F1}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{operation} {bytes} {best * 1e6:F3}"));
 }
