@@ -6,8 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { REPETITIONS = 10, OPERATIONS_PER_REPETITION = 4 };
+enum { REPETITIONS = 40 };
 enum { ALLREDUCE_COUNT = 1 << 20, BROADCAST_BYTES = 1 << 20, ALLTOALL_BLOCK = 64 << 10 };
+/* Operations per timed repetition, about a millisecond's worth each (see Program.cs). */
+enum { ALLREDUCES_PER_REPETITION = 1, BROADCASTS_PER_REPETITION = 32, ALLTOALLS_PER_REPETITION = 128 };
 
 static double *values, *sums;
 static char *broadcast, *outgoing, *incoming;
@@ -33,16 +35,17 @@ static void run_alltoall(void)
     MPI_Alltoall(outgoing, ALLTOALL_BLOCK, MPI_BYTE, incoming, ALLTOALL_BLOCK, MPI_BYTE, MPI_COMM_WORLD);
 }
 
-static void report(int rank, const char *operation, int bytes, void (*run)(void))
+static void report(int rank, const char *operation, int bytes, int operations_per_repetition, void (*run)(void))
 {
-    run(); /* warm-up */
+    for (int i = 0; i < operations_per_repetition; i++)
+        run(); /* warm-up, one untimed repetition */
     double best = 1e300;
     for (int repetition = 0; repetition < REPETITIONS; repetition++) {
         MPI_Barrier(MPI_COMM_WORLD);
         double start = MPI_Wtime();
-        for (int i = 0; i < OPERATIONS_PER_REPETITION; i++)
+        for (int i = 0; i < operations_per_repetition; i++)
             run();
-        double elapsed = (MPI_Wtime() - start) / OPERATIONS_PER_REPETITION;
+        double elapsed = (MPI_Wtime() - start) / operations_per_repetition;
         if (elapsed < best)
             best = elapsed;
     }
@@ -67,9 +70,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < ALLREDUCE_COUNT; i++)
         values[i] = rank + 1;
     memset(outgoing, rank, (size_t)ALLTOALL_BLOCK * ranks);
-    report(rank, "allreduce", ALLREDUCE_COUNT * (int)sizeof(double), run_allreduce);
-    report(rank, "broadcast", BROADCAST_BYTES, run_broadcast);
-    report(rank, "alltoall", ALLTOALL_BLOCK, run_alltoall);
+    report(rank, "allreduce", ALLREDUCE_COUNT * (int)sizeof(double), ALLREDUCES_PER_REPETITION, run_allreduce);
+    report(rank, "broadcast", BROADCAST_BYTES, BROADCASTS_PER_REPETITION, run_broadcast);
+    report(rank, "alltoall", ALLTOALL_BLOCK, ALLTOALLS_PER_REPETITION, run_alltoall);
     free(values); free(sums); free(broadcast); free(outgoing); free(incoming);
     MPI_Finalize();
     return 0;
