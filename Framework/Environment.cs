@@ -37,6 +37,7 @@ public sealed unsafe class Environment : IDisposable
         Communicator.self = new Intracommunicator(abi.CommSelf, predefined: true);
         RefuseForeignLauncher();
         FatalErrors.Install();
+        Logging.RankLogging.ReportStartToLauncher();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => FinalizeIfActive();
     }
 
@@ -207,6 +208,7 @@ public sealed unsafe class Environment : IDisposable
         if (!Initialized || Finalized)
             return;
         Console.Out.Flush();
+        Logging.RankLogging.ReportFinishToLauncher();
         SelfSends.CancelAll();
         Reductions.FreeAll();
         Datatypes.FreeCreated();

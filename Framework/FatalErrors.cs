@@ -26,8 +26,17 @@ internal static class FatalErrors
             ? $"rank {Communicator.world.Rank} of {Communicator.world.Size}"
             : "process " + System.Environment.ProcessId;
         Console.Out.Flush();
+        // The structured record first (when logging is set up), so the launcher learns the cause even if the
+        // abort cuts the rest short.
+        Serilog.Log.Fatal(exception, "Unhandled exception on {Who}, aborting the job", who);
+        Serilog.Log.CloseAndFlush();
         Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] unhandled exception, aborting the job: {exception}");
         Console.Error.Flush();
+        // Records that travel on standard error (no record directory) go through mpiexec's forwarding, which Hydra
+        // stops as soon as the abort reaches it: give what was just written a moment to leave the machine.
+        if (Logging.RankLogging.UnderLauncher
+            && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(Logging.JobContract.RecordDirectoryVariable)))
+            Thread.Sleep(200);
         if (active)
             Environment.Abort(UnhandledExceptionExitCode);
         System.Environment.Exit(UnhandledExceptionExitCode);

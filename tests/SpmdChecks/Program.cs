@@ -4,6 +4,7 @@
 //   SpmdChecks throw-unhandled <rank>    the same, from plain code under `using var env = new Environment(...)`
 //   SpmdChecks reinit                    initialize, finalize, initialize again
 //   SpmdChecks spawn                     rank 0 spawns two children (spawned-child), which report back
+//   SpmdChecks logjob N [complete|throw R|kill R|hang]   each rank logs N events and prints a line, then so ends
 //   SpmdChecks info                      print the library this process bound
 using MPI;
 using SpmdChecks;
@@ -29,6 +30,12 @@ switch (mode)
         break;
     case "spawned-child":
         MPI.Environment.Run(Scenarios.ReportToParent);
+        break;
+    case "logjob":
+        // logjob <events> [complete|throw R|kill R|hang]
+        MPI.Environment.Run(world => Scenarios.LogJob(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
+            args.Length > 2 ? args[2] : "complete",
+            args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : -1));
         break;
     case "info":
         MPI.Environment.Run(world => Console.WriteLine(

@@ -64,4 +64,32 @@ internal static class Scenarios
         parent.Send($"child {world.Rank} of {world.Size} (parent group of {parent.RemoteSize})", 0, 0);
         using var everyone = parent.Merge(upper: true);
     }
+
+    /// <summary>
+    /// Every rank logs <paramref name="events"/> structured events and one plain line, then the job ends as
+    /// <paramref name="ending"/> says: completes, rank <paramref name="rank"/> throws or kills itself (SIGKILL)
+    /// while the others wait in a barrier, or every rank hangs.
+    /// </summary>
+    public static void LogJob(Intracommunicator world, int events, string ending, int rank)
+    {
+        var log = MPI.Logging.RankLogging.Configure();
+        for (int i = 0; i < events; i++)
+            log.Information("Event {Number} from rank {From}", i, world.Rank);
+        Console.WriteLine($"plain output from rank {world.Rank}");
+        world.Barrier();
+        switch (ending)
+        {
+            case "throw" when world.Rank == rank:
+                throw new InvalidOperationException($"deliberate failure on rank {rank}");
+            case "kill" when world.Rank == rank:
+                System.Diagnostics.Process.GetCurrentProcess().Kill();
+                break;
+            case "hang":
+                Thread.Sleep(Timeout.Infinite);
+                break;
+        }
+        if (ending is "throw" or "kill")
+            world.Barrier();
+        Serilog.Log.CloseAndFlush();
+    }
 }

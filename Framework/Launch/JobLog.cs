@@ -1,0 +1,104 @@
+using MPI.Logging;
+
+namespace MPI.Launch;
+
+/// <summary>
+/// The log records of one job: per-rank files merged into one time-ordered view, filtered by rank, level, time
+/// window and text, the last N, or followed while the job runs.
+/// </summary>
+public sealed class JobLog(string directory, Func<JobManifest?> job)
+{
+    /// <summary>
+    /// The file where the launcher keeps a rank's plain output (or its own messages, for null). A rank's structured
+    /// records are in <see cref="JobContract.RecordFile"/>, written by the rank itself.
+    /// </summary>
+    public static string OutputFileName(int? rank) => rank is { } value ? $"rank-{value}.output.clef" : "launcher.clef";
+
+    /// <summary>The records that match, in time order.</summary>
+    public IReadOnlyList<LogRecord> Read(LogQuery? query = null)
+    {
+        query ??= new LogQuery();
+        var records = Files(query)
+            .SelectMany(ReadFile)
+            .Where(query.Matches)
+            .OrderBy(record => record.Timestamp)
+            .ToList();
+        return query.Last is { } last ? records.TakeLast(last).ToList() : records;
+    }
+
+    /// <summary>Yields matching records as they arrive, until the job has ended and everything is read.</summary>
+    public async IAsyncEnumerable<LogRecord> Follow(LogQuery? query = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        query ??= new LogQuery();
+        var offsets = new Dictionary<string, long>();
+        while (true)
+        {
+            bool finished = job()?.IsFinished ?? true;
+            var batch = new List<LogRecord>();
+            foreach (var file in Files(query))
+            {
+                offsets.TryGetValue(file, out long offset);
+                var (records, end) = ReadFrom(file, offset);
+                offsets[file] = end;
+                batch.AddRange(records.Where(query.Matches));
+            }
+            foreach (var record in batch.OrderBy(record => record.Timestamp))
+                yield return record;
+            if (finished)
+                yield break;
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private IEnumerable<string> Files(LogQuery query) =>
+        Directory.Exists(directory)
+            ? Directory.EnumerateFiles(directory, "*.clef").Where(file => query.Rank is null
+                || Path.GetFileName(file) == OutputFileName(query.Rank) || Path.GetFileName(file) == JobContract.RecordFile(query.Rank.Value))
+            : [];
+
+    private static IEnumerable<LogRecord> ReadFile(string file) => ReadFrom(file, 0).Records;
+
+    // Reads whole lines from offset on; a line still being written (no newline yet) is left for the next read.
+    private static (List<LogRecord> Records, long End) ReadFrom(string file, long offset)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        stream.Seek(offset, SeekOrigin.Begin);
+        using var reader = new StreamReader(stream);
+        var text = reader.ReadToEnd();
+        int complete = text.LastIndexOf('\n') + 1;
+        var records = text[..complete]
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(LogRecord.FromClef)
+            .ToList();
+        return (records, offset + System.Text.Encoding.UTF8.GetByteCount(text.AsSpan(0, complete)));
+    }
+}
+
+/// <summary>Which records to read.</summary>
+public sealed record LogQuery
+{
+    public int? Rank { get; init; }
+
+    /// <summary>The lowest level to include (Verbose, Debug, Information, Warning, Error, Fatal).</summary>
+    public string? MinimumLevel { get; init; }
+
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Only records whose message or exception contains this text (case-insensitive).</summary>
+    public string? Text { get; init; }
+
+    /// <summary>Only the last N matching records.</summary>
+    public int? Last { get; init; }
+
+    private static readonly string[] Levels = ["Verbose", "Debug", "Information", "Warning", "Error", "Fatal"];
+
+    internal bool Matches(LogRecord record) =>
+        (Rank is null || record.Rank == Rank)
+        && (MinimumLevel is null || Array.IndexOf(Levels, record.Level) >= Array.IndexOf(Levels, MinimumLevel))
+        && (From is null || record.Timestamp >= From)
+        && (To is null || record.Timestamp <= To)
+        && (Text is null || record.Message.Contains(Text, StringComparison.OrdinalIgnoreCase)
+            || (record.Exception?.Contains(Text, StringComparison.OrdinalIgnoreCase) ?? false));
+}

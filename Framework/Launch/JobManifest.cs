@@ -1,0 +1,43 @@
+namespace MPI.Launch;
+
+/// <summary>The life of a job.</summary>
+public enum JobState
+{
+    NotStarted,
+    Starting,
+    Running,
+    Completed,
+    Failed,
+    Stopped,
+    TimedOut,
+}
+
+/// <summary>What the job store keeps about one job (manifest.json in its directory).</summary>
+public sealed record JobManifest
+{
+    public required string Id { get; init; }
+    public string? Name { get; init; }
+    public required JobSpec Spec { get; init; }
+    public required string CommandLine { get; init; }
+    public required IReadOnlyList<string> Command { get; init; }
+    public JobState State { get; init; }
+
+    /// <summary>Why the job ended as it did (the first failing rank, its exit code or signal, the exception).</summary>
+    public string? Reason { get; init; }
+
+    public DateTimeOffset Created { get; init; }
+    public DateTimeOffset? Started { get; init; }
+    public DateTimeOffset? Ended { get; init; }
+    public int? ExitCode { get; init; }
+
+    /// <summary>The launching process, so readers can tell a job whose launcher died.</summary>
+    public int LauncherProcessId { get; init; }
+    public long LauncherStartTicks { get; init; }
+
+    public IReadOnlyList<RankInfo> RankInfo { get; init; } = [];
+
+    public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Stopped or JobState.TimedOut;
+}
+
+/// <summary>Where a rank ran and how it ended.</summary>
+public sealed record RankInfo(int Rank, string? Host, int? ProcessId, int? ExitCode, string? Failure);

@@ -1,0 +1,104 @@
+namespace MPI.Launch;
+
+/// <summary>Which MPI implementation's mpiexec runs a job.</summary>
+public enum MpiImplementation
+{
+    /// <summary>Open MPI if installed, otherwise MPICH.</summary>
+    Auto,
+    OpenMpi,
+    Mpich,
+}
+
+/// <summary>
+/// Everything needed to start a job: what to run, on how many ranks, where, with which MPI, environment and limits.
+/// <see cref="Validate"/> turns every mistake into a <see cref="JobSpecException"/> before anything starts.
+/// </summary>
+public sealed record JobSpec
+{
+    /// <summary>A built .NET job (.dll, run with dotnet) or an executable.</summary>
+    public required string Program { get; init; }
+
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    public int Ranks { get; init; } = 1;
+
+    /// <summary>Hosts with slots; empty means this machine (or the batch allocation's hosts).</summary>
+    public IReadOnlyList<HostSlots> Hosts { get; init; } = [];
+
+    public MpiImplementation Implementation { get; init; } = MpiImplementation.Auto;
+
+    /// <summary>Variables set for every rank.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Variables of the launching process passed on to every rank.</summary>
+    public IReadOnlyList<string> PassEnvironment { get; init; } = [];
+
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>The job is stopped (TimedOut) when it runs longer.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>Every rank must have started within this time (default one minute).</summary>
+    public TimeSpan StartupDeadline { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Whether more ranks than slots may run (needed for Open MPI beyond the core count).</summary>
+    public bool AllowOversubscription { get; init; } = true;
+
+    public string? Name { get; init; }
+
+    /// <summary>Reads an implementation name as users write it: auto, openmpi / "Open MPI", mpich.</summary>
+    public static MpiImplementation ParseImplementation(string name) =>
+        (name ?? "").Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant() switch
+        {
+            "AUTO" or "" => MpiImplementation.Auto,
+            "OPENMPI" or "OMPI" => MpiImplementation.OpenMpi,
+            "MPICH" or "HYDRA" => MpiImplementation.Mpich,
+            _ => throw new JobSpecException($"'{name}' is not an MPI implementation: use Auto, OpenMpi or Mpich."),
+        };
+
+    /// <summary>Checks the spec; returns the resolved program path.</summary>
+    public string Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Program))
+            throw new JobSpecException("No program was given.");
+        var program = ResolveProgram(Program, WorkingDirectory);
+        if (Ranks <= 0)
+            throw new JobSpecException($"A job needs at least one rank; {Ranks} was given.");
+        if (WorkingDirectory is not null && !Directory.Exists(WorkingDirectory))
+            throw new JobSpecException($"The working directory {WorkingDirectory} does not exist.");
+        int slots = Hosts.Sum(host => host.Slots);
+        if (Hosts.Count > 0 && Ranks > slots && !AllowOversubscription)
+            throw new JobSpecException(
+                $"{Ranks} ranks do not fit in the {slots} slots of {string.Join(", ", Hosts)}, and oversubscription is not allowed.");
+        foreach (var name in Environment.Keys.Concat(PassEnvironment))
+        {
+            if (string.IsNullOrEmpty(name) || name.Contains('=', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
+                throw new JobSpecException($"'{name}' is not a valid environment variable name (it is empty or contains '=').");
+        }
+        if (TimeLimit is { } limit && limit <= TimeSpan.Zero)
+            throw new JobSpecException($"The time limit must be positive; {limit} was given.");
+        if (StartupDeadline <= TimeSpan.Zero)
+            throw new JobSpecException($"The startup deadline must be positive; {StartupDeadline} was given.");
+        return program;
+    }
+
+    private static string ResolveProgram(string program, string? workingDirectory)
+    {
+        var candidate = Path.IsPathRooted(program) ? program : Path.GetFullPath(program, workingDirectory ?? Directory.GetCurrentDirectory());
+        if (File.Exists(candidate))
+            return candidate;
+        if (!program.Contains('/', StringComparison.Ordinal))
+        {
+            foreach (var directory in (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var onPath = Path.Combine(directory, program);
+                if (File.Exists(onPath))
+                    return onPath;
+            }
+        }
+        throw new JobSpecException($"The program {program} does not exist (looked for {candidate} and on PATH).");
+    }
+}
+
+/// <summary>A job specification that cannot run, with the reason.</summary>
+public sealed class JobSpecException(string message) : ArgumentException(message);

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MPI.Launch;
+
+/// <summary>
+/// Where jobs are recorded: one directory per job with manifest.json, one CLEF log file per rank and one for the
+/// launcher. Survives the launching process; any number of processes may read it while jobs run (the manifest is
+/// replaced atomically, log files are only appended to). A job whose launcher died is reported Failed, not Running.
+/// </summary>
+public sealed class JobStore
+{
+    /// <summary>Overrides the default location (the user's data directory, spmd/jobs).</summary>
+    public const string LocationVariable = "SPMD_JOB_STORE";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Opens (creating if needed) the store at <paramref name="root"/>, or the default location.</summary>
+    /// <exception cref="JobSpecException">The location cannot be created or written.</exception>
+    public JobStore(string? root = null)
+    {
+        Root = Path.GetFullPath(root
+            ?? System.Environment.GetEnvironmentVariable(LocationVariable)
+            ?? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.LocalApplicationData,
+                System.Environment.SpecialFolderOption.Create), "spmd", "jobs"));
+        try
+        {
+            Directory.CreateDirectory(Root);
+            var probe = Path.Combine(Root, $".probe-{Guid.NewGuid():N}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new JobSpecException($"The job store {Root} cannot be written: {e.Message}");
+        }
+    }
+
+    public string Root { get; }
+
+    /// <summary>Every job in the store, oldest first.</summary>
+    public IReadOnlyList<JobManifest> List() =>
+        Directory.EnumerateDirectories(Root)
+            .Select(directory => TryGet(Path.GetFileName(directory)))
+            .OfType<JobManifest>()
+            .OrderBy(job => job.Created)
+            .ToList();
+
+    /// <summary>The job with <paramref name="id"/>; null when there is none.</summary>
+    public JobManifest? TryGet(string id)
+    {
+        var path = ManifestPath(id);
+        JobManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<JobManifest>(File.ReadAllText(path), Json);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+        if (manifest is null || manifest.IsFinished || ProcessIdentity.IsAlive(manifest.LauncherProcessId, manifest.LauncherStartTicks))
+            return manifest;
+        // The launcher is gone and cannot finish the record: say so, once and for everyone.
+        var orphaned = manifest with
+        {
+            State = JobState.Failed,
+            Reason = $"The launcher (process {manifest.LauncherProcessId}) ended while the job was {manifest.State}.",
+            Ended = DateTimeOffset.UtcNow,
+        };
+        Save(orphaned);
+        return orphaned;
+    }
+
+    /// <summary>The log records of a job.</summary>
+    public JobLog Logs(string id) => new(JobDirectory(id), () => TryGet(id));
+
+    /// <summary>Deletes a finished job's directory.</summary>
+    /// <exception cref="InvalidOperationException">The job is still running.</exception>
+    public void Remove(string id)
+    {
+        var job = TryGet(id) ?? throw new KeyNotFoundException($"There is no job {id} in {Root}.");
+        if (!job.IsFinished)
+            throw new InvalidOperationException($"Job {id} is {job.State}; stop it before removing it.");
+        Directory.Delete(JobDirectory(id), recursive: true);
+    }
+
+    internal string JobDirectory(string id) => Path.Combine(Root, id);
+
+    internal void Save(JobManifest manifest)
+    {
+        var path = ManifestPath(manifest.Id);
+        var temporary = $"{path}.{System.Environment.ProcessId}.{System.Environment.CurrentManagedThreadId}.tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(manifest, Json));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private string ManifestPath(string id) => Path.Combine(JobDirectory(id), "manifest.json");
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MPI.Logging;
+
+namespace MPI.Launch;
+
+/// <summary>One log record of a job: a structured event from a rank, a line a rank printed, or a launcher message.</summary>
+public sealed partial record LogRecord(
+    DateTimeOffset Timestamp,
+    int? Rank,
+    string? Host,
+    string Level,
+    string Message,
+    IReadOnlyDictionary<string, object?> Properties,
+    string? Exception,
+    string? Template = null)
+{
+    /// <summary>
+    /// Reads one compact-JSON (CLEF) line as written to a job's log files; a line that is not one (output cut off
+    /// when a process was killed) becomes a plain record holding its text.
+    /// </summary>
+    public static LogRecord FromClef(string line)
+    {
+        try
+        {
+            return ParseClef(line);
+        }
+        catch (JsonException)
+        {
+            return new LogRecord(DateTimeOffset.MinValue, null, null, "Warning", line, new Dictionary<string, object?>(), null);
+        }
+    }
+
+    /// <summary>Whether <paramref name="line"/> is one whole CLEF record.</summary>
+    public static bool IsClef(string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            return document.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static LogRecord ParseClef(string line)
+    {
+        using var document = JsonDocument.Parse(line);
+        var root = document.RootElement;
+        var properties = new Dictionary<string, object?>();
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!property.Name.StartsWith('@'))
+                properties[property.Name] = Value(property.Value);
+        }
+        var timestamp = root.TryGetProperty("@t", out var t) ? t.GetDateTimeOffset() : DateTimeOffset.MinValue;
+        var level = root.TryGetProperty("@l", out var l) ? l.GetString() ?? "Information" : "Information";
+        var template = root.TryGetProperty("@mt", out var mt) ? mt.GetString() : null;
+        var message = root.TryGetProperty("@m", out var m) ? m.GetString() ?? ""
+            : template is not null ? Render(template, properties) : "";
+        var exception = root.TryGetProperty("@x", out var x) ? x.GetString() : null;
+        int? rank = properties.TryGetValue(JobContract.RankProperty, out var r) && r is long number ? (int)number : null;
+        var host = properties.TryGetValue(JobContract.HostProperty, out var h) ? h as string : null;
+        return new LogRecord(timestamp, rank, host, level, message, properties, exception, template);
+    }
+
+    /// <summary>A CLEF line for plain output of a rank (or of the launcher, when <paramref name="rank"/> is null).</summary>
+    public static string ClefForLine(DateTimeOffset timestamp, int? rank, string stream, string text)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("@t", timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+            writer.WriteString("@m", text);
+            if (stream == "stderr")
+                writer.WriteString("@l", "Warning");
+            if (rank is { } value)
+                writer.WriteNumber(JobContract.RankProperty, value);
+            writer.WriteString("Stream", stream);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static object? Value(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Number => element.TryGetInt64(out var integer) ? (object)integer : element.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Null => null,
+        _ => element.GetRawText(),
+    };
+
+    private static string Render(string template, Dictionary<string, object?> properties) =>
+        Hole().Replace(template, match => properties.TryGetValue(match.Groups["name"].Value, out var value)
+            ? Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""
+            : match.Value);
+
+    [GeneratedRegex(@"\{@?(?<name>[A-Za-z0-9_]+)(:[^}]*)?\}")]
+    private static partial Regex Hole();
+}

@@ -1,0 +1,86 @@
+using MPI.Logging;
+
+namespace MPI.Launch;
+
+/// <summary>The exact mpiexec invocation for a job: executable and argument list (never a shell string).</summary>
+public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Arguments, MpiImplementation Implementation)
+{
+    /// <summary>The command as a person would type it (for display only; quoting is shown, not executed).</summary>
+    public override string ToString() =>
+        string.Join(' ', new[] { FileName }.Concat(Arguments).Select(argument =>
+            argument.Length > 0 && argument.All(c => char.IsLetterOrDigit(c) || "-_./:=,@%+".Contains(c, StringComparison.Ordinal))
+                ? argument
+                : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'"));
+
+    /// <summary>
+    /// Builds the command for <paramref name="spec"/> (validated first) and job <paramref name="jobId"/>, whose ranks
+    /// append their records to files in <paramref name="recordDirectory"/> when one is given.
+    /// </summary>
+    public static MpiexecCommand Build(JobSpec spec, string jobId, string? recordDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var program = spec.Validate();
+        var implementation = Resolve(spec.Implementation);
+        var arguments = new List<string>();
+        bool openMpi = implementation == MpiImplementation.OpenMpi;
+        arguments.AddRange(["-n", spec.Ranks.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (spec.Hosts.Count > 0)
+        {
+            var list = string.Join(',', spec.Hosts.Select(host => $"{host.Host}:{host.Slots}"));
+            arguments.AddRange(openMpi ? ["--host", list] : ["-hosts", list]);
+        }
+        if (openMpi)
+        {
+            // Output lines tagged [job,rank]<stream>: so the launcher can attribute them; ranks float over cores.
+            arguments.AddRange(["--tag-output", "--bind-to", "none"]);
+            if (spec.AllowOversubscription)
+                arguments.Add("--oversubscribe");
+        }
+        else
+        {
+            arguments.Add("-prepend-rank");
+        }
+        foreach (var (name, value) in Variables(spec, jobId, recordDirectory))
+            arguments.AddRange(openMpi ? ["-x", $"{name}={value}"] : ["-genv", name, value]);
+        if (spec.WorkingDirectory is { } directory)
+            arguments.AddRange(openMpi ? ["--wdir", directory] : ["-wdir", directory]);
+        if (program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            arguments.AddRange(["dotnet", program]);
+        else
+            arguments.Add(program);
+        arguments.AddRange(spec.Arguments);
+        return new MpiexecCommand(openMpi ? "mpiexec.openmpi" : "mpiexec.mpich", arguments, implementation);
+    }
+
+    private static IEnumerable<(string Name, string Value)> Variables(JobSpec spec, string jobId, string? recordDirectory)
+    {
+        yield return (JobContract.JobIdVariable, jobId);
+        if (recordDirectory is not null)
+            yield return (JobContract.RecordDirectoryVariable, recordDirectory);
+        foreach (var name in spec.PassEnvironment)
+        {
+            if (System.Environment.GetEnvironmentVariable(name) is { } value)
+                yield return (name, value);
+        }
+        foreach (var (name, value) in spec.Environment)
+            yield return (name, value);
+    }
+
+    private static MpiImplementation Resolve(MpiImplementation requested)
+    {
+        if (requested != MpiImplementation.Auto)
+        {
+            var name = requested == MpiImplementation.OpenMpi ? "mpiexec.openmpi" : "mpiexec.mpich";
+            return OnPath(name) ? requested : throw new JobSpecException($"{requested} was asked for, but {name} is not installed.");
+        }
+        if (OnPath("mpiexec.openmpi"))
+            return MpiImplementation.OpenMpi;
+        return OnPath("mpiexec.mpich")
+            ? MpiImplementation.Mpich
+            : throw new JobSpecException("Neither Open MPI (mpiexec.openmpi) nor MPICH (mpiexec.mpich) is installed.");
+    }
+
+    private static bool OnPath(string name) =>
+        (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Any(directory => File.Exists(Path.Combine(directory, name)));
+}

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Events;
+using Serilog.Extensions.Logging;
+
+namespace MPI.Logging;
+
+/// <summary>
+/// The one call that sets up logging on a rank: Serilog with every event enriched by <see cref="RankEnricher"/>;
+/// on a terminal, console lines prefixed with the rank; under the launcher (<see cref="JobContract.JobIdVariable"/>
+/// set), records shipped to the launching machine instead. <c>extend</c> adds sinks, levels or filters.
+/// </summary>
+public static class RankLogging
+{
+    /// <summary>The console line: rank first, so interleaved output from many ranks stays readable.</summary>
+    public const string ConsoleTemplate =
+        "[rank {Rank}] {Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}";
+
+    /// <summary>Configures <see cref="Log.Logger"/> for this rank and returns it.</summary>
+    public static Serilog.ILogger Configure(LogEventLevel minimumLevel = LogEventLevel.Information,
+        Action<LoggerConfiguration>? extend = null)
+    {
+        var configuration = new LoggerConfiguration()
+            .MinimumLevel.Is(minimumLevel)
+            .Enrich.With<RankEnricher>();
+        if (UnderLauncher)
+            configuration.WriteTo.Sink<LauncherSink>();
+        else
+            configuration.WriteTo.Console(outputTemplate: ConsoleTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+        extend?.Invoke(configuration);
+        Log.Logger = configuration.CreateLogger();
+        return Log.Logger;
+    }
+
+    /// <summary>A Microsoft.Extensions.Logging factory over the configured logger (for libraries that use ILogger).</summary>
+    public static ILoggerFactory CreateLoggerFactory() => new SerilogLoggerFactory(Log.Logger, dispose: false);
+
+    /// <summary>Tells the launcher (if one started this process) where this rank runs, once MPI knows its rank.</summary>
+    internal static void ReportStartToLauncher() => ReportToLauncher(logger =>
+        logger.Information(JobContract.StartedTemplate, Communicator.world.Rank, Communicator.world.Size, System.Environment.MachineName));
+
+    /// <summary>Tells the launcher that this rank ended normally (called just before MPI is finalized).</summary>
+    internal static void ReportFinishToLauncher() => ReportToLauncher(logger =>
+        logger.Information(JobContract.FinishedTemplate, Communicator.world.Rank));
+
+    private static void ReportToLauncher(Action<Serilog.ILogger> report)
+    {
+        if (!UnderLauncher)
+            return;
+        using var logger = new LoggerConfiguration().Enrich.With<RankEnricher>().WriteTo.Sink<LauncherSink>().CreateLogger();
+        report(logger);
+    }
+
+    /// <summary>Whether a launcher started this process and collects its records.</summary>
+    public static bool UnderLauncher =>
+        !string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(JobContract.JobIdVariable));
+}

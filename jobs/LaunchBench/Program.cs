@@ -1,0 +1,81 @@
+// Launcher measurements, both implementations:
+//   overhead: a 4-rank Hello through the launcher against the same raw mpiexec command, median of RUNS runs each,
+//             alternating (target: under 150 ms added);
+//   logging:  jobs/LogBench under the launcher, every record shipped to the job store (throughput; slowdown of a
+//             compute loop logging 10,000 events per second per rank, target under 5%).
+// Usage: LaunchBench <repository root> [runs]
+using System.Diagnostics;
+using System.Globalization;
+using MPI.Launch;
+
+var root = args.Length > 0 ? args[0] : ".";
+int runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7;
+var hello = Path.Combine(root, "jobs/Hello/bin/Release/net10.0/Hello.dll");
+var logBench = Path.Combine(root, "jobs/LogBench/bin/Release/net10.0/LogBench.dll");
+var storeRoot = Path.Combine(Path.GetTempPath(), $"launch-bench-{Guid.NewGuid():N}");
+var store = new JobStore(storeRoot);
+try
+{
+    foreach (var implementation in new[] { MpiImplementation.OpenMpi, MpiImplementation.Mpich })
+    {
+        var spec = new JobSpec { Program = hello, Ranks = 4, Implementation = implementation };
+        var launched = new List<double>();
+        var raw = new List<double>();
+        for (int run = 0; run < runs; run++)
+        {
+            launched.Add(Time(() =>
+            {
+                using var job = ParallelJob.Start(spec, store);
+                var end = job.Wait(TimeSpan.FromMinutes(2));
+                if (end?.State != JobState.Completed)
+                    throw new InvalidOperationException($"Hello did not complete: {end?.State} {end?.Reason}");
+            }));
+            var command = MpiexecCommand.Build(spec with { }, "raw");
+            raw.Add(Time(() => RunRaw(command)));
+        }
+        double added = Median(launched) - Median(raw);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{implementation}: 4-rank Hello median {Median(raw) * 1000:F0} ms raw mpiexec, {Median(launched) * 1000:F0} ms through the launcher: {added * 1000:F0} ms added (target < 150)"));
+
+        using var logging = ParallelJob.Start(new JobSpec { Program = logBench, Ranks = 2, Implementation = implementation }, store);
+        var final = logging.Wait(TimeSpan.FromMinutes(5))!;
+        var lines = store.Logs(logging.Id).Read(new LogQuery { Rank = 0 })
+            .Select(record => record.Message)
+            .Where(message => message.StartsWith("throughput ", StringComparison.Ordinal) || message.StartsWith("slowdown ", StringComparison.Ordinal));
+        int records = store.Logs(logging.Id).Read().Count;
+        Console.WriteLine($"{implementation}: LogBench {final.State}, {records} records in the store; {string.Join("; ", lines)} (per rank, 2 ranks; slowdown target < 0.05)");
+    }
+}
+finally
+{
+    Directory.Delete(storeRoot, recursive: true);
+}
+
+static double Time(Action action)
+{
+    var clock = Stopwatch.StartNew();
+    action();
+    return clock.Elapsed.TotalSeconds;
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
+// The same command the launcher runs, started directly, its output read and discarded.
+static void RunRaw(MpiexecCommand command)
+{
+    var start = new ProcessStartInfo(command.FileName) { RedirectStandardOutput = true, RedirectStandardError = true };
+    foreach (var argument in command.Arguments)
+        start.ArgumentList.Add(argument);
+    start.Environment.Remove("TERM");
+    using var process = Process.Start(start)!;
+    var output = process.StandardOutput.ReadToEndAsync();
+    var errors = process.StandardError.ReadToEndAsync();
+    process.WaitForExit();
+    Task.WaitAll(output, errors);
+    if (process.ExitCode != 0)
+        throw new InvalidOperationException($"raw mpiexec failed: {errors.Result}");
+}

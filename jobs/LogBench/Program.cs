@@ -1,0 +1,73 @@
+// Logging cost on a rank with the full pipeline (RankLogging; under the launcher, records shipped to it):
+//   1. throughput: how many events per second one rank can log, every rank logging at once;
+//   2. slowdown: a fixed compute loop with no logging, then logging 10,000 events per second per rank.
+// Rank 0 prints "throughput <events/s>" and "slowdown <fraction>" (the slowest rank's figures).
+using System.Diagnostics;
+using System.Globalization;
+using MPI;
+using MPI.Logging;
+
+const int ThroughputEvents = 200_000, EventsPerSecond = 10_000;
+const double ComputeSeconds = 2.0;
+
+MPI.Environment.Run(world =>
+{
+    var log = RankLogging.Configure();
+
+    world.Barrier();
+    var clock = Stopwatch.StartNew();
+    for (int i = 0; i < ThroughputEvents; i++)
+        log.Information("Throughput event {Index} of {Total}", i, ThroughputEvents);
+    double throughput = world.Allreduce(ThroughputEvents / clock.Elapsed.TotalSeconds, Operation<double>.Min);
+
+    // The compute loop: a fixed amount of work, timed once quiet and once logging at the target rate.
+    long units = Calibrate(ComputeSeconds);
+    world.Barrier();
+    double quiet = Compute(units, 0, log);
+    world.Barrier();
+    long logEvery = Math.Max(1, (long)(units / (ComputeSeconds * EventsPerSecond)));
+    double logging = Compute(units, logEvery, log);
+    double slowdown = world.Allreduce(logging / quiet - 1, Operation<double>.Max);
+    if (world.Rank == 0)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"throughput {throughput:F0}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"slowdown {slowdown:F4}"));
+    }
+    Serilog.Log.CloseAndFlush();
+});
+
+// How many units of work take about this long on this rank.
+static long Calibrate(double seconds)
+{
+    var clock = Stopwatch.StartNew();
+    long units = 0;
+    double sink = 0;
+    while (clock.Elapsed.TotalSeconds < 0.2)
+    {
+        sink += Work(units++);
+    }
+    GC.KeepAlive(sink);
+    return (long)(units * seconds / clock.Elapsed.TotalSeconds);
+}
+
+static double Compute(long units, long logEvery, Serilog.ILogger log)
+{
+    var clock = Stopwatch.StartNew();
+    double sink = 0;
+    for (long unit = 0; unit < units; unit++)
+    {
+        sink += Work(unit);
+        if (logEvery > 0 && unit % logEvery == 0)
+            log.Information("Progress {Unit} of {Units}", unit, units);
+    }
+    GC.KeepAlive(sink);
+    return clock.Elapsed.TotalSeconds;
+}
+
+static double Work(long unit)
+{
+    double value = unit;
+    for (int i = 0; i < 200; i++)
+        value = Math.Sqrt(value + i);
+    return value;
+}
