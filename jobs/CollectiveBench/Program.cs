@@ -1,19 +1,25 @@
 // Collective throughput over the typed (span) path: Allreduce (sum) of 1 Mi doubles, Broadcast of 1 MiB from rank
-// 0, and Alltoall of 64 KiB per pair of ranks. Rank 0 prints "<operation> <bytes> <MB/s>" (bytes per rank of the
-// operation's buffer, 1 MB = 10^6 bytes) from the best of several timed repetitions, each after a barrier; the
-// same operations, sizes and counts as collbench.c, so run.sh can compare the two.
+// 0, and Alltoall of 64 KiB per peer. Rank 0 prints "<operation> <bytes> <microseconds per operation>" (bytes: each
+// rank's Allreduce or Broadcast buffer, the Alltoall block per peer) from the best of several timed repetitions,
+// each after a barrier; the same operations, sizes and counts as collbench.c, so run.sh can compare the two.
 using System.Globalization;
 using MPI;
 
-const int Repetitions = 10, OperationsPerRepetition = 4;
+// The warm-up runs 200 untimed repetitions, about 0.2 s per operation: tiered compilation recompiles a method at full
+// optimization only after 30 calls and a 100 ms delay, and a one-repetition warm-up timed the Alltoall path's
+// unoptimized code (about 0.3 us per call, 4% of a 64 KiB Alltoall).
+const int WarmUpRepetitions = 200, Repetitions = 40;
 const int AllreduceCount = 1 << 20, BroadcastBytes = 1 << 20, AlltoallBlock = 64 << 10;
+// Operations per timed repetition, about a millisecond's worth each: short enough that many repetitions escape the
+// other processes on a shared machine, long enough that the barrier's uneven exit does not count.
+const int AllreducesPerRepetition = 1, BroadcastsPerRepetition = 32, AlltoallsPerRepetition = 128;
 
 // Single-threaded MPI, as collbench.c asks for: Open MPI's message path is 40-60 ns slower per message at the higher
 // thread levels (MPI.NET's default is Serialized), which would hide the cost of the binding itself.
 var arguments = args;
 MPI.Environment.Run(ref arguments, Threading.Single, world =>
 {
-    // Page-aligned buffers, as malloc gives collbench.c for blocks this large (see NativeBuffer).
+    // Page-aligned buffers, as collbench.c allocates them (see NativeBuffer).
     using var values = new NativeBuffer<double>(AllreduceCount);
     using var sums = new NativeBuffer<double>(AllreduceCount);
     values.GetSpan().Fill(world.Rank + 1);
@@ -22,10 +28,12 @@ MPI.Environment.Run(ref arguments, Threading.Single, world =>
     using var incoming = new NativeBuffer<byte>(AlltoallBlock * world.Size);
     outgoing.GetSpan().Fill((byte)world.Rank);
 
-    Report(world, "allreduce", AllreduceCount * sizeof(double),
+    Report(world, "allreduce", AllreduceCount * sizeof(double), AllreducesPerRepetition,
         () => world.Allreduce<double>(values.GetSpan(), sums.GetSpan(), Operation<double>.Add));
-    Report(world, "broadcast", BroadcastBytes, () => world.Broadcast(broadcast.GetSpan(), 0));
-    Report(world, "alltoall", AlltoallBlock, () => world.Alltoall<byte>(outgoing.GetSpan(), incoming.GetSpan()));
+    Report(world, "broadcast", BroadcastBytes, BroadcastsPerRepetition,
+        () => world.Broadcast(broadcast.GetSpan(), 0));
+    Report(world, "alltoall", AlltoallBlock, AlltoallsPerRepetition,
+        () => world.Alltoall<byte>(outgoing.GetSpan(), incoming.GetSpan()));
 
     // The results are checked once, outside the timing: a fast wrong answer is not a result.
     double expected = world.Size * (world.Size + 1) / 2.0;
@@ -34,20 +42,22 @@ MPI.Environment.Run(ref arguments, Threading.Single, world =>
         throw new InvalidOperationException($"Wrong collective result on rank {world.Rank}.");
 });
 
-static void Report(Intracommunicator world, string operation, int bytes, Action run)
+static void Report(Intracommunicator world, string operation, int bytes, int operationsPerRepetition, Action run)
 {
-    run(); // warm-up: code paths, connections and the library's buffers
+    // Warm-up: code paths at full optimization, connections and the library's buffers.
+    for (int i = 0; i < WarmUpRepetitions * operationsPerRepetition; i++)
+        run();
     double best = double.MaxValue;
     for (int repetition = 0; repetition < Repetitions; repetition++)
     {
         world.Barrier();
         double start = MPI.Environment.Time;
-        for (int i = 0; i < OperationsPerRepetition; i++)
+        for (int i = 0; i < operationsPerRepetition; i++)
             run();
-        best = Math.Min(best, (MPI.Environment.Time - start) / OperationsPerRepetition);
+        best = Math.Min(best, (MPI.Environment.Time - start) / operationsPerRepetition);
     }
     // The slowest rank decides when a collective is done.
     best = world.Allreduce(best, Operation<double>.Max);
     if (world.Rank == 0)
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{operation} {bytes} {bytes / best / 1e6:F1}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{operation} {bytes} {best * 1e6:F3}"));
 }

@@ -1,19 +1,33 @@
 #!/usr/bin/env bash
-# Collective benchmark: Allreduce (sum) of 1 Mi doubles, Broadcast of 1 MiB, Alltoall of 64 KiB per pair, the C#
-# job against collbench.c, alternately under the same mpiexec (see scripts/lib/bench.sh).
+# Collective benchmark: Allreduce (sum) of 1 Mi doubles, Broadcast of 1 MiB from rank 0, Alltoall of 64 KiB per
+# peer, the C# job against collbench.c, alternately under the same mpiexec (see scripts/lib/bench.sh).
 #   jobs/CollectiveBench/run.sh [openmpi|mpich|both] [ranks]     (defaults: both, 2; BENCH_ROUNDS=5)
-# Ratio = C# MB/s / C MB/s for each operation (target >= 0.95).
+# Each row: microseconds per operation for C# and C, ratio = C time / C# time (the throughput ratio: 1.0 is equal,
+# target >= 0.95).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/common.sh"
 source "$REPO/scripts/lib/bench.sh"
 
 ranks="${2:-2}"
+if ! [[ "$ranks" =~ ^[1-9][0-9]*$ ]]; then
+  echo "$0: the rank count must be a positive integer, not '$ranks'" >&2
+  exit 2
+fi
+BENCH_LOWER_IS_BETTER="allreduce broadcast alltoall"
+BENCH_RATIO=speed
 bench_implementations "${1:-both}"
 bench_build_dotnet "$REPO/jobs/CollectiveBench/CollectiveBench.csproj"
 for implementation in "${IMPLEMENTATIONS[@]}"; do
-  table=$(bench_compare "$implementation" "$ranks" "$REPO/jobs/CollectiveBench/collbench.c" "CollectiveBench")
+  table=$(bench_compare "$implementation" "$ranks" "$REPO/jobs/CollectiveBench/collbench.c" \
+    "$ranks ranks, alltoall bytes = block per peer, ratio = C time / C# time")
   echo "$table"
   awk -v implementation="$implementation" '
-    NR > 3 { ratios = ratios sprintf(" %s %.3f", $1, $NF); if (min == "" || $NF < min) min = $NF }
-    END { printf "%s: C#/C%s; lowest %.3f (target >= 0.95)\n", implementation, ratios, min }' <<<"$table"
+    NR > 3 {
+      ratios = ratios sprintf("%s %s %.3f", (NR > 4 ? "," : ""), $1, $NF)
+      if (lowest == "" || $NF < lowest) lowest = $NF
+    }
+    END {
+      printf "%s: C time / C# time%s; lowest %.3f, target >= 0.95 %s\n",
+             implementation, ratios, lowest, (lowest >= 0.95 ? "met" : "NOT met")
+    }' <<<"$table"
 done

@@ -12,7 +12,7 @@ BENCH_LOWER_IS_BETTER="latency"
 bench_implementations "${1:-both}"
 bench_build_dotnet "$REPO/jobs/PingPong/PingPong.csproj"
 for implementation in "${IMPLEMENTATIONS[@]}"; do
-  table=$(bench_compare "$implementation" 2 "$REPO/jobs/PingPong/pingpong.c" "PingPong")
+  table=$(bench_compare "$implementation" 2 "$REPO/jobs/PingPong/pingpong.c")
   echo "$table"
   awk -v implementation="$implementation" '
     $1 == "latency" && $2 == 8 { latency = $NF }
