@@ -283,6 +283,12 @@ public sealed partial class ParallelJob : IDisposable
 
     private void Inspect(int rank, string clef)
     {
+        // Most records are ordinary events: only the few the launcher acts on are worth parsing, and the launcher
+        // shares the machine with the ranks it serves.
+        if (!clef.Contains("\"@l\":\"Fatal\"", StringComparison.Ordinal)
+            && !clef.Contains(JobContract.StartedTemplate, StringComparison.Ordinal)
+            && !clef.Contains(JobContract.FinishedTemplate, StringComparison.Ordinal))
+            return;
         LogRecord record;
         try
         {

@@ -1,6 +1,7 @@
 // Logging cost on a rank with the full pipeline (RankLogging; under the launcher, records shipped to it):
 //   1. throughput: how many events per second one rank can log, every rank logging at once;
-//   2. slowdown: a fixed compute loop with no logging, then logging 10,000 events per second per rank.
+//   2. slowdown: a fixed compute loop with no logging against the same loop logging 10,000 events per second per
+//      rank, alternately, best of each.
 // Rank 0 prints "throughput <events/s>" and "slowdown <fraction>" (the slowest rank's figures).
 using System.Diagnostics;
 using System.Globalization;
@@ -8,7 +9,8 @@ using MPI;
 using MPI.Logging;
 
 const int ThroughputEvents = 200_000, EventsPerSecond = 10_000;
-const double ComputeSeconds = 2.0;
+const double ComputeSeconds = 1.0;
+const int Rounds = 5;
 
 MPI.Environment.Run(world =>
 {
@@ -20,13 +22,18 @@ MPI.Environment.Run(world =>
         log.Information("Throughput event {Index} of {Total}", i, ThroughputEvents);
     double throughput = world.Allreduce(ThroughputEvents / clock.Elapsed.TotalSeconds, Operation<double>.Min);
 
-    // The compute loop: a fixed amount of work, timed once quiet and once logging at the target rate.
+    // The compute loop: a fixed amount of work, timed quiet and logging at the target rate, alternately, keeping
+    // the best of each: on a shared machine the fastest run is the least disturbed one.
     long units = Calibrate(ComputeSeconds);
-    world.Barrier();
-    double quiet = Compute(units, 0, log);
-    world.Barrier();
     long logEvery = Math.Max(1, (long)(units / (ComputeSeconds * EventsPerSecond)));
-    double logging = Compute(units, logEvery, log);
+    double quiet = double.MaxValue, logging = double.MaxValue;
+    for (int round = 0; round < Rounds; round++)
+    {
+        world.Barrier();
+        quiet = Math.Min(quiet, Compute(units, 0, log));
+        world.Barrier();
+        logging = Math.Min(logging, Compute(units, logEvery, log));
+    }
     double slowdown = world.Allreduce(logging / quiet - 1, Operation<double>.Max);
     if (world.Rank == 0)
     {
