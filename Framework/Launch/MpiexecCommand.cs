@@ -24,9 +24,11 @@ public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Argum
         var arguments = new List<string>();
         bool openMpi = implementation == MpiImplementation.OpenMpi;
         arguments.AddRange(["-n", spec.Ranks.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        if (spec.Hosts.Count > 0)
+        // Inside a batch allocation the job runs on the allocation's hosts unless told otherwise.
+        var hosts = spec.Hosts.Count > 0 ? spec.Hosts : Allocation.Hosts();
+        if (hosts.Count > 0)
         {
-            var list = string.Join(',', spec.Hosts.Select(host => $"{host.Host}:{host.Slots}"));
+            var list = string.Join(',', hosts.Select(host => $"{host.Host}:{host.Slots}"));
             arguments.AddRange(openMpi ? ["--host", list] : ["-hosts", list]);
         }
         if (openMpi)
