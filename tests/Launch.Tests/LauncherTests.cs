@@ -174,4 +174,45 @@ public sealed class LauncherTests
         var followed = log.Follow(new LogQuery { Rank = 0 }).ToBlockingEnumerable().ToList();
         Assert.That(followed.Count(r => r.Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(6));
     }
+
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void RanksThatNeverStartMissTheStartupDeadline(MpiImplementation implementation)
+    {
+        var spec = Spec(implementation) with { Arguments = ["stall-before-init"], StartupDeadline = TimeSpan.FromSeconds(5) };
+        var job = RunToEnd(spec);
+
+        Assert.That(job.State, Is.EqualTo(JobState.TimedOut));
+        Assert.That(job.Reason, Does.Contain("Only 0 of 4 ranks started within the startup deadline"));
+        AssertNothingLeft(job.Id);
+    }
+
+    [Test]
+    public void ConcurrentJobsAndReadersKeepTheStoreWhole()
+    {
+        var jobs = Enumerable.Range(0, 3)
+            .Select(_ => ParallelJob.Start(Spec(MpiImplementation.Mpich, "20", "complete") with { Ranks = 1 }, _store))
+            .ToList();
+        int reads = 0;
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            while (jobs.Any(job => !job.Completion.IsCompleted))
+            {
+                foreach (var listed in _store.List())
+                    _ = _store.Logs(listed.Id).Read().Count;
+                Interlocked.Increment(ref reads);
+            }
+        })).ToArray();
+        foreach (var job in jobs)
+        {
+            Assert.That(job.Wait(Deadline)?.State, Is.EqualTo(JobState.Completed));
+            job.Dispose();
+        }
+        Assert.That(Task.WaitAll(readers, Deadline), Is.True);
+
+        Assert.That(reads, Is.Positive);
+        Assert.That(_store.List().Select(job => job.State), Is.EqualTo(Enumerable.Repeat(JobState.Completed, 3)));
+        Assert.That(_store.List().Select(job => _store.Logs(job.Id).Read().Count(r => r.Message.StartsWith("Event ", StringComparison.Ordinal))),
+            Is.EqualTo(new[] { 20, 20, 20 }));
+    }
 }

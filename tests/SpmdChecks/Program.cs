@@ -5,6 +5,7 @@
 //   SpmdChecks reinit                    initialize, finalize, initialize again
 //   SpmdChecks spawn                     rank 0 spawns two children (spawned-child), which report back
 //   SpmdChecks logjob N [complete|throw R|kill R|hang]   each rank logs N events and prints a line, then so ends
+//   SpmdChecks stall-before-init         hang before initializing MPI
 //   SpmdChecks info                      print the library this process bound
 using MPI;
 using SpmdChecks;
@@ -36,6 +37,10 @@ switch (mode)
         MPI.Environment.Run(world => Scenarios.LogJob(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
             args.Length > 2 ? args[2] : "complete",
             args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : -1));
+        break;
+    case "stall-before-init":
+        // Never reaches MPI: what a launcher's startup deadline is for.
+        Thread.Sleep(Timeout.Infinite);
         break;
     case "info":
         MPI.Environment.Run(world => Console.WriteLine(
