@@ -39,11 +39,14 @@ public sealed class LauncherSink : ILogEventSink
         private readonly Lock _gate = new();
         private readonly StringWriter _record = new(System.Globalization.CultureInfo.InvariantCulture);
         private readonly TextWriter? _text;
+        private readonly Stream? _stream;
         private readonly SafeFileHandle? _file;
         private byte[] _bytes = new byte[4096];
         private long _offset;
 
         public RecordChannel(TextWriter text) => _text = text;
+
+        private RecordChannel(Stream stream) => _stream = stream;
 
         private RecordChannel(SafeFileHandle file)
         {
@@ -53,8 +56,9 @@ public sealed class LauncherSink : ILogEventSink
 
         public static RecordChannel ForThisProcess => Shared.Value;
 
-        // One record, one write: to the file with a single positioned write (the rank is the file's only writer),
-        // or to standard error as one prefixed line, so concurrent records stay whole.
+        // One record, one write system call: to the file at its end (the rank is the file's only writer), or to
+        // standard error as one prefixed line. mpiexec forwards output in the pieces it reads, so a record written in
+        // two calls could come out split around another rank's output.
         public void Write(LogEvent logEvent, CompactJsonFormatter formatter)
         {
             lock (_gate)
@@ -63,9 +67,9 @@ public sealed class LauncherSink : ILogEventSink
                 if (_file is null)
                     text.Append(JobContract.RecordPrefix);
                 formatter.Format(logEvent, _record);
-                if (_file is null)
+                if (_text is not null)
                 {
-                    _text!.Write(text);
+                    _text.Write(text);
                     _text.Flush();
                     return;
                 }
@@ -75,8 +79,15 @@ public sealed class LauncherSink : ILogEventSink
                 int count = 0;
                 foreach (var chunk in text.GetChunks())
                     count += Encoding.UTF8.GetBytes(chunk.Span, _bytes.AsSpan(count));
-                RandomAccess.Write(_file, _bytes.AsSpan(0, count), _offset);
-                _offset += count;
+                if (_file is not null)
+                {
+                    RandomAccess.Write(_file, _bytes.AsSpan(0, count), _offset);
+                    _offset += count;
+                }
+                else
+                {
+                    _stream!.Write(_bytes, 0, count);
+                }
             }
         }
 
@@ -84,7 +95,7 @@ public sealed class LauncherSink : ILogEventSink
         {
             var directory = System.Environment.GetEnvironmentVariable(JobContract.RecordDirectoryVariable);
             if (string.IsNullOrEmpty(directory))
-                return new RecordChannel(Console.Error);
+                return new RecordChannel(Console.OpenStandardError());
             Directory.CreateDirectory(directory);
             var path = Path.Combine(directory, JobContract.RecordFile(RankEnricher.LauncherRank));
             return new RecordChannel(File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete));
