@@ -4,26 +4,13 @@ namespace Launch.Tests;
 
 /// <summary>Specs that cannot run: a clear error before anything starts, and nothing left on disk.</summary>
 [TestFixture]
-public sealed class BadInputTests
+public sealed class BadInputTests : StoreFixture
 {
-    private string _storeRoot = "";
-    private JobStore _store = null!;
-
-    [SetUp]
-    public void CreateStore()
-    {
-        _storeRoot = Path.Combine(Path.GetTempPath(), $"spmd-store-{Guid.NewGuid():N}");
-        _store = new JobStore(_storeRoot);
-    }
-
-    [TearDown]
-    public void DeleteStore() => Directory.Delete(_storeRoot, recursive: true);
-
     private void AssertRefused(JobSpec spec, string because)
     {
-        var error = Assert.Throws<JobSpecException>(() => ParallelJob.Start(spec, _store));
+        var error = Assert.Throws<JobSpecException>(() => ParallelJob.Start(spec, Store));
         Assert.That(error!.Message, Does.Contain(because));
-        Assert.That(Directory.EnumerateFileSystemEntries(_storeRoot), Is.Empty, "something was left in the store");
+        Assert.That(Directory.EnumerateFileSystemEntries(StoreRoot), Is.Empty, "something was left in the store");
     }
 
     private static JobSpec Good => LauncherTests.Spec(MpiImplementation.Mpich, "1");
@@ -57,7 +44,7 @@ public sealed class BadInputTests
     [Test]
     public void Hostfiles()
     {
-        var file = Path.Combine(_storeRoot, "..", $"hosts-{Guid.NewGuid():N}");
+        var file = Path.Combine(StoreRoot, "..", $"hosts-{Guid.NewGuid():N}");
         try
         {
             File.WriteAllLines(file, ["# cluster", "node1 slots=4", "node2:2", "", "node3"]);

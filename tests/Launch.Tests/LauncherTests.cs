@@ -6,22 +6,9 @@ namespace Launch.Tests;
 
 /// <summary>Real jobs through the launcher on both implementations: every ending, the records it keeps, and what is left.</summary>
 [TestFixture]
-public sealed class LauncherTests
+public sealed class LauncherTests : StoreFixture
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
-    private string _storeRoot = "";
-    private JobStore _store = null!;
-
-    [SetUp]
-    public void CreateStore()
-    {
-        _storeRoot = Path.Combine(Path.GetTempPath(), $"spmd-store-{Guid.NewGuid():N}");
-        _store = new JobStore(_storeRoot);
-    }
-
-    [TearDown]
-    public void DeleteStore() => Directory.Delete(_storeRoot, recursive: true);
-
     internal static JobSpec Spec(MpiImplementation implementation, params string[] arguments) => new()
     {
         Program = Path.Combine(TestContext.CurrentContext.TestDirectory, "SpmdChecks.dll"),
@@ -33,7 +20,7 @@ public sealed class LauncherTests
 
     private JobManifest RunToEnd(JobSpec spec)
     {
-        using var job = ParallelJob.Start(spec, _store);
+        using var job = ParallelJob.Start(spec, Store);
         var final = job.Wait(Deadline);
         Assert.That(final, Is.Not.Null, $"job {job.Id} did not end within {Deadline}");
         return final!;
@@ -52,7 +39,7 @@ public sealed class LauncherTests
         Assert.That(job.ExitCode, Is.Zero);
         Assert.That(job.RankInfo.Select(rank => rank.Rank), Is.EqualTo(new[] { 0, 1, 2, 3 }));
         Assert.That(job.RankInfo.All(rank => rank.ProcessId > 0 && rank.Host == System.Environment.MachineName));
-        var log = _store.Logs(job.Id);
+        var log = Store.Logs(job.Id);
         for (int rank = 0; rank < 4; rank++)
         {
             var records = log.Read(new LogQuery { Rank = rank });
@@ -74,7 +61,7 @@ public sealed class LauncherTests
 
         Assert.That(job.State, Is.EqualTo(JobState.Failed));
         Assert.That(job.Reason, Does.Contain("Rank 2").And.Contain("deliberate failure on rank 2"));
-        var records = _store.Logs(job.Id).Read(new LogQuery { Rank = 2 });
+        var records = Store.Logs(job.Id).Read(new LogQuery { Rank = 2 });
         Assert.That(records.Count(r => r.Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(3));
         Assert.That(records.Any(r => r.Level == "Fatal" && r.Exception!.Contains("deliberate failure", StringComparison.Ordinal)));
         AssertNothingLeft(job.Id);
@@ -88,7 +75,7 @@ public sealed class LauncherTests
 
         Assert.That(job.State, Is.EqualTo(JobState.Failed));
         Assert.That(job.Reason, Does.Contain("Rank 2"), job.Reason);
-        var records = _store.Logs(job.Id).Read(new LogQuery { Rank = 2 });
+        var records = Store.Logs(job.Id).Read(new LogQuery { Rank = 2 });
         Assert.That(records.Count(r => r.Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(3));
         AssertNothingLeft(job.Id);
     }
@@ -101,7 +88,7 @@ public sealed class LauncherTests
 
         Assert.That(job.State, Is.EqualTo(JobState.TimedOut));
         Assert.That(job.Reason, Does.Contain("time limit"));
-        Assert.That(_store.Logs(job.Id).Read(new LogQuery { Text = "Event 1 from rank 3" }), Has.Count.EqualTo(1));
+        Assert.That(Store.Logs(job.Id).Read(new LogQuery { Text = "Event 1 from rank 3" }), Has.Count.EqualTo(1));
         AssertNothingLeft(job.Id);
     }
 
@@ -109,7 +96,7 @@ public sealed class LauncherTests
     [TestCase(MpiImplementation.Mpich)]
     public void StoppedJobEndsStoppedWithNothingLeft(MpiImplementation implementation)
     {
-        using var job = ParallelJob.Start(Spec(implementation, "2", "hang"), _store);
+        using var job = ParallelJob.Start(Spec(implementation, "2", "hang"), Store);
         var watch = Stopwatch.StartNew();
         while (job.Manifest.State != JobState.Running && watch.Elapsed < Deadline)
             Thread.Sleep(50);
@@ -118,7 +105,7 @@ public sealed class LauncherTests
         var final = job.Wait(Deadline);
 
         Assert.That(final!.State, Is.EqualTo(JobState.Stopped));
-        Assert.That(_store.TryGet(job.Id)!.State, Is.EqualTo(JobState.Stopped));
+        Assert.That(Store.TryGet(job.Id)!.State, Is.EqualTo(JobState.Stopped));
         AssertNothingLeft(job.Id);
     }
 
@@ -128,7 +115,7 @@ public sealed class LauncherTests
         var job = RunToEnd(Spec(MpiImplementation.Mpich, "4", "complete"));
         var reader = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         reader.ArgumentList.Add(Path.Combine(TestContext.CurrentContext.TestDirectory, "JobStoreReader.dll"));
-        reader.ArgumentList.Add(_storeRoot);
+        reader.ArgumentList.Add(StoreRoot);
         using var process = Process.Start(reader)!;
         var output = process.StandardOutput.ReadToEnd();
         Assert.That(process.WaitForExit(60_000), Is.True);
@@ -143,8 +130,8 @@ public sealed class LauncherTests
         using var gone = Process.Start("true")!;
         gone.WaitForExit();
         var id = "orphaned-job";
-        Directory.CreateDirectory(_store.JobDirectory(id));
-        _store.Save(new JobManifest
+        Directory.CreateDirectory(Store.JobDirectory(id));
+        Store.Save(new JobManifest
         {
             Id = id,
             Spec = Spec(MpiImplementation.Mpich, "1"),
@@ -156,7 +143,7 @@ public sealed class LauncherTests
             LauncherStartTicks = 1,
         });
 
-        var job = _store.TryGet(id)!;
+        var job = Store.TryGet(id)!;
         Assert.That(job.State, Is.EqualTo(JobState.Failed));
         Assert.That(job.Reason, Does.Contain($"launcher (process {gone.Id}) ended while the job was Running"));
     }
@@ -165,7 +152,7 @@ public sealed class LauncherTests
     public void LogQueriesFilterByRankLevelTextAndCount()
     {
         var job = RunToEnd(Spec(MpiImplementation.Mpich, "6", "complete"));
-        var log = _store.Logs(job.Id);
+        var log = Store.Logs(job.Id);
 
         Assert.That(log.Read(new LogQuery { Rank = 1, Text = "event" }), Has.Count.EqualTo(6));
         Assert.That(log.Read(new LogQuery { Last = 3 }), Has.Count.EqualTo(3));
@@ -191,15 +178,15 @@ public sealed class LauncherTests
     public void ConcurrentJobsAndReadersKeepTheStoreWhole()
     {
         var jobs = Enumerable.Range(0, 3)
-            .Select(_ => ParallelJob.Start(Spec(MpiImplementation.Mpich, "20", "complete") with { Ranks = 1 }, _store))
+            .Select(_ => ParallelJob.Start(Spec(MpiImplementation.Mpich, "20", "complete") with { Ranks = 1 }, Store))
             .ToList();
         int reads = 0;
         var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
         {
             while (jobs.Any(job => !job.Completion.IsCompleted))
             {
-                foreach (var listed in _store.List())
-                    _ = _store.Logs(listed.Id).Read().Count;
+                foreach (var listed in Store.List())
+                    _ = Store.Logs(listed.Id).Read().Count;
                 Interlocked.Increment(ref reads);
             }
         })).ToArray();
@@ -211,8 +198,8 @@ public sealed class LauncherTests
         Assert.That(Task.WaitAll(readers, Deadline), Is.True);
 
         Assert.That(reads, Is.Positive);
-        Assert.That(_store.List().Select(job => job.State), Is.EqualTo(Enumerable.Repeat(JobState.Completed, 3)));
-        Assert.That(_store.List().Select(job => _store.Logs(job.Id).Read().Count(r => r.Message.StartsWith("Event ", StringComparison.Ordinal))),
+        Assert.That(Store.List().Select(job => job.State), Is.EqualTo(Enumerable.Repeat(JobState.Completed, 3)));
+        Assert.That(Store.List().Select(job => Store.Logs(job.Id).Read().Count(r => r.Message.StartsWith("Event ", StringComparison.Ordinal))),
             Is.EqualTo(new[] { 20, 20, 20 }));
     }
 }
