@@ -26,6 +26,7 @@ public sealed partial class ParallelJob : IDisposable
     private readonly Dictionary<int, long> _recordOffsets = [];
     private readonly Lock _tailing = new();
     private readonly Timer _tail;
+    private readonly FileSystemWatcher _changes;
     private static readonly TimeSpan TailInterval = TimeSpan.FromMilliseconds(100);
     private readonly Dictionary<(int? Rank, string Stream), string> _partial = [];
     private const int MaximumRecordLength = 1 << 20;
@@ -65,6 +66,15 @@ public sealed partial class ParallelJob : IDisposable
         Update(job => job with { State = JobState.Starting, Started = DateTimeOffset.UtcNow });
         _startup = new Timer(_ => CheckStartup(), null, manifest.Spec.StartupDeadline, Timeout.InfiniteTimeSpan);
         _tail = new Timer(_ => ReadNewRecords(), null, TailInterval, TailInterval);
+        // Records are read as soon as a rank writes them, so the launcher knows every rank's process from its first
+        // moments (the timer is the safety net for changes the watcher misses).
+        _changes = new FileSystemWatcher(_store.JobDirectory(manifest.Id), "rank-*.clef")
+        {
+            NotifyFilter = NotifyFilters.Size | NotifyFilters.LastWrite | NotifyFilters.FileName,
+        };
+        _changes.Changed += (_, _) => ReadNewRecords();
+        _changes.Created += (_, _) => ReadNewRecords();
+        _changes.EnableRaisingEvents = true;
         if (manifest.Spec.TimeLimit is { } limit)
             _timeLimit = new Timer(_ => RequestStop(JobState.TimedOut, $"The job exceeded its time limit of {limit}."), null, limit, Timeout.InfiniteTimeSpan);
         var readers = new[] { Pump(_process.StandardOutput, "stdout"), Pump(_process.StandardError, "stderr") };
@@ -140,6 +150,7 @@ public sealed partial class ParallelJob : IDisposable
         _timeLimit?.Dispose();
         _startup.Dispose();
         _tail.Dispose();
+        _changes.Dispose();
         _process.Dispose();
     }
 
@@ -359,6 +370,7 @@ public sealed partial class ParallelJob : IDisposable
     {
         _startup.Dispose();
         _tail.Dispose();
+        _changes.Dispose();
         _timeLimit?.Dispose();
         SweepLeftovers();
         ReadNewRecords();
@@ -389,7 +401,7 @@ public sealed partial class ParallelJob : IDisposable
     {
         Task.WaitAll([.. _exits.Values], TimeSpan.FromSeconds(2));
         var first = _exits
-            .Where(exit => exit.Value.IsCompletedSuccessfully && !_finished.Contains(exit.Key))
+            .Where(exit => exit.Value.IsCompletedSuccessfully && exit.Value.Result != long.MaxValue && !_finished.Contains(exit.Key))
             .OrderBy(exit => exit.Value.Result)
             .Select(exit => _ranks[exit.Key])
             .FirstOrDefault();

@@ -14,12 +14,15 @@ internal static partial class ProcessExitWatch
     private const long PidfdOpen = 434;
     private const short PollIn = 1;
 
-    /// <summary>Completes with the Stopwatch timestamp at which the process ended (now, if it already has).</summary>
+    /// <summary>
+    /// Completes with the Stopwatch timestamp at which the process ended; with <see cref="long.MaxValue"/> when it had
+    /// already ended (when is unknown).
+    /// </summary>
     public static Task<long> WhenExited(int processId) => Task.Factory.StartNew(() =>
     {
         int descriptor = (int)Syscall(PidfdOpen, processId, 0);
         if (descriptor < 0)
-            return Stopwatch.GetTimestamp();
+            return long.MaxValue;
         try
         {
             var poll = new PollDescriptor { Descriptor = descriptor, Events = PollIn };
