@@ -191,12 +191,7 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         GC.SuppressFinalize(this);
         if (_predefined || Handle == 0)
             return;
-        if (Environment.Initialized && !Environment.Finalized)
-        {
-            long handle = 0;
-            Mpi.WriteHandle(&handle, Handle);
-            Mpi.Check(Mpi.Comm_free(&handle));
-        }
+        Mpi.FreeWhileActive(Handle, Mpi.Comm_free);
         Handle = 0;
     }
 

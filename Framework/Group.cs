@@ -100,12 +100,7 @@ public sealed unsafe class Group : IDisposable
     {
         if (_predefined || _handle == 0)
             return;
-        if (Environment.Initialized && !Environment.Finalized)
-        {
-            long handle = 0;
-            Mpi.WriteHandle(&handle, _handle);
-            Mpi.Check(Mpi.Group_free(&handle));
-        }
+        Mpi.FreeWhileActive(_handle, Mpi.Group_free);
         _handle = 0;
     }
 

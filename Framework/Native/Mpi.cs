@@ -161,6 +161,19 @@ internal static unsafe partial class Mpi
             *(nint*)location = handle;
     }
 
+    /// <summary>
+    /// Frees an MPI object (communicator, group...) through <paramref name="free"/>, unless MPI is no longer
+    /// running: objects a program never disposed must not touch MPI after finalize.
+    /// </summary>
+    public static void FreeWhileActive(nint handle, delegate* unmanaged<void*, int> free)
+    {
+        if (!Environment.Initialized || Environment.Finalized)
+            return;
+        long location = 0;
+        WriteHandle(&location, handle);
+        Check(free(&location));
+    }
+
     /// <summary>Throws the exception that matches an MPI return code; does nothing on MPI_SUCCESS.</summary>
     public static void Check(int code)
     {
