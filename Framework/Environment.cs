@@ -39,6 +39,9 @@ public sealed unsafe class Environment : IDisposable
         FatalErrors.Install();
         Logging.RankLogging.ReportStartToLauncher();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => FinalizeIfActive();
+        // After the handler above, so the launcher hears "finished" before the exit code.
+        int rank = Communicator.world.Rank;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Logging.RankLogging.ReportExitToLauncher(rank);
     }
 
     /// <summary>Finalizes MPI unless it already is.</summary>

@@ -32,10 +32,10 @@ internal static class FatalErrors
         Serilog.Log.CloseAndFlush();
         Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] unhandled exception, aborting the job: {exception}");
         Console.Error.Flush();
-        // Records that travel on standard error (no record directory) go through mpiexec's forwarding, which Hydra
-        // stops as soon as the abort reaches it: give what was just written a moment to leave the machine.
-        if (Logging.RankLogging.UnderLauncher
-            && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(Logging.JobContract.RecordDirectoryVariable)))
+        // What was just written to standard error (the message above; records, on a node without the launcher's
+        // filesystem) goes through mpiexec's forwarding, which Hydra stops as soon as the abort reaches it: give it a
+        // moment to leave.
+        if (active)
             Thread.Sleep(200);
         if (active)
             Environment.Abort(UnhandledExceptionExitCode);

@@ -40,4 +40,20 @@ public sealed record JobManifest
 }
 
 /// <summary>Where a rank ran and how it ended.</summary>
-public sealed record RankInfo(int Rank, string? Host, int? ProcessId, int? ExitCode, string? Failure);
+public sealed record RankInfo(int Rank, string? Host, int? ProcessId)
+{
+    /// <summary>Whether the rank reached the end of its MPI work (finalized) normally.</summary>
+    public bool Finished { get; init; }
+
+    /// <summary>The process's exit code, when known (not for a rank killed by a signal).</summary>
+    public int? ExitCode { get; init; }
+
+    /// <summary>The signal that ended the process, when one did.</summary>
+    public int? Signal { get; init; }
+
+    /// <summary>Why the rank failed or did not finish; null for a rank that ended well.</summary>
+    public string? Failure { get; init; }
+
+    /// <summary>"Rank 2 (pid 1234 on node1)", or as much of it as is known.</summary>
+    public string Describe() => ProcessId is null ? $"Rank {Rank}" : $"Rank {Rank} (pid {ProcessId} on {Host})";
+}

@@ -22,6 +22,8 @@ public sealed partial class ParallelJob : IDisposable
     private readonly Dictionary<string, StreamWriter> _logs = [];
     private readonly Dictionary<int, RankInfo> _ranks = [];
     private readonly HashSet<int> _finished = [];
+    private readonly Dictionary<int, int> _exitCodes = [];
+    private readonly MpiexecReports _reports = new();
     private readonly Dictionary<int, Task<long>> _exits = [];
     private readonly Dictionary<int, long> _recordOffsets = [];
     private readonly Lock _tailing = new();
@@ -37,11 +39,8 @@ public sealed partial class ParallelJob : IDisposable
     private readonly Timer _startup;
     private JobManifest _manifest;
     private (JobState State, string? Reason)? _stopRequested;
-    // What is known of the first failure, best first: an exception a rank reported, mpiexec naming a rank and a
-    // signal, the first rank to end without finishing, mpiexec's exit string.
+    // The first exception a rank reported: the best account of a failure there is.
     private string? _firstException;
-    private string? _signalReport;
-    private string? _exitString;
 
     private ParallelJob(JobStore store, JobManifest manifest, MpiexecCommand command)
     {
@@ -114,6 +113,7 @@ public sealed partial class ParallelJob : IDisposable
         var id = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         var command = MpiexecCommand.Build(spec, id, store.JobDirectory(id));
         Directory.CreateDirectory(store.JobDirectory(id));
+        File.WriteAllText(Path.Combine(store.JobDirectory(id), JobContract.RecordDirectoryMarker), id);
         var manifest = new JobManifest
         {
             Id = id,
@@ -276,8 +276,7 @@ public sealed partial class ParallelJob : IDisposable
             }
             yield break;
         }
-        if (rank is null)
-            NoteLauncherMessage(text);
+        _reports.Read(text);
         yield return LogRecord.ClefForLine(DateTimeOffset.UtcNow, rank, stream, text);
     }
 
@@ -298,7 +297,8 @@ public sealed partial class ParallelJob : IDisposable
         // shares the machine with the ranks it serves.
         if (!clef.Contains("\"@l\":\"Fatal\"", StringComparison.Ordinal)
             && !clef.Contains(JobContract.StartedTemplate, StringComparison.Ordinal)
-            && !clef.Contains(JobContract.FinishedTemplate, StringComparison.Ordinal))
+            && !clef.Contains(JobContract.FinishedTemplate, StringComparison.Ordinal)
+            && !clef.Contains(JobContract.ExitedTemplate, StringComparison.Ordinal))
             return;
         LogRecord record;
         try
@@ -314,7 +314,7 @@ public sealed partial class ParallelJob : IDisposable
             var processId = record.Properties.TryGetValue(JobContract.ProcessIdProperty, out var pid) && pid is long value ? (int)value : (int?)null;
             lock (_gate)
             {
-                _ranks[rank] = new RankInfo(rank, record.Host, processId, null, null);
+                _ranks[rank] = new RankInfo(rank, record.Host, processId);
                 if (processId is { } local && record.Host == System.Environment.MachineName)
                     _exits[rank] = ProcessExitWatch.WhenExited(local);
             }
@@ -328,41 +328,21 @@ public sealed partial class ParallelJob : IDisposable
             lock (_gate)
                 _finished.Add(rank);
         }
+        if (record.Template == JobContract.ExitedTemplate && record.Properties.GetValueOrDefault("ExitCode") is long code)
+        {
+            lock (_gate)
+                _exitCodes.TryAdd(rank, (int)code);
+        }
         if (record.Level == "Fatal")
         {
             var cause = record.Exception?.Split('\n')[0].Trim() ?? record.Message;
-            NoteFailure(rank, $"Rank {rank} failed: {cause}");
+            var failure = $"Rank {rank} failed: {cause}";
             lock (_gate)
-                _firstException ??= $"Rank {rank} failed: {cause}";
-        }
-    }
-
-    private void NoteLauncherMessage(string text)
-    {
-        var signal = OpenMpiSignal().Match(text);
-        if (signal.Success)
-        {
-            int rank = int.Parse(signal.Groups["rank"].Value, CultureInfo.InvariantCulture);
-            var report = $"Rank {rank} (pid {signal.Groups["pid"].Value} on {signal.Groups["host"].Value}) was killed by signal {signal.Groups["signal"].Value} ({signal.Groups["name"].Value}).";
-            NoteFailure(rank, report);
-            lock (_gate)
-                _signalReport ??= report;
-            return;
-        }
-        var exitString = MpichExitString().Match(text);
-        if (exitString.Success)
-        {
-            lock (_gate)
-                _exitString ??= exitString.Groups["reason"].Value.Trim();
-        }
-    }
-
-    private void NoteFailure(int? rank, string reason)
-    {
-        lock (_gate)
-        {
-            if (rank is { } known && _ranks.TryGetValue(known, out var info) && info.Failure is null)
-                _ranks[known] = info with { Failure = reason };
+            {
+                _firstException ??= failure;
+                if (_ranks.TryGetValue(rank, out var info))
+                    _ranks[rank] = info with { Failure = info.Failure ?? failure };
+            }
         }
     }
 
@@ -388,12 +368,64 @@ public sealed partial class ParallelJob : IDisposable
             foreach (var writer in _logs.Values)
                 writer.Dispose();
             _logs.Clear();
-            (state, reason) = _stopRequested ?? (exitCode == 0
-                ? (JobState.Completed, null)
-                : (JobState.Failed, _firstException ?? _signalReport ?? FirstToEnd() ?? _exitString ?? $"mpiexec exited with code {exitCode}."));
+            var failure = Conclude(exitCode);
+            (state, reason) = _stopRequested ?? (exitCode == 0 ? (JobState.Completed, null) : (JobState.Failed, failure));
+            foreach (var (rank, info) in _ranks.Where(entry => !entry.Value.Finished && entry.Value.Failure is null).ToList())
+                _ranks[rank] = info with { Failure = $"Ended without finishing when the job ended {state}." };
         }
         var final = Update(job => job with { State = state, Reason = reason, ExitCode = exitCode, Ended = DateTimeOffset.UtcNow, RankInfo = SnapshotRanks() });
         _completion.TrySetResult(final);
+    }
+
+    // Settles how each rank ended from everything heard (its own records, mpiexec's reports) and returns the best
+    // account of the first failure: an exception a rank reported; Open MPI naming the rank that failed first and its
+    // signal, abort or exit code; a rank's own non-zero exit code; the first rank seen to end without finishing;
+    // Hydra's report (it names a process that ended badly, not always the first: it kills the others with the
+    // same signal); Hydra's exit string.
+    private string Conclude(int exitCode)
+    {
+        foreach (var rank in _finished)
+            _ranks[rank] = (_ranks.GetValueOrDefault(rank) ?? new RankInfo(rank, null, null)) with { Finished = true };
+        foreach (var (rank, code) in _exitCodes)
+            _ranks[rank] = (_ranks.GetValueOrDefault(rank) ?? new RankInfo(rank, null, null)) with { ExitCode = code };
+        string? reported = null, reportedByProcess = null;
+        foreach (var ending in _reports.Endings)
+        {
+            var known = ending.Rank is { } rank
+                ? _ranks.GetValueOrDefault(rank) ?? new RankInfo(rank, ending.Host, ending.ProcessId)
+                : _ranks.Values.FirstOrDefault(info => info.ProcessId == ending.ProcessId);
+            if (known is null)
+            {
+                reportedByProcess ??= $"Process {ending.ProcessId} on {ending.Host} " + (ending.Signal is { } signal
+                    ? $"was killed by signal {signal} ({ending.SignalName})."
+                    : $"exited with code {ending.ExitCode}.");
+                continue;
+            }
+            var description = ending.Describe(known);
+            _ranks[known.Rank] = known with
+            {
+                ExitCode = ending.ExitCode ?? known.ExitCode,
+                Signal = ending.Signal ?? known.Signal,
+                Failure = known.Failure ?? description,
+            };
+            if (ending.Rank is null)
+                reportedByProcess ??= description;
+            else
+                reported ??= description;
+        }
+        if (exitCode == 0)
+        {
+            foreach (var (rank, info) in _ranks.ToList())
+                _ranks[rank] = info with { ExitCode = info.ExitCode ?? 0 };
+        }
+        var nonZero = _ranks.Values.Where(info => info.ExitCode is not (null or 0)).OrderBy(info => info.Rank).FirstOrDefault();
+        return _firstException
+            ?? reported
+            ?? (nonZero is null ? null : $"{nonZero.Describe()} exited with code {nonZero.ExitCode}.")
+            ?? FirstToEnd()
+            ?? reportedByProcess
+            ?? _reports.ExitString
+            ?? $"mpiexec exited with code {exitCode}.";
     }
 
     // The rank that ended first without its "finished" record, with mpiexec's word on how, if it gave one.
@@ -407,8 +439,8 @@ public sealed partial class ParallelJob : IDisposable
             .FirstOrDefault();
         if (first is null)
             return null;
-        var how = _exitString is null ? "" : $": {_exitString}";
-        var reason = $"Rank {first.Rank} (pid {first.ProcessId} on {first.Host}) ended without finishing{how}.";
+        var how = _reports.ExitString is null ? "" : $": {_reports.ExitString}";
+        var reason = $"{first.Describe()} ended without finishing{how}.";
         _ranks[first.Rank] = first with { Failure = reason };
         return reason;
     }
@@ -453,10 +485,4 @@ public sealed partial class ParallelJob : IDisposable
 
     [GeneratedRegex(@"^\[(?<rank>\d+)\] (?<text>.*)$")]
     private static partial Regex MpichTag();
-
-    [GeneratedRegex(@"process rank (?<rank>\d+) with PID (?<pid>\d+) on node (?<host>\S+) exited on signal (?<signal>\d+) \((?<name>[^)]*)\)")]
-    private static partial Regex OpenMpiSignal();
-
-    [GeneratedRegex(@"TERMINATED WITH THE EXIT STRING: (?<reason>.+)$")]
-    private static partial Regex MpichExitString();
 }

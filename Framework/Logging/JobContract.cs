@@ -2,11 +2,13 @@ namespace MPI.Logging;
 
 /// <summary>
 /// What a rank and the launcher that started it agree on, and nothing more: the environment variables the
-/// launcher sets, and how a rank hands it structured log records (compact JSON, CLEF, one per line). With
-/// <see cref="RecordDirectoryVariable"/> set, a rank appends its records to its own file in that directory on its
-/// node, one write per record: cheap, and the kernel keeps what was written even if the rank is killed a moment
-/// later; the launcher reads the files as they grow. Without it, records go to standard error behind
-/// <see cref="RecordPrefix"/> and reach the launcher through mpiexec's output forwarding.
+/// launcher sets, and how a rank hands it structured log records (compact JSON, CLEF, one per line). A rank that
+/// sees the launcher's record directory (<see cref="RecordDirectoryVariable"/>, proven by the
+/// <see cref="RecordDirectoryMarker"/> file in it holding the job id: the launcher's machine, or a filesystem shared
+/// with it) appends its records to its own file there, one write per record: cheap, and the kernel keeps what was
+/// written even if the rank is killed a moment later; the launcher reads the files as they grow. Any other rank (a
+/// node without the launcher's filesystem) writes them to standard error behind <see cref="RecordPrefix"/>, and
+/// they reach the launcher through mpiexec's output forwarding.
 /// </summary>
 public static class JobContract
 {
@@ -15,6 +17,31 @@ public static class JobContract
 
     /// <summary>The node-local directory where each rank appends its records (see <see cref="RecordFile"/>).</summary>
     public const string RecordDirectoryVariable = "SPMD_RECORD_DIR";
+
+    /// <summary>The file the launcher puts in the record directory, holding the job id.</summary>
+    public const string RecordDirectoryMarker = "record-channel";
+
+    /// <summary>
+    /// The record directory named by <paramref name="directory"/> as this process sees it, when it is the one the
+    /// launcher of job <paramref name="jobId"/> reads: null on a node that does not share the launcher's filesystem.
+    /// </summary>
+    public static string? SharedRecordDirectory(string? directory, string? jobId)
+    {
+        if (string.IsNullOrEmpty(directory) || string.IsNullOrEmpty(jobId))
+            return null;
+        try
+        {
+            return File.ReadAllText(Path.Combine(directory, RecordDirectoryMarker)).Trim() == jobId ? directory : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The file in the record directory that holds one rank's records.</summary>
     public static string RecordFile(int rank) => $"rank-{rank}.clef";
@@ -27,6 +54,9 @@ public static class JobContract
 
     /// <summary>The record each rank sends when it finalizes MPI: a rank that vanishes without it failed.</summary>
     public const string FinishedTemplate = "Rank {Rank} finished";
+
+    /// <summary>The record a rank sends as its process exits normally, with the exit code.</summary>
+    public const string ExitedTemplate = "Rank {Rank} exited with code {ExitCode}";
 
     /// <summary>The properties every rank record carries.</summary>
     public const string RankProperty = "Rank", SizeProperty = "Size", HostProperty = "Host",

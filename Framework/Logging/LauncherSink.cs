@@ -7,8 +7,8 @@ using Serilog.Formatting.Compact;
 namespace MPI.Logging;
 
 /// <summary>
-/// Hands each event to the launcher (see <see cref="JobContract"/>): appended to this rank's record file when the
-/// launcher named a record directory, otherwise written to standard error behind the record prefix. Either way the
+/// Hands each event to the launcher (see <see cref="JobContract"/>): appended to this rank's record file when this
+/// node sees the launcher's record directory, otherwise written to standard error behind the record prefix. Either way the
 /// record has left the process before the logging call returns, so an event logged before a crash is not lost.
 /// </summary>
 public sealed class LauncherSink : ILogEventSink
@@ -93,10 +93,11 @@ public sealed class LauncherSink : ILogEventSink
 
         private static RecordChannel Open()
         {
-            var directory = System.Environment.GetEnvironmentVariable(JobContract.RecordDirectoryVariable);
-            if (string.IsNullOrEmpty(directory))
+            var directory = JobContract.SharedRecordDirectory(
+                System.Environment.GetEnvironmentVariable(JobContract.RecordDirectoryVariable),
+                System.Environment.GetEnvironmentVariable(JobContract.JobIdVariable));
+            if (directory is null)
                 return new RecordChannel(Console.OpenStandardError());
-            Directory.CreateDirectory(directory);
             var path = Path.Combine(directory, JobContract.RecordFile(RankEnricher.LauncherRank));
             return new RecordChannel(File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete));
         }

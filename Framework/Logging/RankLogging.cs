@@ -43,6 +43,10 @@ public static class RankLogging
     internal static void ReportFinishToLauncher() => ReportToLauncher(logger =>
         logger.Information(JobContract.FinishedTemplate, Communicator.world.Rank));
 
+    /// <summary>Tells the launcher this process's exit code (called as the process exits, after MPI is finalized).</summary>
+    internal static void ReportExitToLauncher(int rank) => ReportToLauncher(logger =>
+        logger.Information(JobContract.ExitedTemplate, rank, System.Environment.ExitCode));
+
     private static void ReportToLauncher(Action<Serilog.ILogger> report)
     {
         if (!UnderLauncher)

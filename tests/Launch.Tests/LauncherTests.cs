@@ -39,6 +39,7 @@ public sealed class LauncherTests : StoreFixture
         Assert.That(job.ExitCode, Is.Zero);
         Assert.That(job.RankInfo.Select(rank => rank.Rank), Is.EqualTo(new[] { 0, 1, 2, 3 }));
         Assert.That(job.RankInfo.All(rank => rank.ProcessId > 0 && rank.Host == System.Environment.MachineName));
+        Assert.That(job.RankInfo.All(rank => rank is { Finished: true, ExitCode: 0, Signal: null, Failure: null }), Is.True);
         var log = Store.Logs(job.Id);
         for (int rank = 0; rank < 4; rank++)
         {
@@ -61,6 +62,8 @@ public sealed class LauncherTests : StoreFixture
 
         Assert.That(job.State, Is.EqualTo(JobState.Failed));
         Assert.That(job.Reason, Does.Contain("Rank 2").And.Contain("deliberate failure on rank 2"));
+        // The abort's error code, from mpiexec's report.
+        Assert.That(job.RankInfo[2], Has.Property(nameof(RankInfo.ExitCode)).EqualTo(1).And.Property(nameof(RankInfo.Failure)).EqualTo(job.Reason));
         var records = Store.Logs(job.Id).Read(new LogQuery { Rank = 2 });
         Assert.That(records.Count(r => r.Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(3));
         Assert.That(records.Any(r => r.Level == "Fatal" && r.Exception!.Contains("deliberate failure", StringComparison.Ordinal)));
@@ -76,16 +79,75 @@ public sealed class LauncherTests : StoreFixture
         Assert.That(job.State, Is.EqualTo(JobState.Failed));
         if (implementation == MpiImplementation.OpenMpi)
         {
-            Assert.That(job.Reason, Does.Contain("Rank 2").And.Contain("signal 9"), job.Reason);
+            var killed = job.RankInfo[2];
+            Assert.That(job.Reason, Is.EqualTo($"{killed.Describe()} was killed by signal 9 (Killed)."));
+            Assert.That(killed, Is.EqualTo(new RankInfo(2, System.Environment.MachineName, killed.ProcessId) { Signal = 9, Failure = job.Reason }));
+            Assert.That(job.RankInfo.Where(rank => rank.Rank != 2).Select(rank => rank.Failure),
+                Is.All.EqualTo("Ended without finishing when the job ended Failed."));
         }
         else
         {
-            // Hydra names none of the ranks and kills the others within milliseconds; the launcher names the first
-            // rank it saw end, which is rank 2 almost always but not always (see ParallelJob.FirstToEnd).
+            // Hydra kills the other ranks with the same signal within milliseconds and then names one of them, not
+            // always the first; the launcher names the first rank it saw end, which is rank 2 almost always but
+            // not always (see ParallelJob.Conclude).
             Assert.That(job.Reason, Does.Match(@"^Rank [0-3] \(pid \d+ on \S+\) ended without finishing: Killed \(signal 9\)\.$"), job.Reason);
+            Assert.That(job.RankInfo.Count(rank => rank.Signal == 9), Is.EqualTo(1), "the rank Hydra reported");
         }
+        Assert.That(job.RankInfo.Any(rank => rank.Finished), Is.False);
         var records = Store.Logs(job.Id).Read(new LogQuery { Rank = 2 });
         Assert.That(records.Count(r => r.Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(3));
+        AssertNothingLeft(job.Id);
+    }
+
+    // Ranks that cannot see the job store (as on a node without the launcher's filesystem) ship their records
+    // through mpiexec's output forwarding instead, and lose nothing either way.
+    [TestCase(MpiImplementation.OpenMpi, "complete")]
+    [TestCase(MpiImplementation.OpenMpi, "throw")]
+    [TestCase(MpiImplementation.Mpich, "complete")]
+    [TestCase(MpiImplementation.Mpich, "throw")]
+    public void RanksWithoutTheLaunchersFilesystemShipRecordsThroughMpiexec(MpiImplementation implementation, string ending)
+    {
+        var direct = Spec(implementation, "3", ending, "2");
+        var hidden = direct with
+        {
+            Program = "unshare",
+            Arguments = ["--mount", "sh", Path.Combine(TestContext.CurrentContext.TestDirectory, "hide-directory.sh"), StoreRoot,
+                "dotnet", direct.Program, .. direct.Arguments],
+        };
+        var job = RunToEnd(hidden);
+
+        if (ending == "complete")
+            Assert.That(job.State, Is.EqualTo(JobState.Completed), job.Reason);
+        else
+            Assert.That(job.Reason, Does.Contain("Rank 2").And.Contain("deliberate failure on rank 2"));
+        Assert.That(Directory.EnumerateFiles(Store.JobDirectory(job.Id)).Select(Path.GetFileName),
+            Has.None.Match(@"^rank-\d+\.clef$"), "a rank wrote to the job store directly");
+        var log = Store.Logs(job.Id);
+        for (int rank = 0; rank < 4; rank++)
+        {
+            var events = log.Read(new LogQuery { Rank = rank, Text = "Event " });
+            Assert.That(events.Where(r => r.Template == "Event {Number} from rank {From}").Select(r => r.Properties["Number"]),
+                Is.EqualTo(new object[] { 0L, 1L, 2L }), $"rank {rank}");
+            Assert.That(events.All(r => r.Host == System.Environment.MachineName && (string?)r.Properties[JobContract.JobIdProperty] == job.Id));
+        }
+        if (ending == "throw")
+            Assert.That(log.Read(new LogQuery { Rank = 2, MinimumLevel = "Fatal" }).Single().Exception, Does.Contain("deliberate failure"));
+        Assert.That(job.RankInfo, Has.Count.EqualTo(4));
+        AssertNothingLeft(job.Id);
+    }
+
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void NonZeroExitCodeFailsTheJobAndIsKeptPerRank(MpiImplementation implementation)
+    {
+        var job = RunToEnd(Spec(implementation, "2", "exit", "2"));
+
+        Assert.That(job.State, Is.EqualTo(JobState.Failed));
+        Assert.That(job.ExitCode, Is.EqualTo(3));
+        Assert.That(job.Reason, Is.EqualTo($"{job.RankInfo[2].Describe()} exited with code 3."));
+        Assert.That(job.RankInfo.Select(rank => rank.ExitCode), Is.EqualTo(new int?[] { 0, 0, 3, 0 }));
+        Assert.That(job.RankInfo.All(rank => rank.Finished), Is.True);
+        Assert.That(Store.Logs(job.Id).Read(new LogQuery { Rank = 2, Text = "exited with code 3" }), Has.Count.EqualTo(1));
         AssertNothingLeft(job.Id);
     }
 
@@ -129,8 +191,8 @@ public sealed class LauncherTests : StoreFixture
         var output = process.StandardOutput.ReadToEnd();
         Assert.That(process.WaitForExit(60_000), Is.True);
 
-        // 4 ranks × (4 events + started + finished + plain line) = 28 records.
-        Assert.That(output, Does.Contain($"{job.Id} Completed ranks=4 records=28"), process.StandardError.ReadToEnd());
+        // 4 ranks × (4 events + started + finished + exited + plain line) = 32 records.
+        Assert.That(output, Does.Contain($"{job.Id} Completed ranks=4 records=32"), process.StandardError.ReadToEnd());
     }
 
     [Test]

@@ -4,7 +4,7 @@
 //   SpmdChecks throw-unhandled <rank>    the same, from plain code under `using var env = new Environment(...)`
 //   SpmdChecks reinit                    initialize, finalize, initialize again
 //   SpmdChecks spawn                     rank 0 spawns two children (spawned-child), which report back
-//   SpmdChecks logjob N [complete|throw R|kill R|hang]   each rank logs N events and prints a line, then so ends
+//   SpmdChecks logjob N [complete|throw R|kill R|exit R|hang]   each rank logs N events and prints a line, then so ends
 //   SpmdChecks stall-before-init         hang before initializing MPI
 //   SpmdChecks info                      print the library this process bound
 using MPI;
@@ -33,7 +33,7 @@ switch (mode)
         MPI.Environment.Run(Scenarios.ReportToParent);
         break;
     case "logjob":
-        // logjob <events> [complete|throw R|kill R|hang]
+        // logjob <events> [complete|throw R|kill R|exit R|hang]
         MPI.Environment.Run(world => Scenarios.LogJob(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
             args.Length > 2 ? args[2] : "complete",
             args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : -1));
@@ -50,4 +50,4 @@ switch (mode)
         Console.Error.WriteLine($"unknown mode '{mode}'");
         return 2;
 }
-return 0;
+return System.Environment.ExitCode; // 0 unless a scenario set it

@@ -68,7 +68,7 @@ internal static class Scenarios
     /// <summary>
     /// Every rank logs <paramref name="events"/> structured events and one plain line, then the job ends as
     /// <paramref name="ending"/> says: completes, rank <paramref name="rank"/> throws or kills itself (SIGKILL)
-    /// while the others wait in a barrier, or every rank hangs.
+    /// while the others wait in a barrier, or exits with code 3 after finishing normally, or every rank hangs.
     /// </summary>
     public static void LogJob(Intracommunicator world, int events, string ending, int rank)
     {
@@ -83,6 +83,9 @@ internal static class Scenarios
                 throw new InvalidOperationException($"deliberate failure on rank {rank}");
             case "kill" when world.Rank == rank:
                 System.Diagnostics.Process.GetCurrentProcess().Kill();
+                break;
+            case "exit" when world.Rank == rank:
+                System.Environment.ExitCode = 3;
                 break;
             case "hang":
                 Thread.Sleep(Timeout.Infinite);
