@@ -11,6 +11,8 @@ public sealed unsafe class Environment : IDisposable
 {
     private static Threading _providedThreading;
     private static string? _libraryVersion;
+    private static System.Runtime.InteropServices.PosixSignalRegistration? _termination;
+    private static volatile bool _terminated;
 
     /// <summary>Initializes MPI with <see cref="Threading.Serialized"/> support.</summary>
     public Environment(ref string[] args) : this(ref args, Threading.Serialized) { }
@@ -38,10 +40,18 @@ public sealed unsafe class Environment : IDisposable
         RefuseForeignLauncher();
         FatalErrors.Install();
         Logging.RankLogging.ReportStartToLauncher();
+        // mpiexec ends a failed or stopped job's ranks with SIGTERM, on which .NET exits through the handlers below:
+        // finalizing then would wait for peers that are going too, until mpiexec gives up and kills the rank.
+        _termination = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => _terminated = true);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => FinalizeIfActive();
         // After the handler above, so the launcher hears "finished" before the exit code.
         int rank = Communicator.world.Rank;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Logging.RankLogging.ReportExitToLauncher(rank);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (!_terminated)
+                Logging.RankLogging.ReportExitToLauncher(rank);
+        };
     }
 
     /// <summary>Finalizes MPI unless it already is.</summary>
@@ -208,7 +218,7 @@ public sealed unsafe class Environment : IDisposable
 
     private static void FinalizeIfActive()
     {
-        if (!Initialized || Finalized)
+        if (!Initialized || Finalized || _terminated)
             return;
         Console.Out.Flush();
         Logging.RankLogging.ReportFinishToLauncher();

@@ -28,7 +28,7 @@ internal static class FatalErrors
         Console.Out.Flush();
         // The structured record first (when logging is set up), so the launcher learns the cause even if the
         // abort cuts the rest short.
-        Serilog.Log.Fatal(exception, "Unhandled exception on {Who}, aborting the job", who);
+        Serilog.Log.Fatal(exception, "Unhandled exception on {Who}, aborting the job with exit code {ExitCode}", who, UnhandledExceptionExitCode);
         Serilog.Log.CloseAndFlush();
         Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] unhandled exception, aborting the job: {exception}");
         Console.Error.Flush();

@@ -59,19 +59,10 @@ public sealed class JobLog(string directory, Func<JobManifest?> job)
 
     private static IEnumerable<LogRecord> ReadFile(string file) => ReadFrom(file, 0).Records;
 
-    // Reads whole lines from offset on; a line still being written (no newline yet) is left for the next read.
     private static (List<LogRecord> Records, long End) ReadFrom(string file, long offset)
     {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        stream.Seek(offset, SeekOrigin.Begin);
-        using var reader = new StreamReader(stream);
-        var text = reader.ReadToEnd();
-        int complete = text.LastIndexOf('\n') + 1;
-        var records = text[..complete]
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(LogRecord.FromClef)
-            .ToList();
-        return (records, offset + System.Text.Encoding.UTF8.GetByteCount(text.AsSpan(0, complete)));
+        var (text, end) = RecordFiles.ReadCompleteLines(file, offset);
+        return (text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(LogRecord.FromClef).ToList(), end);
     }
 }
 

@@ -26,6 +26,7 @@ public sealed partial class ParallelJob : IDisposable
     private readonly MpiexecReports _reports = new();
     private readonly Dictionary<int, Task<long>> _exits = [];
     private readonly Dictionary<int, long> _recordOffsets = [];
+    private byte[] _recordBuffer = [];
     private readonly Lock _tailing = new();
     private readonly Timer _tail;
     private readonly FileSystemWatcher _changes;
@@ -179,9 +180,9 @@ public sealed partial class ParallelJob : IDisposable
     }
 
     // The ranks append records to their files in the job directory; what is new is read for what the launcher must
-    // know (ranks starting and finishing, exceptions). Only whole lines are taken: a line being written is left for
-    // the next read.
-    private void ReadNewRecords()
+    // know (ranks starting and finishing, exceptions). Once the ranks have ended, their files are trimmed to their
+    // records.
+    private void ReadNewRecords(bool trim = false)
     {
         lock (_tailing)
         {
@@ -190,16 +191,12 @@ public sealed partial class ParallelJob : IDisposable
                 var name = Path.GetFileNameWithoutExtension(path);
                 if (!int.TryParse(name.AsSpan("rank-".Length), CultureInfo.InvariantCulture, out int rank))
                     continue;
+                if (trim)
+                    RecordFiles.Trim(path);
                 _recordOffsets.TryGetValue(rank, out long offset);
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                if (stream.Length <= offset)
-                    continue;
-                stream.Seek(offset, SeekOrigin.Begin);
-                var bytes = new byte[stream.Length - offset];
-                stream.ReadExactly(bytes);
-                int complete = Array.LastIndexOf(bytes, (byte)'\n') + 1;
-                _recordOffsets[rank] = offset + complete;
-                foreach (var line in System.Text.Encoding.UTF8.GetString(bytes, 0, complete).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                int length = RecordFiles.ReadCompleteLines(path, offset, ref _recordBuffer);
+                _recordOffsets[rank] = offset + length;
+                foreach (var line in RecordFiles.LinesContaining(_recordBuffer.AsSpan(0, length), Markers))
                     Inspect(rank, line);
             }
         }
@@ -291,14 +288,15 @@ public sealed partial class ParallelJob : IDisposable
         }
     }
 
+    // What marks the records the launcher acts on. Most records are ordinary events: only these few are worth
+    // parsing, and the launcher shares the machine with the ranks it serves.
+    private static readonly string[] MarkerTexts =
+        ["\"@l\":\"Fatal\"", JobContract.StartedTemplate, JobContract.FinishedTemplate, JobContract.ExitedTemplate];
+    private static readonly byte[][] Markers = [.. MarkerTexts.Select(System.Text.Encoding.UTF8.GetBytes)];
+
     private void Inspect(int rank, string clef)
     {
-        // Most records are ordinary events: only the few the launcher acts on are worth parsing, and the launcher
-        // shares the machine with the ranks it serves.
-        if (!clef.Contains("\"@l\":\"Fatal\"", StringComparison.Ordinal)
-            && !clef.Contains(JobContract.StartedTemplate, StringComparison.Ordinal)
-            && !clef.Contains(JobContract.FinishedTemplate, StringComparison.Ordinal)
-            && !clef.Contains(JobContract.ExitedTemplate, StringComparison.Ordinal))
+        if (!MarkerTexts.Any(marker => clef.Contains(marker, StringComparison.Ordinal)))
             return;
         LogRecord record;
         try
@@ -328,7 +326,8 @@ public sealed partial class ParallelJob : IDisposable
             lock (_gate)
                 _finished.Add(rank);
         }
-        if (record.Template == JobContract.ExitedTemplate && record.Properties.GetValueOrDefault("ExitCode") is long code)
+        // The exit record, or the record of a rank aborting on an exception, which names the code it aborts with.
+        if ((record.Template == JobContract.ExitedTemplate || record.Level == "Fatal") && record.Properties.GetValueOrDefault("ExitCode") is long code)
         {
             lock (_gate)
                 _exitCodes.TryAdd(rank, (int)code);
@@ -353,7 +352,7 @@ public sealed partial class ParallelJob : IDisposable
         _changes.Dispose();
         _timeLimit?.Dispose();
         SweepLeftovers();
-        ReadNewRecords();
+        ReadNewRecords(trim: true);
         int exitCode = _process.ExitCode;
         JobState state;
         string? reason;

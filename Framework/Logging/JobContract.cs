@@ -43,6 +43,27 @@ public static class JobContract
         }
     }
 
+    /// <summary>
+    /// Where the records in a rank's record file end: at its first zero byte (the file grows ahead of its records),
+    /// or at its end.
+    /// </summary>
+    public static long RecordsLength(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+    {
+        long length = RandomAccess.GetLength(file);
+        var buffer = new byte[64 * 1024];
+        for (long offset = 0; offset < length;)
+        {
+            int read = RandomAccess.Read(file, buffer, offset);
+            if (read <= 0)
+                break;
+            int zero = Array.IndexOf(buffer, (byte)0, 0, read);
+            if (zero >= 0)
+                return offset + zero;
+            offset += read;
+        }
+        return length;
+    }
+
     /// <summary>The file in the record directory that holds one rank's records.</summary>
     public static string RecordFile(int rank) => $"rank-{rank}.clef";
 

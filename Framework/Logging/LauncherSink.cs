@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -8,26 +7,31 @@ namespace MPI.Logging;
 
 /// <summary>
 /// Hands each event to the launcher (see <see cref="JobContract"/>): appended to this rank's record file when this
-/// node sees the launcher's record directory, otherwise written to standard error behind the record prefix. Either way the
-/// record has left the process before the logging call returns, so an event logged before a crash is not lost.
+/// node sees the launcher's record directory, otherwise written to standard error behind the record prefix. Either
+/// way the record is in the kernel's hands before the logging call returns, so an event logged before a crash is not
+/// lost.
 /// </summary>
 public sealed class LauncherSink : ILogEventSink
 {
     private readonly CompactJsonFormatter _formatter = new();
     private readonly RecordChannel _channel;
+    private readonly bool _announce;
 
     /// <summary>The channel this process's launcher asked for.</summary>
-    public LauncherSink() : this(RecordChannel.ForThisProcess) { }
+    public LauncherSink() : this(RecordChannel.ForThisProcess, announce: false) { }
 
     /// <summary>Records to <paramref name="output"/>, one prefixed line each (the standard-error form).</summary>
-    public LauncherSink(TextWriter output) : this(new RecordChannel(output)) { }
+    public LauncherSink(TextWriter output) : this(new RecordChannel(output), announce: false) { }
 
-    private LauncherSink(RecordChannel channel) => _channel = channel;
+    /// <summary>The launcher's own records (a rank starting, finishing, exiting), which it must notice at once.</summary>
+    internal static LauncherSink ForAnnouncements() => new(RecordChannel.ForThisProcess, announce: true);
+
+    private LauncherSink(RecordChannel channel, bool announce) => (_channel, _announce) = (channel, announce);
 
     public void Emit(LogEvent logEvent)
     {
         ArgumentNullException.ThrowIfNull(logEvent);
-        _channel.Write(logEvent, _formatter);
+        _channel.Write(logEvent, _formatter, _announce);
     }
 
     /// <summary>Where a process's records go; one per process, shared by every sink and logger in it.</summary>
@@ -40,26 +44,21 @@ public sealed class LauncherSink : ILogEventSink
         private readonly StringWriter _record = new(System.Globalization.CultureInfo.InvariantCulture);
         private readonly TextWriter? _text;
         private readonly Stream? _stream;
-        private readonly SafeFileHandle? _file;
+        private readonly MappedRecordFile? _file;
         private byte[] _bytes = new byte[4096];
-        private long _offset;
 
         public RecordChannel(TextWriter text) => _text = text;
 
         private RecordChannel(Stream stream) => _stream = stream;
 
-        private RecordChannel(SafeFileHandle file)
-        {
-            _file = file;
-            _offset = RandomAccess.GetLength(file);
-        }
+        private RecordChannel(MappedRecordFile file) => _file = file;
 
         public static RecordChannel ForThisProcess => Shared.Value;
 
-        // One record, one write system call: to the file at its end (the rank is the file's only writer), or to
-        // standard error as one prefixed line. mpiexec forwards output in the pieces it reads, so a record written in
-        // two calls could come out split around another rank's output.
-        public void Write(LogEvent logEvent, CompactJsonFormatter formatter)
+        // One record, one copy into the mapped record file (the rank is the file's only writer), or one write system
+        // call to standard error as one prefixed line: mpiexec forwards output in the pieces it reads, so a record
+        // written in two calls could come out split around another rank's output.
+        public void Write(LogEvent logEvent, CompactJsonFormatter formatter, bool announce)
         {
             lock (_gate)
             {
@@ -80,14 +79,9 @@ public sealed class LauncherSink : ILogEventSink
                 foreach (var chunk in text.GetChunks())
                     count += Encoding.UTF8.GetBytes(chunk.Span, _bytes.AsSpan(count));
                 if (_file is not null)
-                {
-                    RandomAccess.Write(_file, _bytes.AsSpan(0, count), _offset);
-                    _offset += count;
-                }
+                    _file.Append(_bytes.AsSpan(0, count), announce);
                 else
-                {
                     _stream!.Write(_bytes, 0, count);
-                }
             }
         }
 
@@ -99,7 +93,7 @@ public sealed class LauncherSink : ILogEventSink
             if (directory is null)
                 return new RecordChannel(Console.OpenStandardError());
             var path = Path.Combine(directory, JobContract.RecordFile(RankEnricher.LauncherRank));
-            return new RecordChannel(File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete));
+            return new RecordChannel(new MappedRecordFile(path));
         }
     }
 }

@@ -10,18 +10,20 @@ namespace MPI.Logging;
 public sealed class RankEnricher : ILogEventEnricher
 {
     private readonly string _jobId = System.Environment.GetEnvironmentVariable(JobContract.JobIdVariable) ?? "local";
-    private LogEventProperty[]? _fixed;
+    // The properties as MPI confirms them, and as the launcher announced them (before MPI starts or after it ends).
+    private LogEventProperty[]? _fromMpi, _fromLauncher;
 
     public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
     {
         ArgumentNullException.ThrowIfNull(logEvent);
-        foreach (var property in _fixed ?? Describe())
+        bool known = Environment.Initialized && !Environment.Finalized;
+        var properties = known ? _fromMpi ??= Describe(known) : _fromLauncher ??= Describe(known);
+        foreach (var property in properties)
             logEvent.AddPropertyIfAbsent(property);
     }
 
-    private LogEventProperty[] Describe()
+    private LogEventProperty[] Describe(bool known)
     {
-        bool known = Environment.Initialized && !Environment.Finalized;
         var (rank, size) = known
             ? (Communicator.world.Rank, Communicator.world.Size)
             : (LauncherRank, FromLauncher("OMPI_COMM_WORLD_SIZE", "PMI_SIZE"));
@@ -33,9 +35,6 @@ public sealed class RankEnricher : ILogEventEnricher
             new LogEventProperty(JobContract.HostProperty, new ScalarValue(System.Environment.MachineName)),
             new LogEventProperty(JobContract.ProcessIdProperty, new ScalarValue(System.Environment.ProcessId)),
         };
-        // Only values MPI confirmed are kept for good.
-        if (known)
-            _fixed = properties;
         return properties;
     }
 

@@ -51,7 +51,7 @@ public static class RankLogging
     {
         if (!UnderLauncher)
             return;
-        using var logger = new LoggerConfiguration().Enrich.With<RankEnricher>().WriteTo.Sink<LauncherSink>().CreateLogger();
+        using var logger = new LoggerConfiguration().Enrich.With<RankEnricher>().WriteTo.Sink(LauncherSink.ForAnnouncements()).CreateLogger();
         report(logger);
     }
 

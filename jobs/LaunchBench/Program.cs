@@ -37,13 +37,17 @@ try
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{implementation}: 4-rank Hello median {Median(raw) * 1000:F0} ms raw mpiexec, {Median(launched) * 1000:F0} ms through the launcher: {added * 1000:F0} ms added (target < 150)"));
 
+        var launcherCpu = Process.GetCurrentProcess().TotalProcessorTime;
         using var logging = ParallelJob.Start(new JobSpec { Program = logBench, Ranks = 2, Implementation = implementation }, store);
         var final = logging.Wait(TimeSpan.FromMinutes(5))!;
+        launcherCpu = Process.GetCurrentProcess().TotalProcessorTime - launcherCpu;
         var lines = store.Logs(logging.Id).Read(new LogQuery { Rank = 0 })
             .Select(record => record.Message)
             .Where(message => message.StartsWith("throughput ", StringComparison.Ordinal) || message.StartsWith("slowdown ", StringComparison.Ordinal));
         int records = store.Logs(logging.Id).Read().Count;
         Console.WriteLine($"{implementation}: LogBench {final.State}, {records} records in the store; {string.Join("; ", lines)} (per rank, 2 ranks; slowdown target < 0.05)");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{implementation}: the launcher used {launcherCpu.TotalSeconds:F2} s of CPU over the {(final.Ended - final.Started)!.Value.TotalSeconds:F1} s job ({launcherCpu.TotalMicroseconds / records:F2} µs per record)"));
     }
 }
 finally

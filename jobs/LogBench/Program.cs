@@ -9,8 +9,8 @@ using MPI;
 using MPI.Logging;
 
 const int ThroughputEvents = 200_000, EventsPerSecond = 10_000;
-const double ComputeSeconds = 1.0;
-const int Rounds = 5;
+const double ComputeSeconds = 0.5;
+const int Rounds = 10;
 
 MPI.Environment.Run(world =>
 {

@@ -26,6 +26,10 @@ public sealed class LauncherTests : StoreFixture
         return final!;
     }
 
+    // What mpiexec itself printed, for failure messages.
+    private string MpiexecSaid(string jobId) =>
+        string.Join('\n', Store.Logs(jobId).Read().Where(record => record.Rank is null).Select(record => record.Message));
+
     private static void AssertNothingLeft(string jobId) =>
         Assert.That(ProcessIdentity.WithEnvironment(JobContract.JobIdVariable, jobId), Is.Empty, "processes of the job outlived it");
 
@@ -63,7 +67,8 @@ public sealed class LauncherTests : StoreFixture
         Assert.That(job.State, Is.EqualTo(JobState.Failed));
         Assert.That(job.Reason, Does.Contain("Rank 2").And.Contain("deliberate failure on rank 2"));
         // The abort's error code, from mpiexec's report.
-        Assert.That(job.RankInfo[2], Has.Property(nameof(RankInfo.ExitCode)).EqualTo(1).And.Property(nameof(RankInfo.Failure)).EqualTo(job.Reason));
+        Assert.That(job.RankInfo[2], Has.Property(nameof(RankInfo.ExitCode)).EqualTo(1).And.Property(nameof(RankInfo.Failure)).EqualTo(job.Reason),
+            MpiexecSaid(job.Id));
         var records = Store.Logs(job.Id).Read(new LogQuery { Rank = 2 });
         Assert.That(records.Count(r => r.Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(3));
         Assert.That(records.Any(r => r.Level == "Fatal" && r.Exception!.Contains("deliberate failure", StringComparison.Ordinal)));
@@ -94,6 +99,10 @@ public sealed class LauncherTests : StoreFixture
             Assert.That(job.RankInfo.Count(rank => rank.Signal == 9), Is.EqualTo(1), "the rank Hydra reported");
         }
         Assert.That(job.RankInfo.Any(rank => rank.Finished), Is.False);
+        // The killed rank's record file grew ahead of its records; once the job ended it holds its records only.
+        var recordFile = File.ReadAllBytes(Path.Combine(Store.JobDirectory(job.Id), JobContract.RecordFile(2)));
+        Assert.That(recordFile, Is.Not.Empty.And.No.Member((byte)0));
+        Assert.That(recordFile[^1], Is.EqualTo((byte)'\n'));
         var records = Store.Logs(job.Id).Read(new LogQuery { Rank = 2 });
         Assert.That(records.Count(r => r.Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(3));
         AssertNothingLeft(job.Id);
