@@ -25,7 +25,7 @@ public static class Allocation
         if (environment("PBS_NODEFILE") is { Length: > 0 } file)
         {
             if (!File.Exists(file))
-                throw new JobSpecException($"PBS_NODEFILE names {file}, which does not exist.");
+                throw new JobSpecException($"PBS_NODEFILE names {file}, which does not exist.", JobSpecProblem.NotFound);
             return File.ReadLines(file)
                 .Select(line => line.Trim())
                 .Where(line => line.Length > 0)

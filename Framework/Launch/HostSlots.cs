@@ -38,7 +38,7 @@ public sealed partial record HostSlots(string Host, int Slots)
     public static IReadOnlyList<HostSlots> ReadHostFile(string path)
     {
         if (!File.Exists(path))
-            throw new JobSpecException($"The hostfile {path} does not exist.");
+            throw new JobSpecException($"The hostfile {path} does not exist.", JobSpecProblem.NotFound);
         var entries = new List<string>();
         int number = 0;
         foreach (var raw in File.ReadLines(path))

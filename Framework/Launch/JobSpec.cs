@@ -65,7 +65,7 @@ public sealed record JobSpec
         if (Ranks <= 0)
             throw new JobSpecException($"A job needs at least one rank; {Ranks} was given.");
         if (WorkingDirectory is not null && !Directory.Exists(WorkingDirectory))
-            throw new JobSpecException($"The working directory {WorkingDirectory} does not exist.");
+            throw new JobSpecException($"The working directory {WorkingDirectory} does not exist.", JobSpecProblem.NotFound);
         int slots = Hosts.Sum(host => host.Slots);
         if (Hosts.Count > 0 && Ranks > slots && !AllowOversubscription)
             throw new JobSpecException(
@@ -96,9 +96,25 @@ public sealed record JobSpec
                     return onPath;
             }
         }
-        throw new JobSpecException($"The program {program} does not exist (looked for {candidate} and on PATH).");
+        throw new JobSpecException($"The program {program} does not exist (looked for {candidate} and on PATH).", JobSpecProblem.NotFound);
     }
 }
 
+/// <summary>What kind of mistake makes a job specification unable to run.</summary>
+public enum JobSpecProblem
+{
+    /// <summary>A value that cannot be right (zero ranks, a malformed host, a bad variable name...).</summary>
+    Invalid,
+
+    /// <summary>Something named that does not exist: the program, a host, a file, an MPI implementation.</summary>
+    NotFound,
+
+    /// <summary>Something that exists but may not be used (the job store cannot be written).</summary>
+    Denied,
+}
+
 /// <summary>A job specification that cannot run, with the reason.</summary>
-public sealed class JobSpecException(string message) : ArgumentException(message);
+public sealed class JobSpecException(string message, JobSpecProblem problem = JobSpecProblem.Invalid) : ArgumentException(message)
+{
+    public JobSpecProblem Problem { get; } = problem;
+}

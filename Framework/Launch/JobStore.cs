@@ -36,7 +36,7 @@ public sealed class JobStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new JobSpecException($"The job store {Root} cannot be written: {e.Message}");
+            throw new JobSpecException($"The job store {Root} cannot be written: {e.Message}", JobSpecProblem.Denied);
         }
     }
 
@@ -91,6 +91,39 @@ public sealed class JobStore
         if (!job.IsFinished)
             throw new InvalidOperationException($"Job {id} is {job.State}; stop it before removing it.");
         Directory.Delete(JobDirectory(id), recursive: true);
+    }
+
+    /// <summary>The file through which any process asks a job's launcher to stop the job.</summary>
+    internal const string StopRequestFile = "stop-request";
+
+    /// <summary>
+    /// Asks the launcher of job <paramref name="id"/>, in whatever process it runs, to stop the job (at once when
+    /// <paramref name="force"/> is set). Returns false when the job has already ended.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">There is no such job.</exception>
+    public bool RequestStop(string id, bool force = false)
+    {
+        var job = TryGet(id) ?? throw new KeyNotFoundException($"There is no job {id} in {Root}.");
+        if (job.IsFinished)
+            return false;
+        var path = Path.Combine(JobDirectory(id), StopRequestFile);
+        var temporary = $"{path}.{System.Environment.ProcessId}.tmp";
+        File.WriteAllText(temporary, force ? "force" : "graceful");
+        File.Move(temporary, path, overwrite: true);
+        return true;
+    }
+
+    /// <summary>Whether a stop was asked for in <paramref name="jobDirectory"/>: null if not, else whether forced.</summary>
+    internal static bool? ReadStopRequest(string jobDirectory)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(jobDirectory, StopRequestFile)).Trim() == "force";
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     internal string JobDirectory(string id) => Path.Combine(Root, id);

@@ -2,6 +2,9 @@ using MPI.Logging;
 
 namespace MPI.Launch;
 
+/// <summary>A job ready to start: its id in the store, its spec and the exact command that will run it.</summary>
+public sealed record LaunchPlan(string Id, JobSpec Spec, MpiexecCommand Command);
+
 /// <summary>The exact mpiexec invocation for a job: executable and argument list (never a shell string).</summary>
 public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Arguments, MpiImplementation Implementation)
 {
@@ -73,13 +76,13 @@ public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Argum
         if (requested != MpiImplementation.Auto)
         {
             var name = requested == MpiImplementation.OpenMpi ? "mpiexec.openmpi" : "mpiexec.mpich";
-            return OnPath(name) ? requested : throw new JobSpecException($"{requested} was asked for, but {name} is not installed.");
+            return OnPath(name) ? requested : throw new JobSpecException($"{requested} was asked for, but {name} is not installed.", JobSpecProblem.NotFound);
         }
         if (OnPath("mpiexec.openmpi"))
             return MpiImplementation.OpenMpi;
         return OnPath("mpiexec.mpich")
             ? MpiImplementation.Mpich
-            : throw new JobSpecException("Neither Open MPI (mpiexec.openmpi) nor MPICH (mpiexec.mpich) is installed.");
+            : throw new JobSpecException("Neither Open MPI (mpiexec.openmpi) nor MPICH (mpiexec.mpich) is installed.", JobSpecProblem.NotFound);
     }
 
     private static bool OnPath(string name) =>

@@ -65,15 +65,20 @@ public sealed partial class ParallelJob : IDisposable
         _process.StandardInput.Close();
         Update(job => job with { State = JobState.Starting, Started = DateTimeOffset.UtcNow });
         _startup = new Timer(_ => CheckStartup(), null, manifest.Spec.StartupDeadline, Timeout.InfiniteTimeSpan);
-        _tail = new Timer(_ => ReadNewRecords(), null, TailInterval, TailInterval);
+        _tail = new Timer(_ =>
+        {
+            ReadNewRecords();
+            CheckStopRequest();
+        }, null, TailInterval, TailInterval);
         // Records are read as soon as a rank writes them, so the launcher knows every rank's process from its first
-        // moments (the timer is the safety net for changes the watcher misses).
-        _changes = new FileSystemWatcher(_store.JobDirectory(manifest.Id), "rank-*.clef")
+        // moments, and a stop asked for by another process is acted on at once (the timer is the safety net for
+        // changes the watcher misses).
+        _changes = new FileSystemWatcher(_store.JobDirectory(manifest.Id))
         {
             NotifyFilter = NotifyFilters.Size | NotifyFilters.LastWrite | NotifyFilters.FileName,
         };
-        _changes.Changed += (_, _) => ReadNewRecords();
-        _changes.Created += (_, _) => ReadNewRecords();
+        _changes.Changed += (_, change) => OnChange(change.Name);
+        _changes.Created += (_, change) => OnChange(change.Name);
         _changes.EnableRaisingEvents = true;
         if (manifest.Spec.TimeLimit is { } limit)
             _timeLimit = new Timer(_ => RequestStop(JobState.TimedOut, $"The job exceeded its time limit of {limit}."), null, limit, Timeout.InfiniteTimeSpan);
@@ -103,16 +108,33 @@ public sealed partial class ParallelJob : IDisposable
     public Task<JobManifest> Completion => _completion.Task;
 
     /// <summary>
-    /// Validates <paramref name="spec"/>, records the job in <paramref name="store"/> and starts it. Nothing is
-    /// written or started when the spec is invalid.
+    /// Validates <paramref name="spec"/> (program, ranks, hosts that resolve, variables...) and decides the job's id and
+    /// exact mpiexec command, without writing or starting anything: what <see cref="Start(LaunchPlan, JobStore)"/> would run.
     /// </summary>
-    /// <exception cref="JobSpecException">The spec cannot run (missing program, bad ranks, hosts, variables...).</exception>
-    public static ParallelJob Start(JobSpec spec, JobStore store)
+    /// <exception cref="JobSpecException">The spec cannot run.</exception>
+    public static LaunchPlan Plan(JobSpec spec, JobStore store)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(store);
         var id = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         var command = MpiexecCommand.Build(spec, id, store.JobDirectory(id));
+        HostProbe.EnsureResolvable(spec.Hosts.Count > 0 ? spec.Hosts : Allocation.Hosts());
+        return new LaunchPlan(id, spec, command);
+    }
+
+    /// <summary>
+    /// Validates <paramref name="spec"/>, records the job in <paramref name="store"/> and starts it. Nothing is
+    /// written or started when the spec is invalid.
+    /// </summary>
+    /// <exception cref="JobSpecException">The spec cannot run (missing program, bad ranks, hosts, variables...).</exception>
+    public static ParallelJob Start(JobSpec spec, JobStore store) => Start(Plan(spec, store), store);
+
+    /// <summary>Records the planned job in <paramref name="store"/> and starts it.</summary>
+    public static ParallelJob Start(LaunchPlan plan, JobStore store)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(store);
+        var (id, spec, command) = plan;
         Directory.CreateDirectory(store.JobDirectory(id));
         File.WriteAllText(Path.Combine(store.JobDirectory(id), JobContract.RecordDirectoryMarker), id);
         var manifest = new JobManifest
@@ -135,7 +157,7 @@ public sealed partial class ParallelJob : IDisposable
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             store.Save(manifest with { State = JobState.Failed, Reason = $"{command.FileName} could not start: {e.Message}", Ended = DateTimeOffset.UtcNow });
-            throw new JobSpecException($"{command.FileName} could not start: {e.Message}");
+            throw new JobSpecException($"{command.FileName} could not start: {e.Message}", JobSpecProblem.NotFound);
         }
     }
 
@@ -143,8 +165,11 @@ public sealed partial class ParallelJob : IDisposable
     public JobManifest? Wait(TimeSpan? timeout = null) =>
         Completion.Wait(timeout ?? Timeout.InfiniteTimeSpan) ? Completion.Result : null;
 
-    /// <summary>Stops the job: mpiexec is asked to end it, then killed with everything it started after a grace period.</summary>
-    public void Stop() => RequestStop(JobState.Stopped, "Stopped by the caller.");
+    /// <summary>
+    /// Stops the job: mpiexec is asked to end it, then killed with everything it started after a grace period
+    /// (at once when <paramref name="force"/> is set).
+    /// </summary>
+    public void Stop(bool force = false) => RequestStop(JobState.Stopped, "Stopped by the caller.", force);
 
     public void Dispose()
     {
@@ -155,13 +180,18 @@ public sealed partial class ParallelJob : IDisposable
         _process.Dispose();
     }
 
-    private void RequestStop(JobState state, string reason)
+    private void RequestStop(JobState state, string reason, bool force = false)
     {
         lock (_gate)
         {
-            if (_manifest.IsFinished || _stopRequested is not null)
+            if (_manifest.IsFinished || (_stopRequested is not null && !force))
                 return;
-            _stopRequested = (state, reason);
+            _stopRequested ??= (state, reason);
+        }
+        if (force)
+        {
+            KillAll();
+            return;
         }
         _ = Task.Run(async () =>
         {
@@ -174,9 +204,36 @@ public sealed partial class ParallelJob : IDisposable
             }
             catch (OperationCanceledException)
             {
-                _process.Kill(entireProcessTree: true);
+                KillAll();
             }
         });
+    }
+
+    private void KillAll()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // mpiexec has ended already; the sweep at the end takes what it left.
+        }
+    }
+
+    private void OnChange(string? name)
+    {
+        if (name == JobStore.StopRequestFile)
+            CheckStopRequest();
+        else if (name is not null && name.StartsWith("rank-", StringComparison.Ordinal) && !name.EndsWith(".output.clef", StringComparison.Ordinal))
+            ReadNewRecords();
+    }
+
+    // Another process asked, through the job directory, for the job to stop.
+    private void CheckStopRequest()
+    {
+        if (JobStore.ReadStopRequest(_store.JobDirectory(Id)) is { } force)
+            RequestStop(JobState.Stopped, "Stopped by the caller.", force);
     }
 
     // The ranks append records to their files in the job directory; what is new is read for what the launcher must

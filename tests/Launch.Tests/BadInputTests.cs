@@ -6,17 +6,34 @@ namespace Launch.Tests;
 [TestFixture]
 public sealed class BadInputTests : StoreFixture
 {
-    private void AssertRefused(JobSpec spec, string because)
+    private void AssertRefused(JobSpec spec, string because, JobSpecProblem problem = JobSpecProblem.Invalid)
     {
         var error = Assert.Throws<JobSpecException>(() => ParallelJob.Start(spec, Store));
         Assert.That(error!.Message, Does.Contain(because));
+        Assert.That(error.Problem, Is.EqualTo(problem));
         Assert.That(Directory.EnumerateFileSystemEntries(StoreRoot), Is.Empty, "something was left in the store");
     }
 
     private static JobSpec Good => LauncherTests.Spec(MpiImplementation.Mpich, "1");
 
     [Test]
-    public void MissingProgram() => AssertRefused(Good with { Program = "/nonexistent/job.dll" }, "does not exist");
+    public void MissingProgram() => AssertRefused(Good with { Program = "/nonexistent/job.dll" }, "does not exist", JobSpecProblem.NotFound);
+
+    [Test]
+    public void UnknownHost() => AssertRefused(Good with { Hosts = [new HostSlots("localhost", 1), new HostSlots("no-such-node.invalid", 2)] },
+        "The host no-such-node.invalid is unknown", JobSpecProblem.NotFound);
+
+    [Test]
+    public void ProbingHosts()
+    {
+        var here = HostProbe.Probe("localhost");
+        Assert.That(here.Reachable, Is.True, here.Reason);
+        Assert.That(here.CpuCount, Is.EqualTo(System.Environment.ProcessorCount));
+        Assert.That(here.MpiLibraries, Has.Some.Match(@"^Open MPI \d+\.\d+").And.Some.Match(@"^MPICH \d+\.\d+"));
+        var nowhere = HostProbe.Probe("no-such-node.invalid:4");
+        Assert.That(nowhere, Has.Property(nameof(HostReport.Reachable)).False.And.Property(nameof(HostReport.ComputerName)).EqualTo("no-such-node.invalid"));
+        Assert.That(nowhere.Reason, Does.Contain("does not resolve"));
+    }
 
     [TestCase(0)]
     [TestCase(-3)]

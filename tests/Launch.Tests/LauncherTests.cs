@@ -189,19 +189,45 @@ public sealed class LauncherTests : StoreFixture
         AssertNothingLeft(job.Id);
     }
 
+    // Runs the second process that works on the store; returns what it printed.
+    private string JobStoreReader(params string[] arguments)
+    {
+        var reader = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        reader.ArgumentList.Add(Path.Combine(TestContext.CurrentContext.TestDirectory, "JobStoreReader.dll"));
+        reader.ArgumentList.Add(StoreRoot);
+        foreach (var argument in arguments)
+            reader.ArgumentList.Add(argument);
+        using var process = Process.Start(reader)!;
+        var output = process.StandardOutput.ReadToEnd();
+        Assert.That(process.WaitForExit(60_000), Is.True);
+        Assert.That(process.ExitCode, Is.Zero, process.StandardError.ReadToEnd());
+        return output;
+    }
+
     [Test]
     public void AnotherProcessReadsTheStore()
     {
         var job = RunToEnd(Spec(MpiImplementation.Mpich, "4", "complete"));
-        var reader = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        reader.ArgumentList.Add(Path.Combine(TestContext.CurrentContext.TestDirectory, "JobStoreReader.dll"));
-        reader.ArgumentList.Add(StoreRoot);
-        using var process = Process.Start(reader)!;
-        var output = process.StandardOutput.ReadToEnd();
-        Assert.That(process.WaitForExit(60_000), Is.True);
 
         // 4 ranks × (4 events + started + finished + exited + plain line) = 32 records.
-        Assert.That(output, Does.Contain($"{job.Id} Completed ranks=4 records=32"), process.StandardError.ReadToEnd());
+        Assert.That(JobStoreReader(), Does.Contain($"{job.Id} Completed ranks=4 records=32"));
+    }
+
+    [TestCase(MpiImplementation.Mpich, false)]
+    [TestCase(MpiImplementation.OpenMpi, true)]
+    public void AnotherProcessStopsTheJobThroughTheStore(MpiImplementation implementation, bool force)
+    {
+        using var job = ParallelJob.Start(Spec(implementation, "2", "hang"), Store);
+        var watch = Stopwatch.StartNew();
+        while (job.Manifest.State != JobState.Running && watch.Elapsed < Deadline)
+            Thread.Sleep(50);
+        Assert.That(JobStoreReader(force ? ["stop", job.Id, "force"] : ["stop", job.Id]), Does.Contain("stop requested"));
+        var final = job.Wait(Deadline);
+
+        Assert.That(final!.State, Is.EqualTo(JobState.Stopped), final.Reason);
+        Assert.That(Store.Logs(job.Id).Read(new LogQuery { Text = "Event 1 from rank 3" }), Has.Count.EqualTo(1));
+        AssertNothingLeft(job.Id);
+        Assert.That(JobStoreReader("stop", job.Id), Does.Contain("already ended"));
     }
 
     [Test]

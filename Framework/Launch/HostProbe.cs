@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace MPI.Launch;
+
+/// <summary>What a host said when probed: whether it answered, its CPU count and the MPI implementations found there.</summary>
+public sealed record HostReport(string ComputerName, bool Reachable, string? Reason, string? HostName, int? CpuCount, IReadOnlyList<string> MpiLibraries)
+{
+    public override string ToString() => Reachable
+        ? $"{ComputerName}: {CpuCount} CPUs, {(MpiLibraries.Count == 0 ? "no MPI" : string.Join(", ", MpiLibraries))}"
+        : $"{ComputerName}: unreachable: {Reason}";
+}
+
+/// <summary>
+/// Checks hosts before a job is placed on them: that their names resolve, and (probing) that they answer through the
+/// launch agent (ssh) and have an MPI to run.
+/// </summary>
+public static partial class HostProbe
+{
+    /// <summary>How long a host gets to resolve or to answer a probe.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The command that stands in for ssh when reaching other hosts (its arguments: host, command).</summary>
+    public const string DefaultAgent = "ssh";
+
+    // A fixed script: nothing of the caller's goes into it.
+    private const string Script =
+        "printf 'hostname=%s\\n' \"$(hostname)\"; printf 'cpus=%s\\n' \"$(nproc)\"; " +
+        "for m in mpiexec.openmpi mpiexec.mpich; do command -v $m >/dev/null 2>&1 && " +
+        "printf '%s=%s\\n' $m \"$($m --version 2>&1 | tr '\\n' ' ')\"; done; true";
+
+    /// <summary>Throws a <see cref="JobSpecException"/> naming the first host whose name does not resolve.</summary>
+    public static void EnsureResolvable(IEnumerable<HostSlots> hosts)
+    {
+        foreach (var host in hosts)
+        {
+            if (Unresolvable(host.Host) is { } reason)
+                throw new JobSpecException($"The host {host.Host} is unknown: {reason}", JobSpecProblem.NotFound);
+        }
+    }
+
+    /// <summary>Probes <paramref name="host"/> (through <paramref name="agent"/> unless it is this machine).</summary>
+    public static HostReport Probe(string host, string agent = DefaultAgent)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var name = HostSlots.Parse(host).Host;
+        if (Unresolvable(name) is { } unknown)
+            return new HostReport(name, false, $"the name does not resolve: {unknown}", null, null, []);
+        var start = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        if (IsThisMachine(name))
+        {
+            start.FileName = "sh";
+            start.ArgumentList.Add("-c");
+        }
+        else
+        {
+            start.FileName = agent;
+            if (Path.GetFileName(agent) == "ssh")
+            {
+                foreach (var option in new[] { "-o", "BatchMode=yes", "-o", $"ConnectTimeout={(int)Timeout.TotalSeconds}" })
+                    start.ArgumentList.Add(option);
+            }
+            start.ArgumentList.Add(name);
+        }
+        start.ArgumentList.Add(Script);
+        using var process = new Process { StartInfo = start };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return new HostReport(name, false, $"the launch agent {agent} could not start: {e.Message}", null, null, []);
+        }
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(Timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            return new HostReport(name, false, $"no answer within {Timeout.TotalSeconds:0} s", null, null, []);
+        }
+        var said = output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('=', 2))
+            .Where(pair => pair.Length == 2)
+            .ToDictionary(pair => pair[0], pair => pair[1].Trim());
+        if (process.ExitCode != 0 || !said.ContainsKey("cpus"))
+        {
+            var why = error.Result.Trim();
+            return new HostReport(name, false, why.Length > 0 ? why : $"{start.FileName} exited with code {process.ExitCode}", null, null, []);
+        }
+        var libraries = new List<string>();
+        if (said.TryGetValue("mpiexec.openmpi", out var openMpi))
+            libraries.Add(Version(OpenMpiVersion(), openMpi) is { } version ? $"Open MPI {version}" : "Open MPI");
+        if (said.TryGetValue("mpiexec.mpich", out var mpich))
+            libraries.Add(Version(MpichVersion(), mpich) is { } version ? $"MPICH {version}" : "MPICH");
+        return new HostReport(name, true, null, said.GetValueOrDefault("hostname"),
+            int.TryParse(said["cpus"], out int cpus) ? cpus : null, libraries);
+    }
+
+    /// <summary>Whether <paramref name="host"/> names this machine (its name, localhost, or a loopback address).</summary>
+    public static bool IsThisMachine(string host)
+    {
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(host, System.Environment.MachineName, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(host, Dns.GetHostName(), StringComparison.OrdinalIgnoreCase))
+            return true;
+        return IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address);
+    }
+
+    private static string? Unresolvable(string host)
+    {
+        if (IsThisMachine(host))
+            return null;
+        try
+        {
+            var lookup = Dns.GetHostAddressesAsync(host);
+            if (!lookup.Wait(Timeout))
+                return $"no answer from the name service within {Timeout.TotalSeconds:0} s";
+            return lookup.Result.Length > 0 ? null : "it has no address";
+        }
+        catch (AggregateException e) when (e.InnerException is SocketException socket)
+        {
+            return socket.Message;
+        }
+    }
+
+    private static string? Version(Regex pattern, string text) => pattern.Match(text) is { Success: true } match ? match.Groups["version"].Value : null;
+
+    [GeneratedRegex(@"\(Open(RTE| MPI)\) (?<version>[0-9][0-9.a-z]*)")]
+    private static partial Regex OpenMpiVersion();
+
+    [GeneratedRegex(@"Version:\s+(?<version>[0-9][0-9.a-z]*)")]
+    private static partial Regex MpichVersion();
+}
