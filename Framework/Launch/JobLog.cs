@@ -83,11 +83,15 @@ public sealed record LogQuery
     /// <summary>Only the last N matching records.</summary>
     public int? Last { get; init; }
 
-    private static readonly string[] Levels = ["Verbose", "Debug", "Information", "Warning", "Error", "Fatal"];
+    /// <summary>The levels of records, lowest first.</summary>
+    public static IReadOnlyList<string> Levels => LevelOrder;
 
-    internal bool Matches(LogRecord record) =>
+    private static readonly string[] LevelOrder = ["Verbose", "Debug", "Information", "Warning", "Error", "Fatal"];
+
+    /// <summary>Whether <paramref name="record"/> is one of those asked for (all but <see cref="Last"/>).</summary>
+    public bool Matches(LogRecord record) =>
         (Rank is null || record.Rank == Rank)
-        && (MinimumLevel is null || Array.IndexOf(Levels, record.Level) >= Array.IndexOf(Levels, MinimumLevel))
+        && (MinimumLevel is null || Array.IndexOf(LevelOrder, record.Level) >= Array.IndexOf(LevelOrder, MinimumLevel))
         && (From is null || record.Timestamp >= From)
         && (To is null || record.Timestamp <= To)
         && (Text is null || record.Message.Contains(Text, StringComparison.OrdinalIgnoreCase)

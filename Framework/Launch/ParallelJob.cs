@@ -381,7 +381,13 @@ public sealed partial class ParallelJob : IDisposable
         if (record.Template == JobContract.FinishedTemplate)
         {
             lock (_gate)
+            {
                 _finished.Add(rank);
+                if (_ranks.TryGetValue(rank, out var info))
+                    _ranks[rank] = info with { Finished = true };
+            }
+            // Readers follow the job's progress (ranks started and finished) in the manifest.
+            Update(job => job with { RankInfo = SnapshotRanks() });
         }
         // The exit record, or the record of a rank aborting on an exception, which names the code it aborts with.
         if ((record.Template == JobContract.ExitedTemplate || record.Level == "Fatal") && record.Properties.GetValueOrDefault("ExitCode") is long code)

@@ -1,0 +1,71 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using MPI.Launch;
+
+namespace MPI.PowerShell;
+
+/// <summary>Completes -JobId from the jobs in the job store, newest first.</summary>
+public sealed class JobIdCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        Completions.From(Completions.Jobs().Select(job => (job.Id, $"{job.Name ?? job.Id}: {job.State}, {job.CommandLine}")), wordToComplete);
+}
+
+/// <summary>Completes -Name from the names of the jobs in the job store.</summary>
+public sealed class JobNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        Completions.From(Completions.Jobs().Where(job => job.Name is not null).Select(job => (job.Name!, $"{job.Id}: {job.State}")), wordToComplete);
+}
+
+/// <summary>Completes host names from those known: this machine, the batch allocation's, and earlier jobs'.</summary>
+public sealed class HostCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        IEnumerable<string> allocation;
+        try
+        {
+            allocation = Allocation.Hosts().Select(host => host.Host);
+        }
+        catch (JobSpecException)
+        {
+            allocation = [];
+        }
+        var earlier = Completions.Jobs().SelectMany(job => job.Spec.Hosts.Select(host => host.Host)
+            .Concat(job.RankInfo.Select(rank => rank.Host).OfType<string>()));
+        var hosts = new[] { "localhost", System.Environment.MachineName }.Concat(allocation).Concat(earlier)
+            .Distinct(StringComparer.OrdinalIgnoreCase);
+        return Completions.From(hosts.Select(host => (host, host)), wordToComplete);
+    }
+}
+
+internal static class Completions
+{
+    public static IEnumerable<JobManifest> Jobs()
+    {
+        try
+        {
+            return ParallelJobRegistry.Store().List().Reverse();
+        }
+        catch (JobSpecException)
+        {
+            return [];
+        }
+    }
+
+    public static IEnumerable<CompletionResult> From(IEnumerable<(string Text, string ToolTip)> candidates, string wordToComplete)
+    {
+        var word = (wordToComplete ?? "").Trim('\'', '"');
+        return candidates
+            .Where(candidate => candidate.Text.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+            .DistinctBy(candidate => candidate.Text)
+            .Select(candidate => new CompletionResult(
+                candidate.Text.Any(char.IsWhiteSpace) ? $"'{candidate.Text.Replace("'", "''", StringComparison.Ordinal)}'" : candidate.Text,
+                candidate.Text, CompletionResultType.ParameterValue, candidate.ToolTip));
+    }
+}

@@ -1,0 +1,159 @@
+using System.Collections;
+using System.Management.Automation;
+using MPI.Launch;
+
+namespace MPI.PowerShell;
+
+/// <summary>
+/// <para type="synopsis">Starts an MPI program on many ranks, over hosts, as a parallel job.</para>
+/// <para type="description">Start-ParallelJob runs a program under mpiexec (Open MPI or MPICH) on the given number of
+/// ranks, placed on the given hosts (by default this machine, or the hosts of the Slurm or PBS allocation it runs
+/// in), and returns at once a job that Get-Job, Wait-Job, Receive-Job, Stop-Job and Remove-Job work on, with one child
+/// job per rank. Every rank's log records and output are gathered into the job store as the job runs, and the job
+/// stays in the store for later sessions. With -Wait it streams the log records until the job ends instead.</para>
+/// <para type="description">The program is a built .NET job (a .dll, run with dotnet) or an executable.
+/// -WhatIf shows the exact mpiexec command and starts nothing.</para>
+/// </summary>
+/// <example>
+/// <code>$job = Start-ParallelJob ./jobs/Pi/bin/Release/net10.0/Pi.dll -Ranks 4 -Name pi</code>
+/// <para>Starts the pi job on 4 ranks of this machine and returns the job at once.</para>
+/// </example>
+/// <example>
+/// <code>Start-ParallelJob ./Sweep.dll -ArgumentList '--size', 1024 -ComputerName node1:4, node2:4 -Ranks 8 -MpiImplementation OpenMpi -Wait</code>
+/// <para>Runs 8 ranks over two hosts under Open MPI and streams their log records until the job ends.</para>
+/// </example>
+/// <example>
+/// <code>Start-ParallelJob ./Pi.dll -Ranks 4 -Environment @{ OMP_NUM_THREADS = '1' } -TimeLimit ([TimeSpan]::FromMinutes(10)) -WhatIf</code>
+/// <para>Shows the mpiexec command that would run, with the variable set for every rank, and starts nothing.</para>
+/// </example>
+[Cmdlet(VerbsLifecycle.Start, "ParallelJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(PowerShellParallelJob), typeof(LogRecord))]
+public sealed class StartParallelJobCommand : ParallelJobCmdlet
+{
+    private readonly List<string> _hosts = [];
+
+    /// <summary><para>The program: a .NET job (.dll, run with dotnet) or an executable, as a path or a name on PATH.</para></summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [Alias("FilePath")]
+    public string Program { get; set; } = "";
+
+    /// <summary><para>The program's arguments, passed to every rank as they are (never through a shell).</para></summary>
+    [Parameter(Position = 1)]
+    [Alias("Args")]
+    public string[] ArgumentList { get; set; } = [];
+
+    /// <summary><para>How many ranks to start. By default, as many as the hosts have slots, or this machine's CPU count.</para></summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Ranks { get; set; }
+
+    /// <summary><para>The hosts to place ranks on, each optionally with slots (node1:4). Inside a Slurm or PBS allocation the default is the allocation's hosts.</para></summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("HostName", "Node", "Cn")]
+    [ArgumentCompleter(typeof(HostCompleter))]
+    public string[] ComputerName { get; set; } = [];
+
+    /// <summary><para>A hostfile in Open MPI syntax (host slots=4) or MPICH syntax (host:4).</para></summary>
+    [Parameter]
+    public string? HostFile { get; set; }
+
+    /// <summary><para>Which MPI runs the job: Auto (Open MPI if installed, else MPICH), OpenMpi or Mpich.</para></summary>
+    [Parameter]
+    public MpiImplementation MpiImplementation { get; set; } = MpiImplementation.Auto;
+
+    /// <summary><para>Environment variables to set for every rank.</para></summary>
+    [Parameter]
+    public Hashtable Environment { get; set; } = [];
+
+    /// <summary><para>Names of variables of this session to pass on to every rank.</para></summary>
+    [Parameter]
+    public string[] PassEnvironment { get; set; } = [];
+
+    /// <summary><para>The ranks' working directory; by default the current location.</para></summary>
+    [Parameter]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary><para>The job is stopped, and ends TimedOut, when it runs longer than this.</para></summary>
+    [Parameter]
+    public TimeSpan? TimeLimit { get; set; }
+
+    /// <summary><para>Every rank must have started within this time (default one minute), or the job is stopped.</para></summary>
+    [Parameter]
+    public TimeSpan? StartupDeadline { get; set; }
+
+    /// <summary><para>Refuse to place more ranks on a host than it has slots.</para></summary>
+    [Parameter]
+    public SwitchParameter NoOversubscribe { get; set; }
+
+    /// <summary><para>A name for the job (Get-ParallelJob -Name finds it).</para></summary>
+    [Parameter]
+    public string? Name { get; set; }
+
+    /// <summary><para>Wait for the job to end, streaming its log records, instead of returning the job.</para></summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    protected override void ProcessRecord() => _hosts.AddRange(ComputerName);
+
+    protected override void EndProcessing()
+    {
+        LaunchPlan plan;
+        try
+        {
+            plan = ParallelJob.Plan(Spec(), Store);
+        }
+        catch (JobSpecException e)
+        {
+            WriteError(SpecError(e, Program));
+            return;
+        }
+        if (!ShouldProcess(plan.Command.ToString(), "Start parallel job"))
+            return;
+        PowerShellParallelJob job;
+        try
+        {
+            job = ParallelJobRegistry.Add(Store, ParallelJob.Start(plan, Store));
+        }
+        catch (JobSpecException e)
+        {
+            WriteError(SpecError(e, Program));
+            return;
+        }
+        Register(job);
+        if (!Wait)
+        {
+            WriteObject(job);
+            return;
+        }
+        var all = new LogQuery();
+        WaitFor([job], any: false, timeout: null, () => WriteRecords(job, null, all, keep: false));
+    }
+
+    private JobSpec Spec()
+    {
+        var hosts = HostSlots.ParseList(_hosts);
+        if (HostFile is not null)
+            hosts = [.. hosts, .. HostSlots.ReadHostFile(GetUnresolvedProviderPathFromPSPath(HostFile))];
+        var directory = WorkingDirectory is null
+            ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
+            : GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
+        var program = Program.Contains('/', StringComparison.Ordinal) ? GetUnresolvedProviderPathFromPSPath(Program) : Program;
+        var slots = (hosts.Count > 0 ? hosts : Allocation.Hosts()).Sum(host => host.Slots);
+        var spec = new JobSpec
+        {
+            Program = program,
+            Arguments = ArgumentList,
+            Ranks = Ranks > 0 ? Ranks : slots > 0 ? slots : System.Environment.ProcessorCount,
+            Hosts = hosts,
+            Implementation = MpiImplementation,
+            Environment = Environment.Cast<DictionaryEntry>().ToDictionary(
+                entry => entry.Key.ToString() ?? "", entry => LanguagePrimitives.ConvertTo<string>(entry.Value) ?? ""),
+            PassEnvironment = PassEnvironment,
+            WorkingDirectory = directory,
+            TimeLimit = TimeLimit,
+            AllowOversubscription = !NoOversubscribe,
+            Name = Name,
+        };
+        return StartupDeadline is { } deadline ? spec with { StartupDeadline = deadline } : spec;
+    }
+}

@@ -1,0 +1,42 @@
+using System.Management.Automation;
+
+namespace MPI.PowerShell;
+
+/// <summary>
+/// <para type="synopsis">Stops parallel jobs, leaving no process of them behind.</para>
+/// <para type="description">Stop-ParallelJob asks mpiexec to end each job's ranks, kills what remains after a
+/// grace period of a few seconds (at once with -Force), and returns when the job has ended in the Stopped state. It
+/// works on jobs started by other sessions or processes too: their launcher is asked through the job store.</para>
+/// </summary>
+/// <example>
+/// <code>Get-ParallelJob -Name sweep* | Stop-ParallelJob</code>
+/// <para>Stops every job whose name starts with sweep.</para>
+/// </example>
+/// <example>
+/// <code>Stop-ParallelJob -Id 3 -Force -PassThru</code>
+/// <para>Kills job 3 at once and returns it.</para>
+/// </example>
+[Cmdlet(VerbsLifecycle.Stop, "ParallelJob", DefaultParameterSetName = ByJob, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(PowerShellParallelJob))]
+public sealed class StopParallelJobCommand : JobSelectionCmdlet
+{
+    /// <summary><para>Kill the ranks at once instead of giving them a grace period.</para></summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary><para>Return the stopped jobs.</para></summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var job in SelectedJobs())
+        {
+            if (!ShouldProcess($"{job.Name} ({job.JobId})", Force ? "Stop parallel job at once" : "Stop parallel job"))
+                continue;
+            job.StopJob(Force, null);
+            if (PassThru)
+                WriteObject(job);
+        }
+    }
+}

@@ -1,0 +1,280 @@
+using System.ComponentModel;
+using System.Management.Automation;
+using System.Security.Cryptography;
+using System.Text;
+using MPI.Launch;
+using LaunchState = MPI.Launch.JobState;
+using PSJobState = System.Management.Automation.JobState;
+
+namespace MPI.PowerShell;
+
+/// <summary>
+/// A parallel job as a PowerShell job, so Get-Job, Wait-Job, Receive-Job, Stop-Job and Remove-Job work on it. It
+/// follows the job's record in the store whether this session started it (and holds its launcher) or an earlier
+/// session or another process did. Each rank is a child job whose output is that rank's log records.
+/// </summary>
+public sealed class PowerShellParallelJob : MpiJob
+{
+    /// <summary>The PSJobTypeName of parallel jobs.</summary>
+    public const string TypeName = "ParallelJob";
+
+    // How long a stop may take before Stop-Job returns anyway (the launcher's grace period and sweep are shorter).
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ManifestRefresh = TimeSpan.FromMilliseconds(250);
+
+    private readonly JobStore _store;
+    private readonly ParallelJob? _launcher;
+    private readonly RankJob[] _ranks;
+    private readonly CancellationTokenSource _following = new();
+    private readonly Lock _gate = new();
+    private JobManifest _manifest;
+    private DateTime _manifestRead = DateTime.UtcNow;
+
+    internal PowerShellParallelJob(JobStore store, JobManifest manifest, ParallelJob? launcher)
+        : base(manifest.CommandLine, manifest.Name ?? manifest.Id, InstanceIdOf(store, manifest.Id))
+    {
+        _store = store;
+        _manifest = manifest;
+        _launcher = launcher;
+        PSJobTypeName = TypeName;
+        PSBeginTime = (manifest.Started ?? manifest.Created).LocalDateTime;
+        _ranks = [.. Enumerable.Range(0, manifest.Spec.Ranks).Select(rank => new RankJob(this, rank))];
+        foreach (var rank in _ranks)
+            ChildJobs.Add(rank);
+        if (manifest.IsFinished)
+        {
+            foreach (var record in store.Logs(manifest.Id).Read())
+                Deliver(record);
+            Conclude(manifest);
+        }
+        else
+        {
+            SetJobState(PSJobState.Running, null);
+            foreach (var rank in _ranks)
+                rank.MarkRunning();
+            _ = Task.Run(FollowAsync);
+        }
+    }
+
+    /// <summary>The job's id in the job store (stable across sessions, unlike <see cref="Job.Id"/>).</summary>
+    public string JobId => _manifest.Id;
+
+    /// <summary>The job's state as the launcher records it (TimedOut shows as Failed in <see cref="Job.JobStateInfo"/>).</summary>
+    public LaunchState ParallelState => Manifest.State;
+
+    public int Ranks => _manifest.Spec.Ranks;
+
+    /// <summary>The hosts the ranks ran on, or were placed on.</summary>
+    public IReadOnlyList<string> Hosts
+    {
+        get
+        {
+            var manifest = Manifest;
+            var seen = manifest.RankInfo.Select(rank => rank.Host).OfType<string>().Distinct().ToList();
+            if (seen.Count > 0)
+                return seen;
+            return manifest.Spec.Hosts.Count > 0 ? [.. manifest.Spec.Hosts.Select(host => host.Host)] : [System.Environment.MachineName];
+        }
+    }
+
+    /// <summary>How long the job has run (until its end, once ended).</summary>
+    public TimeSpan? Elapsed => Manifest is { Started: { } started } manifest ? (manifest.Ended ?? DateTimeOffset.UtcNow) - started : null;
+
+    public int? ExitCode => Manifest.ExitCode;
+
+    /// <summary>Why the job ended as it did (the failing rank and how), when it did not complete.</summary>
+    public string? Reason => Manifest.Reason;
+
+    /// <summary>The job's directory: manifest.json and every rank's log files.</summary>
+    public string Directory => Path.Combine(_store.Root, JobId);
+
+    /// <summary>The job's full record: spec, exact mpiexec command, timestamps, per-rank placement and endings.</summary>
+    public JobManifest Manifest
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_manifest.IsFinished)
+                    return _manifest;
+                if (_launcher is not null)
+                    return _manifest = _launcher.Manifest;
+                if (DateTime.UtcNow - _manifestRead > ManifestRefresh)
+                {
+                    _manifest = _store.TryGet(_manifest.Id) ?? _manifest;
+                    _manifestRead = DateTime.UtcNow;
+                }
+                return _manifest;
+            }
+        }
+    }
+
+    public override string Location => string.Join(",", Hosts);
+
+    public override string StatusMessage => Reason ?? ParallelState.ToString();
+
+    public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || _ranks.Any(rank => rank.HasMoreData);
+
+    /// <summary>The child job of rank <paramref name="rank"/>.</summary>
+    public RankJob Rank(int rank) => _ranks[rank];
+
+    /// <summary>
+    /// Takes the log records that <paramref name="matches"/> accepts (only the <paramref name="last"/> of them, when
+    /// given), in time order, from this job and the children of <paramref name="ranks"/> (all when null): removed, as
+    /// Receive-Job does, unless <paramref name="keep"/> is set. Records of no rank (mpiexec's own lines) come only
+    /// when every rank is asked for.
+    /// </summary>
+    public IReadOnlyList<LogRecord> TakeRecords(IReadOnlyCollection<int>? ranks, Func<LogRecord, bool> matches, bool keep, int? last = null)
+    {
+        ArgumentNullException.ThrowIfNull(matches);
+        var sources = ranks is null ? [this, .. _ranks] : _ranks.Where(rank => ranks.Contains(rank.Rank)).Cast<Job>().ToList();
+        var found = new List<(PSDataCollection<PSObject> Output, int Index, LogRecord Record)>();
+        foreach (var source in sources)
+        {
+            // Records only ever arrive at the end, so indices below a count read now stay put.
+            var output = source.Output;
+            for (int i = 0, count = output.Count; i < count; i++)
+            {
+                if (output[i].BaseObject is LogRecord record && matches(record))
+                    found.Add((output, i, record));
+            }
+        }
+        var taken = found.OrderBy(item => item.Record.Timestamp).ToList();
+        if (last is { } n)
+            taken = taken.TakeLast(n).ToList();
+        if (!keep)
+        {
+            foreach (var item in taken.OrderByDescending(item => item.Index))
+                item.Output.RemoveAt(item.Index);
+        }
+        return [.. taken.Select(item => item.Record)];
+    }
+
+    public override void StopJob() => StopJob(force: false, reason: null);
+
+    /// <summary>Stops the job (at once, without the grace period, when <paramref name="force"/> is set) and waits for its end.</summary>
+    public override void StopJob(bool force, string? reason)
+    {
+        if (Finished.WaitOne(0))
+            return;
+        if (_launcher is not null)
+            _launcher.Stop(force);
+        else
+            _store.RequestStop(JobId, force);
+        Finished.WaitOne(StopWait);
+    }
+
+    /// <summary>The store the job is recorded in.</summary>
+    internal JobStore Store => _store;
+
+    internal void Forget() => _following.Cancel();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _following.Cancel();
+            _following.Dispose();
+            _launcher?.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    // The same job has the same instance id in every session and process.
+    private static Guid InstanceIdOf(JobStore store, string id) =>
+        new(SHA256.HashData(Encoding.UTF8.GetBytes($"{store.Root}\n{id}")).AsSpan(0, 16));
+
+    private async Task FollowAsync()
+    {
+        try
+        {
+            await foreach (var record in _store.Logs(JobId).Follow(cancellationToken: _following.Token).ConfigureAwait(false))
+                Deliver(record);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        Conclude(_launcher?.Manifest ?? _store.TryGet(JobId) ?? Manifest);
+    }
+
+    private void Deliver(LogRecord record)
+    {
+        var target = record.Rank is { } rank && rank >= 0 && rank < _ranks.Length ? _ranks[rank] : (Job)this;
+        target.Output.Add(PSObject.AsPSObject(record));
+    }
+
+    // Called once every record is delivered, so a Wait-Job that returns is followed by a Receive-Job that gets them all.
+    private void Conclude(JobManifest final)
+    {
+        lock (_gate)
+            _manifest = final;
+        PSEndTime = final.Ended?.LocalDateTime;
+        foreach (var rank in _ranks)
+            rank.Conclude(final.RankInfo.FirstOrDefault(info => info.Rank == rank.Rank), final.State);
+        switch (final.State)
+        {
+            case LaunchState.Completed:
+                SetJobState(PSJobState.Completed, null);
+                break;
+            case LaunchState.Stopped:
+                SetJobState(PSJobState.Stopped, null);
+                break;
+            default:
+                var failure = new ParallelJobFailedException(final);
+                Error.Add(new ErrorRecord(failure, $"ParallelJob{final.State}", ErrorCategory.OperationStopped, this));
+                SetJobState(PSJobState.Failed, failure);
+                break;
+        }
+    }
+}
+
+/// <summary>One rank of a parallel job: its log records are the child job's output. Stopping it stops the job.</summary>
+public sealed class RankJob : MpiJob
+{
+    private readonly PowerShellParallelJob _parent;
+
+    internal RankJob(PowerShellParallelJob parent, int rank) : base(parent.Command, $"Rank {rank}", Guid.NewGuid())
+    {
+        _parent = parent;
+        Rank = rank;
+        PSJobTypeName = PowerShellParallelJob.TypeName;
+    }
+
+    public int Rank { get; }
+
+    /// <summary>Where the rank ran and how it ended, once known.</summary>
+    public RankInfo? Info => _parent.Manifest.RankInfo.FirstOrDefault(info => info.Rank == Rank);
+
+    public override string StatusMessage => Info?.Failure ?? "";
+
+    public override bool HasMoreData => Output.Count > 0 || Error.Count > 0;
+
+    public override string Location => Info?.Host ?? _parent.Location;
+
+    public override void StopJob(bool force, string? reason) => _parent.StopJob(force, reason);
+
+    internal void MarkRunning() => SetJobState(PSJobState.Running, null);
+
+    internal void Conclude(RankInfo? info, LaunchState jobState)
+    {
+        if (info is { Finished: true, Failure: null })
+            SetJobState(PSJobState.Completed, null);
+        else if (jobState == LaunchState.Stopped)
+            SetJobState(PSJobState.Stopped, null);
+        else
+            SetJobState(PSJobState.Failed, new InvalidOperationException(info?.Failure ?? $"Rank {Rank} did not finish: the job ended {jobState}."));
+    }
+}
+
+/// <summary>Why a parallel job failed or ran out of time: the reason the launcher recorded, naming the failing rank.</summary>
+public sealed class ParallelJobFailedException : Exception
+{
+    public ParallelJobFailedException(JobManifest job)
+        : base($"Parallel job {job.Name ?? job.Id} ({job.Id}) {(job.State == LaunchState.TimedOut ? "timed out" : "failed")}: {job.Reason}")
+    {
+        Job = job;
+    }
+
+    public JobManifest Job { get; }
+}

@@ -1,0 +1,96 @@
+using System.Management.Automation;
+
+namespace PowerShell.Tests;
+
+/// <summary>The module as PowerShell sees it: what it exports, its help, its formats, and bad input refused before anything starts.</summary>
+[TestFixture]
+public sealed class ModuleTests
+{
+    private static string Program => Path.Combine(TestContext.CurrentContext.TestDirectory, "SpmdChecks.dll");
+
+    [Test]
+    public void ManifestExportsEveryCmdletOfTheAssemblyAndNothingElse()
+    {
+        using var session = new PowerShellSession();
+        var exported = session.RunClean("(Get-Module ParallelJob).ExportedCmdlets.Keys").Select(name => name.ToString()).ToList();
+        var implemented = session.RunClean("""
+            (Get-Module ParallelJob).ImplementingAssembly.GetExportedTypes() |
+                ForEach-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) } |
+                ForEach-Object { "$($_.VerbName)-$($_.NounName)" }
+            """).Select(name => name.ToString()).ToList();
+
+        Assert.That(exported, Is.EquivalentTo(implemented));
+        Assert.That(exported, Is.SupersetOf(new[] { "Start-ParallelJob", "Get-ParallelJob", "Wait-ParallelJob", "Receive-ParallelJob", "Stop-ParallelJob", "Remove-ParallelJob", "Test-ParallelHost" }));
+        var module = session.RunClean("Get-Module ParallelJob").Single();
+        Assert.That(module.Properties["CompatiblePSEditions"].Value, Is.EquivalentTo(new[] { "Core" }));
+        Assert.That((Version)module.Properties["PowerShellVersion"].Value, Is.EqualTo(new Version(7, 4)));
+        Assert.That(((IEnumerable<string>)module.Properties["ExportedFormatFiles"].Value).Single(), Does.EndWith("ParallelJob.Format.ps1xml"));
+    }
+
+    [Test]
+    public void EveryCmdletHasFullHelpWithParametersAndExamples()
+    {
+        using var session = new PowerShellSession();
+        foreach (var name in session.RunClean("(Get-Module ParallelJob).ExportedCmdlets.Keys").Select(name => name.ToString()))
+        {
+            var help = session.RunClean($"Get-Help {name} -Full").Single();
+            var synopsis = session.RunClean("$h.Synopsis", ("h", help)).Single().ToString();
+            Assert.That(synopsis, Is.Not.Empty.And.Not.StartWith(name), $"{name} has no synopsis of its own (generated help)");
+            var description = string.Join(" ", session.RunClean("$h.description | ForEach-Object { $_.Text }", ("h", help)));
+            Assert.That(description, Has.Length.GreaterThan(40), $"{name}'s description");
+            var parameters = session.RunClean("$h.parameters.parameter | ForEach-Object { '{0}={1}' -f $_.name, ($_.description | ForEach-Object { $_.Text }) }", ("h", help))
+                .Select(line => line.ToString()).ToList();
+            var declared = session.RunClean($"(Get-Command {name}).Parameters.Keys | Where-Object {{ $_ -notin [System.Management.Automation.PSCmdlet]::CommonParameters -and $_ -notin [System.Management.Automation.PSCmdlet]::OptionalCommonParameters }}")
+                .Select(key => key.ToString()).ToList();
+            Assert.That(parameters.Select(line => line.Split('=')[0]), Is.EquivalentTo(declared), $"{name}'s parameters in help");
+            Assert.That(parameters, Has.All.Matches<string>(line => line.Split('=')[1].Length > 10), $"{name}'s parameter descriptions");
+            var examples = session.RunClean("$h.examples.example | ForEach-Object { $_.code }", ("h", help));
+            Assert.That(examples, Is.Not.Empty, $"{name}'s examples");
+            Assert.That(examples.Select(code => code.ToString()), Has.Some.Contains(name), $"{name}'s examples use it");
+        }
+    }
+
+    [Test]
+    public void WhatIfShowsTheExactMpiexecCommandAndStartsNothing()
+    {
+        using var session = new PowerShellSession();
+        var before = Directory.GetFileSystemEntries(JobStoreSetUp.Root);
+        var output = session.RunClean("Start-ParallelJob $p -ArgumentList logjob, 3, 'two words' -Ranks 3 -MpiImplementation Mpich -Environment @{ MODE = 'fast' } -WhatIf",
+            ("p", Program));
+
+        Assert.That(output, Is.Empty);
+        Assert.That(session.Screen, Does.Match(
+            "What if: Performing the operation \"Start parallel job\" on target \"mpiexec.mpich -n 3 .*-genv MODE fast .*dotnet .*SpmdChecks.dll logjob 3 'two words'\""));
+        Assert.That(Directory.GetFileSystemEntries(JobStoreSetUp.Root), Is.EquivalentTo(before), "-WhatIf wrote to the job store");
+    }
+
+    private static IEnumerable<TestCaseData> BadInput()
+    {
+        yield return new TestCaseData("Start-ParallelJob $p -ComputerName localhost, no-such-node.invalid:2 -Ranks 2", ErrorCategory.ObjectNotFound, "no-such-node.invalid")
+            .SetName("UnknownHost");
+        yield return new TestCaseData("Start-ParallelJob ./no/such/job.dll -Ranks 2", ErrorCategory.ObjectNotFound, "job.dll does not exist")
+            .SetName("MissingProgram");
+        yield return new TestCaseData("Start-ParallelJob $p -Ranks 0", ErrorCategory.InvalidData, "Ranks").SetName("ZeroRanks");
+        yield return new TestCaseData("Start-ParallelJob $p -MpiImplementation lam", ErrorCategory.InvalidArgument, "lam").SetName("UnknownMpiImplementation");
+        yield return new TestCaseData("Start-ParallelJob $p -ComputerName 'node one'", ErrorCategory.InvalidArgument, "'node one' is not a host").SetName("MalformedHost");
+        yield return new TestCaseData("Start-ParallelJob $p -ComputerName n1, n1 -Ranks 2", ErrorCategory.InvalidArgument, "n1 is listed more than once").SetName("DuplicateHost");
+        yield return new TestCaseData("Start-ParallelJob $p -Environment @{ 'A=B' = 1 }", ErrorCategory.InvalidArgument, "'A=B'").SetName("VariableNameWithEquals");
+        yield return new TestCaseData("Get-ParallelJob -JobId 20200101-000000-nojob", ErrorCategory.ObjectNotFound, "20200101-000000-nojob").SetName("JobIdThatDoesNotExist");
+        yield return new TestCaseData("Receive-ParallelJob -Id 99999", ErrorCategory.ObjectNotFound, "99999").SetName("SessionIdThatDoesNotExist");
+        yield return new TestCaseData("Stop-ParallelJob -Name no-such-job", ErrorCategory.ObjectNotFound, "no-such-job").SetName("JobNameThatDoesNotExist");
+    }
+
+    [TestCaseSource(nameof(BadInput))]
+    public void BadInputIsAnErrorRecordAndStartsNothing(string script, ErrorCategory category, string cause)
+    {
+        using var session = new PowerShellSession();
+        var before = Directory.GetFileSystemEntries(JobStoreSetUp.Root);
+        var output = session.Run(script, ("p", Program));
+
+        Assert.That(output, Is.Empty);
+        var error = session.Errors.Single();
+        Assert.That(error.CategoryInfo.Category, Is.EqualTo(category), error.ToString());
+        Assert.That(error.ToString(), Does.Contain(cause));
+        Assert.That(Directory.GetFileSystemEntries(JobStoreSetUp.Root), Is.EquivalentTo(before), "something was written to the job store");
+    }
+}
