@@ -54,6 +54,9 @@ public sealed record RankInfo(int Rank, string? Host, int? ProcessId)
     /// <summary>Why the rank failed or did not finish; null for a rank that ended well.</summary>
     public string? Failure { get; init; }
 
+    /// <summary>Whether the rank did not fail by itself but was ended because the job ended (another rank failed, a stop, the time limit).</summary>
+    public bool EndedWithJob { get; init; }
+
     /// <summary>"Rank 2 (pid 1234 on node1)", or as much of it as is known.</summary>
     public string Describe() => ProcessId is null ? $"Rank {Rank}" : $"Rank {Rank} (pid {ProcessId} on {Host})";
 }

@@ -433,7 +433,7 @@ public sealed partial class ParallelJob : IDisposable
             var failure = Conclude(exitCode);
             (state, reason) = _stopRequested ?? (exitCode == 0 ? (JobState.Completed, null) : (JobState.Failed, failure));
             foreach (var (rank, info) in _ranks.Where(entry => !entry.Value.Finished && entry.Value.Failure is null).ToList())
-                _ranks[rank] = info with { Failure = $"Ended without finishing when the job ended {state}." };
+                _ranks[rank] = info with { Failure = $"Ended without finishing when the job ended {state}.", EndedWithJob = true };
         }
         var final = Update(job => job with { State = state, Reason = reason, ExitCode = exitCode, Ended = DateTimeOffset.UtcNow, RankInfo = SnapshotRanks() });
         _completion.TrySetResult(final);

@@ -89,9 +89,9 @@ public abstract class ParallelJobCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// Writes the job's records that <paramref name="query"/> accepts, then its errors (a failed job's reason). What
-    /// is in <paramref name="written"/> is not written again (for following a job with -Keep); what is written is
-    /// added to it.
+    /// Writes the job's records that <paramref name="query"/> accepts, then, as Receive-Job does, why the job failed
+    /// if it did. What is in <paramref name="written"/> is not written again (for following a job); what is written
+    /// is added to it.
     /// </summary>
     protected void WriteRecords(PowerShellParallelJob job, IReadOnlyCollection<int>? ranks, LogQuery query, bool keep,
         int? tail = null, HashSet<object>? written = null)
@@ -101,12 +101,7 @@ public abstract class ParallelJobCmdlet : PSCmdlet, IDisposable
             written?.Add(record);
             WriteObject(record);
         }
-        if (ranks is not null)
-            return;
-        foreach (var error in keep ? [.. job.Error] : job.Error.ReadAll())
-        {
-            if (written?.Add(error) != false)
-                WriteError(error);
-        }
+        if (ranks is null && job.JobStateInfo is { State: System.Management.Automation.JobState.Failed, Reason: { } failure } && written?.Add(failure) != false)
+            WriteError(new ErrorRecord(failure, "ParallelJobFailed", ErrorCategory.OperationStopped, job));
     }
 }

@@ -126,7 +126,8 @@ public sealed class StartParallelJobCommand : ParallelJobCmdlet
             return;
         }
         var all = new LogQuery();
-        WaitFor([job], any: false, timeout: null, () => WriteRecords(job, null, all, keep: false));
+        var written = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        WaitFor([job], any: false, timeout: null, () => WriteRecords(job, null, all, keep: false, written: written));
     }
 
     private JobSpec Spec()

@@ -54,7 +54,7 @@ internal static class ParallelJobRegistry
         }
         job.Store.Remove(job.JobId);
         if (Jobs.TryRemove((job.Store.Root, job.JobId), out var removed))
-            removed.Dispose();
+            removed.Forget();
     }
 
     /// <summary>

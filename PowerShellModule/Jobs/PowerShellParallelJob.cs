@@ -167,11 +167,12 @@ public sealed class PowerShellParallelJob : MpiJob
     /// <summary>The store the job is recorded in.</summary>
     internal JobStore Store => _store;
 
-    internal void Forget() => _following.Cancel();
+    /// <summary>Stops following the job's record (it was removed from the store).</summary>
+    internal void Forget() => Dispose();
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && !_following.IsCancellationRequested)
         {
             _following.Cancel();
             _following.Dispose();
@@ -221,9 +222,7 @@ public sealed class PowerShellParallelJob : MpiJob
                 SetJobState(PSJobState.Stopped, null);
                 break;
             default:
-                var failure = new ParallelJobFailedException(final);
-                Error.Add(new ErrorRecord(failure, $"ParallelJob{final.State}", ErrorCategory.OperationStopped, this));
-                SetJobState(PSJobState.Failed, failure);
+                SetJobState(PSJobState.Failed, new ParallelJobFailedException(final));
                 break;
         }
     }
@@ -260,7 +259,7 @@ public sealed class RankJob : MpiJob
     {
         if (info is { Finished: true, Failure: null })
             SetJobState(PSJobState.Completed, null);
-        else if (jobState == LaunchState.Stopped)
+        else if (jobState == LaunchState.Stopped || info is { EndedWithJob: true })
             SetJobState(PSJobState.Stopped, null);
         else
             SetJobState(PSJobState.Failed, new InvalidOperationException(info?.Failure ?? $"Rank {Rank} did not finish: the job ended {jobState}."));

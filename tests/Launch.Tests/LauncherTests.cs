@@ -87,8 +87,8 @@ public sealed class LauncherTests : StoreFixture
             var killed = job.RankInfo[2];
             Assert.That(job.Reason, Is.EqualTo($"{killed.Describe()} was killed by signal 9 (Killed)."));
             Assert.That(killed, Is.EqualTo(new RankInfo(2, System.Environment.MachineName, killed.ProcessId) { Signal = 9, Failure = job.Reason }));
-            Assert.That(job.RankInfo.Where(rank => rank.Rank != 2).Select(rank => rank.Failure),
-                Is.All.EqualTo("Ended without finishing when the job ended Failed."));
+            Assert.That(job.RankInfo.Where(rank => rank.Rank != 2).Select(rank => (rank.Failure, rank.EndedWithJob)),
+                Is.All.EqualTo(("Ended without finishing when the job ended Failed.", true)));
         }
         else
         {

@@ -23,7 +23,7 @@ public sealed class PowerShellSession : IDisposable
     public static string ModuleManifest => Path.Combine(Repository.Root, "artifacts", "ParallelJob", "ParallelJob.psd1");
 
     /// <summary>Everything written to the user's screen so far (-WhatIf messages, Out-Default's tables).</summary>
-    public string Screen => _host.Text;
+    public string Screen => System.Text.RegularExpressions.Regex.Replace(_host.Text, "\u001b\\[[0-9;]*m", "");
 
     /// <summary>The last script's error records.</summary>
     public IReadOnlyList<ErrorRecord> Errors { get; private set; } = [];
