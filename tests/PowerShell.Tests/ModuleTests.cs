@@ -64,6 +64,32 @@ public sealed class ModuleTests
         Assert.That(Directory.GetFileSystemEntries(JobStoreSetUp.Root), Is.EquivalentTo(before), "-WhatIf wrote to the job store");
     }
 
+    [Test]
+    public void TestParallelHostGivesOneRowPerHostAndNamesWhyAHostFails()
+    {
+        using var session = new PowerShellSession();
+        var rows = session.RunClean("Test-ParallelHost localhost, no-such-node.invalid").Select(row => (MPI.Launch.HostReport)row.BaseObject).ToList();
+
+        Assert.That(rows.Select(row => row.ComputerName), Is.EqualTo(new[] { "localhost", "no-such-node.invalid" }));
+        Assert.That(rows[0], Has.Property("Reachable").True.And.Property("CpuCount").EqualTo(System.Environment.ProcessorCount));
+        Assert.That(rows[0].MpiLibraries, Has.Some.StartsWith("Open MPI ").And.Some.StartsWith("MPICH "));
+        Assert.That(rows[1].Reachable, Is.False);
+        Assert.That(rows[1].Reason, Does.Contain("does not resolve"));
+    }
+
+    [Test]
+    public void HostsComeDownThePipelineByPropertyName()
+    {
+        using var session = new PowerShellSession();
+        session.RunClean("""
+            Test-ParallelHost localhost | Where-Object Reachable | Start-ParallelJob $p -Ranks 2 -MpiImplementation OpenMpi -WhatIf
+            [pscustomobject]@{ Node = 'localhost:3' } | Start-ParallelJob $p -MpiImplementation Mpich -WhatIf
+            """, ("p", Program));
+
+        Assert.That(session.Screen, Does.Contain("mpiexec.openmpi -n 2 --host localhost:1 "));
+        Assert.That(session.Screen, Does.Contain("mpiexec.mpich -n 3 -hosts localhost:3 "), "ranks default to the hosts' slots");
+    }
+
     private static IEnumerable<TestCaseData> BadInput()
     {
         yield return new TestCaseData("Start-ParallelJob $p -ComputerName localhost, no-such-node.invalid:2 -Ranks 2", ErrorCategory.ObjectNotFound, "no-such-node.invalid")

@@ -16,7 +16,6 @@ public sealed class PowerShellSession : IDisposable
         _runspace = RunspaceFactory.CreateRunspace(_host, InitialSessionState.CreateDefault2());
         _runspace.Open();
         Run($"Import-Module '{ModuleManifest}' -ErrorAction Stop");
-        Run($"Set-Location '{Repository.Root}'");
     }
 
     /// <summary>The module manifest in the folder the build leaves.</summary>
