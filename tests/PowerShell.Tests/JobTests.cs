@@ -114,6 +114,20 @@ public sealed class JobTests
     }
 
     [Test]
+    public void StartWithWaitStreamsTheRecordsThenTheFailure()
+    {
+        using var session = new PowerShellSession();
+        var records = session.Run("Start-ParallelJob $p -ArgumentList logjob, 2, throw, 1 -Ranks 2 -MpiImplementation Mpich -Wait", ("p", Program))
+            .Select(record => (LogRecord)record.BaseObject).ToList();
+
+        Assert.That(records.Where(record => record.Message.StartsWith("Event ", StringComparison.Ordinal)).Select(record => record.Rank),
+            Is.EquivalentTo(new int?[] { 0, 0, 1, 1 }));
+        Assert.That(records, Has.Some.Property(nameof(LogRecord.Level)).EqualTo("Fatal").And.Property(nameof(LogRecord.Rank)).EqualTo(1));
+        var failure = session.Errors.Single();
+        Assert.That(failure.Exception.Message, Does.Contain("Rank 1 failed").And.Contain("deliberate failure on rank 1"));
+    }
+
+    [Test]
     public void JobsOfEarlierSessionsAndOfOtherLaunchersAreSeenAndStopped()
     {
         string earlierId;
