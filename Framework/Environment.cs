@@ -42,11 +42,15 @@ public sealed unsafe class Environment : IDisposable
         Logging.RankLogging.ReportStartToLauncher();
         // mpiexec ends a failed or stopped job's ranks with SIGTERM, on which .NET exits through the handlers below:
         // finalizing then would wait for peers that are going too, until mpiexec gives up and kills the rank.
+        int rank = Communicator.world.Rank;
         _termination = System.Runtime.InteropServices.PosixSignalRegistration.Create(
-            System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => _terminated = true);
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, _ =>
+            {
+                _terminated = true;
+                Logging.RankLogging.ReportTerminationToLauncher(rank);
+            });
         AppDomain.CurrentDomain.ProcessExit += (_, _) => FinalizeIfActive();
         // After the handler above, so the launcher hears "finished" before the exit code.
-        int rank = Communicator.world.Rank;
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             if (!_terminated)

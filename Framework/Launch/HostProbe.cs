@@ -22,8 +22,15 @@ public static partial class HostProbe
     /// <summary>How long a host gets to resolve or to answer a probe.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>The command that stands in for ssh when reaching other hosts (its arguments: host, command).</summary>
+    /// <summary>The command that reaches other hosts unless told otherwise.</summary>
     public const string DefaultAgent = "ssh";
+
+    /// <summary>The variable naming the launch agent to use instead of ssh (e.g. the test hosts' stand-in).</summary>
+    public const string AgentVariable = "SPMD_LAUNCH_AGENT";
+
+    /// <summary>The launch agent: <paramref name="requested"/>, else SPMD_LAUNCH_AGENT, else ssh. It is called as ssh is: agent [options] host command.</summary>
+    public static string Agent(string? requested = null) =>
+        requested ?? (System.Environment.GetEnvironmentVariable(AgentVariable) is { Length: > 0 } agent ? agent : DefaultAgent);
 
     // A fixed script: nothing of the caller's goes into it.
     private const string Script =
@@ -41,10 +48,26 @@ public static partial class HostProbe
         }
     }
 
-    /// <summary>Probes <paramref name="host"/> (through <paramref name="agent"/> unless it is this machine).</summary>
-    public static HostReport Probe(string host, string agent = DefaultAgent)
+    /// <summary>
+    /// Probes every host that is not this machine through <paramref name="agent"/>, all at once, and throws a
+    /// <see cref="JobSpecException"/> naming the first that does not answer, with the reason.
+    /// </summary>
+    public static void EnsureReachable(IEnumerable<HostSlots> hosts, string agent)
     {
+        var probes = hosts.Where(host => !IsThisMachine(host.Host)).Select(host => Task.Run(() => Probe(host.Host, agent))).ToList();
+        foreach (var probe in probes)
+        {
+            if (probe.Result is { Reachable: false } report)
+                throw new JobSpecException($"The host {report.ComputerName} cannot be reached through {agent}: {report.Reason}", JobSpecProblem.Unreachable);
+        }
+    }
+
+    /// <summary>Probes <paramref name="host"/> (through <paramref name="agent"/> unless it is this machine).</summary>
+    public static HostReport Probe(string host, string? agent = null, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? Timeout;
         ArgumentNullException.ThrowIfNull(host);
+        agent = Agent(agent);
         var name = HostSlots.Parse(host).Host;
         if (Unresolvable(name) is { } unknown)
             return new HostReport(name, false, $"the name does not resolve: {unknown}", null, null, []);
@@ -83,10 +106,10 @@ public static partial class HostProbe
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Timeout))
+        if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            return new HostReport(name, false, $"no answer within {Timeout.TotalSeconds:0} s", null, null, []);
+            return new HostReport(name, false, $"no answer within {limit.TotalSeconds:0} s", null, null, []);
         }
         var said = output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split('=', 2))

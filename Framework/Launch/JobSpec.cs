@@ -46,6 +46,15 @@ public sealed record JobSpec
 
     public string? Name { get; init; }
 
+    /// <summary>
+    /// The command that starts processes on other hosts, called as ssh is (agent [options] host command); null means
+    /// the SPMD_LAUNCH_AGENT variable, else mpiexec's own default (ssh).
+    /// </summary>
+    public string? LaunchAgent { get; init; }
+
+    /// <summary>The agent that reaches other hosts: <see cref="LaunchAgent"/>, SPMD_LAUNCH_AGENT, or ssh.</summary>
+    public string EffectiveLaunchAgent => HostProbe.Agent(LaunchAgent);
+
     /// <summary>Reads an implementation name as users write it: auto, openmpi / "Open MPI", mpich.</summary>
     public static MpiImplementation ParseImplementation(string name) =>
         (name ?? "").Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant() switch
@@ -111,6 +120,9 @@ public enum JobSpecProblem
 
     /// <summary>Something that exists but may not be used (the job store cannot be written).</summary>
     Denied,
+
+    /// <summary>A host that does not answer through the launch agent.</summary>
+    Unreachable,
 }
 
 /// <summary>A job specification that cannot run, with the reason.</summary>

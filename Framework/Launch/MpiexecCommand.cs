@@ -34,6 +34,9 @@ public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Argum
             var list = string.Join(',', hosts.Select(host => $"{host.Host}:{host.Slots}"));
             arguments.AddRange(openMpi ? ["--host", list] : ["-hosts", list]);
         }
+        // Other hosts are reached through the launch agent (ssh unless told otherwise).
+        if (hosts.Any(host => !HostProbe.IsThisMachine(host.Host)) && spec.EffectiveLaunchAgent != HostProbe.DefaultAgent)
+            arguments.AddRange(openMpi ? ["--mca", "plm_rsh_agent", spec.EffectiveLaunchAgent] : ["-launcher", "ssh", "-launcher-exec", spec.EffectiveLaunchAgent]);
         if (openMpi)
         {
             // Output lines tagged [job,rank]<stream>: so the launcher can attribute them; ranks float over cores.

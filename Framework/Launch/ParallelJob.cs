@@ -22,6 +22,8 @@ public sealed partial class ParallelJob : IDisposable
     private readonly Dictionary<string, StreamWriter> _logs = [];
     private readonly Dictionary<int, RankInfo> _ranks = [];
     private readonly HashSet<int> _finished = [];
+    // Ranks that said mpiexec told them to stop: they ended because the job did.
+    private readonly HashSet<int> _terminated = [];
     private readonly Dictionary<int, int> _exitCodes = [];
     private readonly MpiexecReports _reports = new();
     private readonly Dictionary<int, Task<long>> _exits = [];
@@ -119,6 +121,8 @@ public sealed partial class ParallelJob : IDisposable
         var id = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         var command = MpiexecCommand.Build(spec, id, store.JobDirectory(id));
         HostProbe.EnsureResolvable(spec.Hosts.Count > 0 ? spec.Hosts : Allocation.Hosts());
+        // A batch allocation's hosts are reached by the scheduler, not the agent: only hosts given are probed.
+        HostProbe.EnsureReachable(spec.Hosts, spec.EffectiveLaunchAgent);
         return new LaunchPlan(id, spec, command);
     }
 
@@ -348,7 +352,7 @@ public sealed partial class ParallelJob : IDisposable
     // What marks the records the launcher acts on. Most records are ordinary events: only these few are worth
     // parsing, and the launcher shares the machine with the ranks it serves.
     private static readonly string[] MarkerTexts =
-        ["\"@l\":\"Fatal\"", JobContract.StartedTemplate, JobContract.FinishedTemplate, JobContract.ExitedTemplate];
+        ["\"@l\":\"Fatal\"", JobContract.StartedTemplate, JobContract.FinishedTemplate, JobContract.ExitedTemplate, JobContract.TerminatedTemplate];
     private static readonly byte[][] Markers = [.. MarkerTexts.Select(System.Text.Encoding.UTF8.GetBytes)];
 
     private void Inspect(int rank, string clef)
@@ -388,6 +392,11 @@ public sealed partial class ParallelJob : IDisposable
             }
             // Readers follow the job's progress (ranks started and finished) in the manifest.
             Update(job => job with { RankInfo = SnapshotRanks() });
+        }
+        if (record.Template == JobContract.TerminatedTemplate)
+        {
+            lock (_gate)
+                _terminated.Add(rank);
         }
         // The exit record, or the record of a rank aborting on an exception, which names the code it aborts with.
         if ((record.Template == JobContract.ExitedTemplate || record.Level == "Fatal") && record.Properties.GetValueOrDefault("ExitCode") is long code)
@@ -484,18 +493,43 @@ public sealed partial class ParallelJob : IDisposable
         return _firstException
             ?? reported
             ?? (nonZero is null ? null : $"{nonZero.Describe()} exited with code {nonZero.ExitCode}.")
+            ?? LostHost()
             ?? FirstToEnd()
             ?? reportedByProcess
             ?? _reports.ExitString
             ?? $"mpiexec exited with code {exitCode}.";
     }
 
+    // Ranks on another host that ended without a word (no finished, exit or told-to-stop record, nothing from
+    // mpiexec) while the job ran: their host went away, or everything of the job on it was killed. The host is
+    // probed to say which.
+    private string? LostHost()
+    {
+        var silent = _ranks.Values
+            .Where(info => info.Host is not null && !HostProbe.IsThisMachine(info.Host) && info.Failure is null
+                && !_finished.Contains(info.Rank) && !_exitCodes.ContainsKey(info.Rank) && !_terminated.Contains(info.Rank))
+            .OrderBy(info => info.Rank)
+            .ToList();
+        if (silent.Count == 0)
+            return null;
+        var host = silent[0].Host!;
+        var probe = HostProbe.Probe(host, _manifest.Spec.EffectiveLaunchAgent, LostHostProbeTimeout);
+        var state = probe.Reachable ? "it still answers, so the job's processes there were killed" : $"it no longer answers: {probe.Reason}";
+        var lost = silent.Where(info => info.Host == host).ToList();
+        var reason = $"Host {host} was lost while the job ran ({state}): {string.Join(", ", lost.Select(info => info.Describe()))} ended without a word.";
+        foreach (var info in lost)
+            _ranks[info.Rank] = info with { Failure = reason };
+        return reason;
+    }
+
+    private static readonly TimeSpan LostHostProbeTimeout = TimeSpan.FromSeconds(3);
+
     // The rank that ended first without its "finished" record, with mpiexec's word on how, if it gave one.
     private string? FirstToEnd()
     {
         Task.WaitAll([.. _exits.Values], TimeSpan.FromSeconds(2));
         var first = _exits
-            .Where(exit => exit.Value.IsCompletedSuccessfully && exit.Value.Result != long.MaxValue && !_finished.Contains(exit.Key))
+            .Where(exit => exit.Value.IsCompletedSuccessfully && exit.Value.Result != long.MaxValue && !_finished.Contains(exit.Key) && !_terminated.Contains(exit.Key))
             .OrderBy(exit => exit.Value.Result)
             .Select(exit => _ranks[exit.Key])
             .FirstOrDefault();

@@ -79,6 +79,9 @@ public static class JobContract
     /// <summary>The record a rank sends as its process exits normally, with the exit code.</summary>
     public const string ExitedTemplate = "Rank {Rank} exited with code {ExitCode}";
 
+    /// <summary>The record a rank sends when it is told to stop (SIGTERM, from mpiexec ending the job): it did not fail by itself.</summary>
+    public const string TerminatedTemplate = "Rank {Rank} was told to stop (signal {Signal})";
+
     /// <summary>The properties every rank record carries.</summary>
     public const string RankProperty = "Rank", SizeProperty = "Size", HostProperty = "Host",
         JobIdProperty = "JobId", ProcessIdProperty = "ProcessId";

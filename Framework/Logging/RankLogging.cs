@@ -47,6 +47,10 @@ public static class RankLogging
     internal static void ReportExitToLauncher(int rank) => ReportToLauncher(logger =>
         logger.Information(JobContract.ExitedTemplate, rank, System.Environment.ExitCode));
 
+    /// <summary>Tells the launcher that this rank is being stopped from outside (SIGTERM), so it did not fail by itself.</summary>
+    internal static void ReportTerminationToLauncher(int rank) => ReportToLauncher(logger =>
+        logger.Information(JobContract.TerminatedTemplate, rank, 15));
+
     private static void ReportToLauncher(Action<Serilog.ILogger> report)
     {
         if (!UnderLauncher)

@@ -43,6 +43,7 @@ public abstract class ParallelJobCmdlet : PSCmdlet, IDisposable
     {
         JobSpecProblem.NotFound => new ErrorRecord(error, "JobSpecNotFound", ErrorCategory.ObjectNotFound, target),
         JobSpecProblem.Denied => new ErrorRecord(error, "JobStoreDenied", ErrorCategory.PermissionDenied, target),
+        JobSpecProblem.Unreachable => new ErrorRecord(error, "HostUnreachable", ErrorCategory.ConnectionError, target),
         _ => new ErrorRecord(error, "InvalidJobSpec", ErrorCategory.InvalidArgument, target),
     };
 

@@ -85,6 +85,10 @@ public sealed class StartParallelJobCommand : ParallelJobCmdlet
     [Parameter]
     public SwitchParameter NoOversubscribe { get; set; }
 
+    /// <summary><para>The command that starts ranks on other hosts, called as ssh is: agent host command (default: $env:SPMD_LAUNCH_AGENT, else ssh). Hosts are probed through it before the job starts.</para></summary>
+    [Parameter]
+    public string? LaunchAgent { get; set; }
+
     /// <summary><para>A name for the job (Get-ParallelJob -Name finds it).</para></summary>
     [Parameter]
     public string? Name { get; set; }
@@ -130,6 +134,9 @@ public sealed class StartParallelJobCommand : ParallelJobCmdlet
         WaitFor([job], any: false, timeout: null, () => WriteRecords(job, null, all, keep: false, written: written));
     }
 
+    // A path is taken relative to the current location; a bare name is looked up on PATH later.
+    private string PathOrName(string command) => command.Contains('/', StringComparison.Ordinal) ? GetUnresolvedProviderPathFromPSPath(command) : command;
+
     private JobSpec Spec()
     {
         var hosts = HostSlots.ParseList(_hosts);
@@ -138,7 +145,7 @@ public sealed class StartParallelJobCommand : ParallelJobCmdlet
         var directory = WorkingDirectory is null
             ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
             : GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
-        var program = Program.Contains('/', StringComparison.Ordinal) ? GetUnresolvedProviderPathFromPSPath(Program) : Program;
+        var program = PathOrName(Program);
         var slots = (hosts.Count > 0 ? hosts : Allocation.Hosts()).Sum(host => host.Slots);
         var spec = new JobSpec
         {
@@ -154,6 +161,7 @@ public sealed class StartParallelJobCommand : ParallelJobCmdlet
             TimeLimit = TimeLimit,
             AllowOversubscription = !NoOversubscribe,
             Name = Name,
+            LaunchAgent = LaunchAgent is null ? null : PathOrName(LaunchAgent),
         };
         return StartupDeadline is { } deadline ? spec with { StartupDeadline = deadline } : spec;
     }

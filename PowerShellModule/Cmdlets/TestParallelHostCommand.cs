@@ -30,9 +30,9 @@ public sealed class TestParallelHostCommand : ParallelJobCmdlet
     [ArgumentCompleter(typeof(HostCompleter))]
     public string[] ComputerName { get; set; } = [];
 
-    /// <summary><para>The command that reaches other hosts, called as: agent host command (default ssh).</para></summary>
+    /// <summary><para>The command that reaches other hosts, called as ssh is: agent host command (default: $env:SPMD_LAUNCH_AGENT, else ssh).</para></summary>
     [Parameter]
-    public string LaunchAgent { get; set; } = HostProbe.DefaultAgent;
+    public string? LaunchAgent { get; set; }
 
     protected override void ProcessRecord() => _hosts.AddRange(ComputerName);
 

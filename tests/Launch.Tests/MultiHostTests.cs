@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MPI.Launch;
+using MPI.Logging;
+
+namespace Launch.Tests;
+
+/// <summary>
+/// Jobs over several hosts: test hosts in network namespaces (scripts/testhosts), reached through the ssh stand-in,
+/// the launcher itself running on h1 as a user logged in there would. Open MPI on 3 hosts, MPICH on 2 (MPICH over TCP
+/// hangs in MPI_Finalize with 3 or more here).
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class MultiHostTests : StoreFixture
+{
+    private static readonly string Scripts = Path.Combine(Repository.Root, "scripts", "testhosts");
+    private static readonly string Agent = Path.Combine(Scripts, "agent.sh");
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
+
+    [SetUp]
+    public void HostsUp() => Script("up.sh", "3");
+
+    [OneTimeTearDown]
+    public void HostsDown() => Script("down.sh");
+
+    private static void Script(string name, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Path.Combine(Scripts, name)) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        Assert.That(process.WaitForExit(60_000) && process.ExitCode == 0, Is.True, $"{name}: {error.Result}");
+    }
+
+    private static JobSpec Spec(MpiImplementation implementation, int hosts, string ending) =>
+        LauncherTests.Spec(implementation, "3", ending) with
+        {
+            Ranks = hosts,
+            Hosts = [.. Enumerable.Range(1, hosts).Select(i => new HostSlots($"h{i}", 1))],
+            LaunchAgent = Agent,
+        };
+
+    // Starts the launcher on test host h1 (JobStoreReader run): returns the process, which prints the job's end.
+    private Process LaunchOnH1(JobSpec spec)
+    {
+        var file = Path.Combine(StoreRoot, "..", $"spec-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(spec, Json));
+        var start = new ProcessStartInfo(Path.Combine(Scripts, "on.sh")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "h1", "dotnet", Path.Combine(TestContext.CurrentContext.TestDirectory, "JobStoreReader.dll"), StoreRoot, "run", file })
+            start.ArgumentList.Add(argument);
+        start.Environment.Remove("TERM");
+        return Process.Start(start)!;
+    }
+
+    private static string Finish(Process launcher)
+    {
+        var output = launcher.StandardOutput.ReadToEnd();
+        Assert.That(launcher.WaitForExit((int)Deadline.TotalMilliseconds), Is.True, "the launcher on h1 did not end");
+        return output;
+    }
+
+    private JobManifest WaitForState(Func<JobManifest, bool> condition)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < Deadline)
+        {
+            if (Store.List() is [var job] && condition(job))
+                return job;
+            Thread.Sleep(50);
+        }
+        Assert.Fail($"the job did not reach the expected state within {Deadline}: {string.Join(", ", Store.List().Select(job => job.State))}");
+        return null!;
+    }
+
+    private static void AssertNothingLeft(string jobId) =>
+        Assert.That(ProcessIdentity.WithEnvironment(JobContract.JobIdVariable, jobId), Is.Empty, "processes of the job outlived it on some host");
+
+    [TestCase(MpiImplementation.OpenMpi, 3)]
+    [TestCase(MpiImplementation.Mpich, 2)]
+    public void JobRunsOverTheHostsAndItsLogsNameEachRanksHost(MpiImplementation implementation, int hosts)
+    {
+        using var launcher = LaunchOnH1(Spec(implementation, hosts, "complete"));
+        var output = Finish(launcher);
+
+        var job = Store.List().Single();
+        Assert.That(output, Does.Contain($"{job.Id} Completed"), launcher.StandardError.ReadToEnd());
+        Assert.That(job.CommandLine, Does.Contain(Agent));
+        var expected = Enumerable.Range(0, hosts).Select(rank => $"h{rank + 1}").ToList();
+        Assert.That(job.RankInfo.Select(rank => rank.Host), Is.EqualTo(expected));
+        var events = Store.Logs(job.Id).Read(new LogQuery { Text = "Event " });
+        Assert.That(events.Select(record => (record.Rank, record.Host)).Distinct().Order(),
+            Is.EqualTo(Enumerable.Range(0, hosts).Select(rank => ((int?)rank, (string?)$"h{rank + 1}"))));
+        Assert.That(events, Has.Count.EqualTo(3 * hosts));
+        AssertNothingLeft(job.Id);
+    }
+
+    [Test]
+    public void HostThatDoesNotAnswerIsRefusedBeforeAnythingStarts()
+    {
+        Namespace("delete", "spmd-h3");
+        using var launcher = LaunchOnH1(Spec(MpiImplementation.OpenMpi, 3, "complete"));
+        var output = Finish(launcher);
+
+        Assert.That(launcher.ExitCode, Is.EqualTo(3), output);
+        Assert.That(output, Does.Contain("refused: The host h3 cannot be reached through").And.Contain("no such test host"));
+        Assert.That(Store.List(), Is.Empty);
+    }
+
+    [TestCase(MpiImplementation.OpenMpi, 3, "kill")]
+    [TestCase(MpiImplementation.Mpich, 2, "delete")]
+    public void LostHostFailsTheJobNamingItAndLeavesNothingRunning(MpiImplementation implementation, int hosts, string how)
+    {
+        using var launcher = LaunchOnH1(Spec(implementation, hosts, "hang"));
+        var running = WaitForState(job => job.State == JobState.Running);
+        var victim = $"h{hosts}";
+        // Every event is written before the job hangs: wait for the victim's, then take its host away.
+        var watch = Stopwatch.StartNew();
+        while (Store.Logs(running.Id).Read(new LogQuery { Rank = hosts - 1, Text = "Event 2" }).Count == 0 && watch.Elapsed < Deadline)
+            Thread.Sleep(50);
+        foreach (var pid in Namespace("pids", $"spmd-{victim}").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            Kill(int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture));
+        if (how == "delete")
+            Namespace("delete", $"spmd-{victim}");
+        Finish(launcher);
+
+        var job = Store.TryGet(running.Id)!;
+        Assert.That(job.State, Is.EqualTo(JobState.Failed));
+        Assert.That(job.Reason, Does.StartWith($"Host {victim} was lost while the job ran"));
+        Assert.That(job.Reason, how == "delete" ? Does.Contain("it no longer answers") : Does.Contain("it still answers"));
+        Assert.That(job.RankInfo[hosts - 1].Failure, Is.EqualTo(job.Reason));
+        Assert.That(job.RankInfo.Take(hosts - 1).Select(rank => rank.EndedWithJob), Has.All.True);
+        Assert.That(Store.Logs(job.Id).Read(new LogQuery { Rank = hosts - 1, Text = "Event " }), Has.Count.EqualTo(3), "events the lost host logged");
+        AssertNothingLeft(job.Id);
+    }
+
+    private static void Kill(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (ArgumentException)
+        {
+            // Gone already.
+        }
+    }
+
+    private static string Namespace(string verb, string name)
+    {
+        var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "netns", verb, name })
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return output;
+    }
+}
