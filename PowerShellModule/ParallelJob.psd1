@@ -14,6 +14,8 @@
         'Stop-ParallelJob'
         'Remove-ParallelJob'
         'Test-ParallelHost'
+        'Submit-ParallelBatchJob'
+        'Export-ParallelJobScript'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -4,6 +4,9 @@ namespace MPI.Launch;
 public enum JobState
 {
     NotStarted,
+
+    /// <summary>Submitted to a batch scheduler and waiting in its queue.</summary>
+    Queued,
     Starting,
     Running,
     Completed,
@@ -34,10 +37,19 @@ public sealed record JobManifest
     public int LauncherProcessId { get; init; }
     public long LauncherStartTicks { get; init; }
 
+    /// <summary>The machine the launcher runs on (its process can only be checked from there).</summary>
+    public string? LauncherHost { get; init; }
+
+    /// <summary>For a job submitted to a batch scheduler: which, and its id there.</summary>
+    public BatchSubmission? Batch { get; init; }
+
     public IReadOnlyList<RankInfo> RankInfo { get; init; } = [];
 
     public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Stopped or JobState.TimedOut;
 }
+
+/// <summary>A job's submission to a batch scheduler: the scheduler, the job's id there, and the options it was given.</summary>
+public sealed record BatchSubmission(string Scheduler, string? BatchJobId, BatchOptions Options);
 
 /// <summary>Where a rank ran and how it ended.</summary>
 public sealed record RankInfo(int Rank, string? Host, int? ProcessId)

@@ -67,7 +67,19 @@ public sealed class JobStore
         {
             return null;
         }
-        if (manifest is null || manifest.IsFinished || ProcessIdentity.IsAlive(manifest.LauncherProcessId, manifest.LauncherStartTicks))
+        if (manifest is null || manifest.IsFinished)
+            return manifest;
+        if (manifest.Batch is not null)
+        {
+            // A batch job lives in the scheduler, and its launcher on whichever node runs it: the scheduler says.
+            var reconciled = BatchJobs.Reconcile(manifest);
+            if (reconciled != manifest)
+                Save(reconciled);
+            return reconciled;
+        }
+        if (manifest.LauncherHost is { } host && host != System.Environment.MachineName)
+            return manifest;
+        if (ProcessIdentity.IsAlive(manifest.LauncherProcessId, manifest.LauncherStartTicks))
             return manifest;
         // The launcher is gone and cannot finish the record: say so, once and for everyone.
         var orphaned = manifest with
@@ -106,12 +118,30 @@ public sealed class JobStore
         var job = TryGet(id) ?? throw new KeyNotFoundException($"There is no job {id} in {Root}.");
         if (job.IsFinished)
             return false;
+        if (job.Batch is not null && job.State is JobState.Queued or JobState.NotStarted)
+        {
+            // Nothing runs yet: the scheduler drops it from its queue.
+            BatchJobs.Cancel(job);
+            return true;
+        }
         var path = Path.Combine(JobDirectory(id), StopRequestFile);
         var temporary = $"{path}.{System.Environment.ProcessId}.tmp";
         File.WriteAllText(temporary, force ? "force" : "graceful");
         File.Move(temporary, path, overwrite: true);
+        // A batch job's launcher stops the job (it sees the request in the store), then the scheduler ends the
+        // allocation: had the scheduler's signal come first, mpiexec could end before the launcher knew why.
+        if (job.Batch is not null)
+        {
+            var deadline = DateTime.UtcNow + ParallelJob.StopGrace + TimeSpan.FromSeconds(2);
+            while (DateTime.UtcNow < deadline && TryGet(id) is { IsFinished: false })
+                Thread.Sleep(100);
+            BatchJobs.Cancel(job);
+        }
         return true;
     }
+
+    /// <summary>A new job id: sortable by creation time, unique.</summary>
+    internal static string NewJobId() => $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
 
     /// <summary>Whether a stop was asked for in <paramref name="jobDirectory"/>: null if not, else whether forced.</summary>
     internal static bool? ReadStopRequest(string jobDirectory)

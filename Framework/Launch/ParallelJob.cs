@@ -118,7 +118,7 @@ public sealed partial class ParallelJob : IDisposable
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(store);
-        var id = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        var id = JobStore.NewJobId();
         var command = MpiexecCommand.Build(spec, id, store.JobDirectory(id));
         HostProbe.EnsureResolvable(spec.Hosts.Count > 0 ? spec.Hosts : Allocation.Hosts());
         // A batch allocation's hosts are reached by the scheduler, not the agent: only hosts given are probed.
@@ -134,24 +134,47 @@ public sealed partial class ParallelJob : IDisposable
     public static ParallelJob Start(JobSpec spec, JobStore store) => Start(Plan(spec, store), store);
 
     /// <summary>Records the planned job in <paramref name="store"/> and starts it.</summary>
-    public static ParallelJob Start(LaunchPlan plan, JobStore store)
+    public static ParallelJob Start(LaunchPlan plan, JobStore store) => Start(plan, store, submitted: null);
+
+    /// <summary>
+    /// Starts a job that was submitted to a batch scheduler (<see cref="BatchJobs.Submit"/>), from inside its
+    /// allocation: the job's hosts are the allocation's, and it keeps its id and directory in the store.
+    /// </summary>
+    /// <exception cref="JobSpecException">There is no such job, or it is not a submitted job waiting to start.</exception>
+    public static ParallelJob StartSubmitted(JobStore store, string id)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var submitted = store.TryGet(id) ?? throw new JobSpecException($"There is no job {id} in {store.Root}.", JobSpecProblem.NotFound);
+        if (submitted.Batch is null || submitted.State is not (JobState.Queued or JobState.NotStarted))
+            throw new JobSpecException($"Job {id} is not a batch job waiting to start (it is {submitted.State}).");
+        var command = MpiexecCommand.Build(submitted.Spec, id, store.JobDirectory(id));
+        HostProbe.EnsureResolvable(Allocation.Hosts());
+        return Start(new LaunchPlan(id, submitted.Spec, command), store, submitted);
+    }
+
+    private static ParallelJob Start(LaunchPlan plan, JobStore store, JobManifest? submitted)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(store);
         var (id, spec, command) = plan;
         Directory.CreateDirectory(store.JobDirectory(id));
         File.WriteAllText(Path.Combine(store.JobDirectory(id), JobContract.RecordDirectoryMarker), id);
-        var manifest = new JobManifest
+        var manifest = (submitted ?? new JobManifest
         {
             Id = id,
             Name = spec.Name,
             Spec = spec,
+            Command = [],
+            CommandLine = "",
+            Created = DateTimeOffset.UtcNow,
+        }) with
+        {
             Command = [command.FileName, .. command.Arguments],
             CommandLine = command.ToString(),
             State = JobState.NotStarted,
-            Created = DateTimeOffset.UtcNow,
             LauncherProcessId = System.Environment.ProcessId,
             LauncherStartTicks = ProcessIdentity.StartTicks(System.Environment.ProcessId),
+            LauncherHost = System.Environment.MachineName,
         };
         store.Save(manifest);
         try

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Management.Automation;
 using MPI.Launch;
 
@@ -28,24 +27,9 @@ namespace MPI.PowerShell;
 /// </example>
 [Cmdlet(VerbsLifecycle.Start, "ParallelJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(PowerShellParallelJob), typeof(LogRecord))]
-public sealed class StartParallelJobCommand : ParallelJobCmdlet
+public sealed class StartParallelJobCommand : JobSpecCmdlet
 {
     private readonly List<string> _hosts = [];
-
-    /// <summary><para>The program: a .NET job (.dll, run with dotnet) or an executable, as a path or a name on PATH.</para></summary>
-    [Parameter(Mandatory = true, Position = 0)]
-    [Alias("FilePath")]
-    public string Program { get; set; } = "";
-
-    /// <summary><para>The program's arguments, passed to every rank as they are (never through a shell).</para></summary>
-    [Parameter(Position = 1)]
-    [Alias("Args")]
-    public string[] ArgumentList { get; set; } = [];
-
-    /// <summary><para>How many ranks to start. By default, as many as the hosts have slots, or this machine's CPU count.</para></summary>
-    [Parameter]
-    [ValidateRange(1, int.MaxValue)]
-    public int Ranks { get; set; }
 
     /// <summary><para>The hosts to place ranks on, each optionally with slots (node1:4). Inside a Slurm or PBS allocation the default is the allocation's hosts.</para></summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -57,30 +41,6 @@ public sealed class StartParallelJobCommand : ParallelJobCmdlet
     [Parameter]
     public string? HostFile { get; set; }
 
-    /// <summary><para>Which MPI runs the job: Auto (Open MPI if installed, else MPICH), OpenMpi or Mpich.</para></summary>
-    [Parameter]
-    public MpiImplementation MpiImplementation { get; set; } = MpiImplementation.Auto;
-
-    /// <summary><para>Environment variables to set for every rank.</para></summary>
-    [Parameter]
-    public Hashtable Environment { get; set; } = [];
-
-    /// <summary><para>Names of variables of this session to pass on to every rank.</para></summary>
-    [Parameter]
-    public string[] PassEnvironment { get; set; } = [];
-
-    /// <summary><para>The ranks' working directory; by default the current location.</para></summary>
-    [Parameter]
-    public string? WorkingDirectory { get; set; }
-
-    /// <summary><para>The job is stopped, and ends TimedOut, when it runs longer than this.</para></summary>
-    [Parameter]
-    public TimeSpan? TimeLimit { get; set; }
-
-    /// <summary><para>Every rank must have started within this time (default one minute), or the job is stopped.</para></summary>
-    [Parameter]
-    public TimeSpan? StartupDeadline { get; set; }
-
     /// <summary><para>Refuse to place more ranks on a host than it has slots.</para></summary>
     [Parameter]
     public SwitchParameter NoOversubscribe { get; set; }
@@ -88,10 +48,6 @@ public sealed class StartParallelJobCommand : ParallelJobCmdlet
     /// <summary><para>The command that starts ranks on other hosts, called as ssh is: agent host command (default: $env:SPMD_LAUNCH_AGENT, else ssh). Hosts are probed through it before the job starts.</para></summary>
     [Parameter]
     public string? LaunchAgent { get; set; }
-
-    /// <summary><para>A name for the job (Get-ParallelJob -Name finds it).</para></summary>
-    [Parameter]
-    public string? Name { get; set; }
 
     /// <summary><para>Wait for the job to end, streaming its log records, instead of returning the job.</para></summary>
     [Parameter]
@@ -134,35 +90,16 @@ public sealed class StartParallelJobCommand : ParallelJobCmdlet
         WaitFor([job], any: false, timeout: null, () => WriteRecords(job, null, all, keep: false, written: written));
     }
 
-    // A path is taken relative to the current location; a bare name is looked up on PATH later.
-    private string PathOrName(string command) => command.Contains('/', StringComparison.Ordinal) ? GetUnresolvedProviderPathFromPSPath(command) : command;
-
     private JobSpec Spec()
     {
         var hosts = HostSlots.ParseList(_hosts);
         if (HostFile is not null)
             hosts = [.. hosts, .. HostSlots.ReadHostFile(GetUnresolvedProviderPathFromPSPath(HostFile))];
-        var directory = WorkingDirectory is null
-            ? SessionState.Path.CurrentFileSystemLocation.ProviderPath
-            : GetUnresolvedProviderPathFromPSPath(WorkingDirectory);
-        var program = PathOrName(Program);
         var slots = (hosts.Count > 0 ? hosts : Allocation.Hosts()).Sum(host => host.Slots);
-        var spec = new JobSpec
+        return Spec(hosts, slots > 0 ? slots : System.Environment.ProcessorCount) with
         {
-            Program = program,
-            Arguments = ArgumentList,
-            Ranks = Ranks > 0 ? Ranks : slots > 0 ? slots : System.Environment.ProcessorCount,
-            Hosts = hosts,
-            Implementation = MpiImplementation,
-            Environment = Environment.Cast<DictionaryEntry>().ToDictionary(
-                entry => entry.Key.ToString() ?? "", entry => LanguagePrimitives.ConvertTo<string>(entry.Value) ?? ""),
-            PassEnvironment = PassEnvironment,
-            WorkingDirectory = directory,
-            TimeLimit = TimeLimit,
             AllowOversubscription = !NoOversubscribe,
-            Name = Name,
             LaunchAgent = LaunchAgent is null ? null : PathOrName(LaunchAgent),
         };
-        return StartupDeadline is { } deadline ? spec with { StartupDeadline = deadline } : spec;
     }
 }

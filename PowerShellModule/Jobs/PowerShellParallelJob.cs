@@ -49,9 +49,11 @@ public sealed class PowerShellParallelJob : MpiJob
         }
         else
         {
-            SetJobState(PSJobState.Running, null);
+            // A batch job waiting in its scheduler's queue is blocked, as PowerShell puts it.
+            var state = manifest.State == LaunchState.Queued ? PSJobState.Blocked : PSJobState.Running;
+            SetJobState(state, null);
             foreach (var rank in _ranks)
-                rank.MarkRunning();
+                rank.MarkRunning(state);
             _ = Task.Run(FollowAsync);
         }
     }
@@ -187,6 +189,8 @@ public sealed class PowerShellParallelJob : MpiJob
 
     private async Task FollowAsync()
     {
+        if (JobStateInfo.State == PSJobState.Blocked)
+            _ = Task.Run(WaitForTheQueueAsync);
         try
         {
             await foreach (var record in _store.Logs(JobId).Follow(cancellationToken: _following.Token).ConfigureAwait(false))
@@ -197,6 +201,26 @@ public sealed class PowerShellParallelJob : MpiJob
             return;
         }
         Conclude(_launcher?.Manifest ?? _store.TryGet(JobId) ?? Manifest);
+    }
+
+    // A queued batch job runs once its scheduler starts it (or ends, if it is cancelled first).
+    private async Task WaitForTheQueueAsync()
+    {
+        try
+        {
+            while (Manifest.State == LaunchState.Queued)
+                await Task.Delay(ManifestRefresh, _following.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        if (!Manifest.IsFinished)
+        {
+            SetJobState(PSJobState.Running, null);
+            foreach (var rank in _ranks)
+                rank.MarkRunning(PSJobState.Running);
+        }
     }
 
     private void Deliver(LogRecord record)
@@ -253,7 +277,7 @@ public sealed class RankJob : MpiJob
 
     public override void StopJob(bool force, string? reason) => _parent.StopJob(force, reason);
 
-    internal void MarkRunning() => SetJobState(PSJobState.Running, null);
+    internal void MarkRunning(PSJobState state) => SetJobState(state, null);
 
     internal void Conclude(RankInfo? info, LaunchState jobState)
     {

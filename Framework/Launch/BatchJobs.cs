@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace MPI.Launch;
+
+/// <summary>What a batch scheduler is asked for, beside the job itself.</summary>
+public sealed record BatchOptions
+{
+    public string? Partition { get; init; }
+
+    /// <summary>How many nodes (by default, as many as the scheduler needs for the ranks).</summary>
+    public int? Nodes { get; init; }
+
+    public int? TasksPerNode { get; init; }
+
+    /// <summary>The scheduler's time limit for the whole batch job.</summary>
+    public TimeSpan? Time { get; init; }
+
+    public string? Account { get; init; }
+
+    /// <summary>Further directives, as they would follow "#SBATCH " (e.g. "--exclusive", "--mem=4G").</summary>
+    public IReadOnlyList<string> Directives { get; init; } = [];
+
+    /// <summary>Shell lines run in the allocation before the job (module loads, environment set-up).</summary>
+    public string? Prologue { get; init; }
+}
+
+/// <summary>
+/// Jobs run through Slurm: the batch script that runs a job in its allocation (the launcher's runner, spmd-run, starts
+/// mpiexec there and records everything in the job store as for any job), submission with sbatch, state from squeue
+/// and sacct while the runner has not recorded it, and cancellation with scancel.
+/// </summary>
+public static partial class BatchJobs
+{
+    /// <summary>The scheduler name in <see cref="BatchSubmission.Scheduler"/>.</summary>
+    public const string Slurm = "slurm";
+
+    /// <summary>The batch script in the job directory, and where its own output goes.</summary>
+    public const string ScriptFile = "batch.sh", OutputFile = "batch.out";
+
+    /// <summary>The runner the batch script starts, beside this assembly.</summary>
+    public static string RunnerPath => Path.Combine(Path.GetDirectoryName(typeof(BatchJobs).Assembly.Location)!, "spmd-run.dll");
+
+    private static readonly TimeSpan QueryCache = TimeSpan.FromSeconds(1);
+    private static readonly Dictionary<string, (DateTime At, SchedulerView View)> Queries = [];
+
+    /// <summary>The batch script for <paramref name="spec"/> as job <paramref name="jobId"/> of <paramref name="store"/>.</summary>
+    /// <exception cref="JobSpecException">The spec or the options cannot run.</exception>
+    public static string Script(JobSpec spec, BatchOptions options, JobStore store, string jobId)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        Check(spec, options);
+        var directory = store.JobDirectory(jobId);
+        var script = new StringBuilder("#!/bin/bash\n");
+        void Directive(string text) => script.Append("#SBATCH ").Append(text).Append('\n');
+        Directive($"--job-name={spec.Name ?? jobId}");
+        Directive($"--ntasks={spec.Ranks}");
+        if (options.Nodes is { } nodes)
+            Directive($"--nodes={nodes}");
+        if (options.TasksPerNode is { } perNode)
+            Directive($"--ntasks-per-node={perNode}");
+        if (options.Partition is { } partition)
+            Directive($"--partition={partition}");
+        if (options.Account is { } account)
+            Directive($"--account={account}");
+        if (options.Time is { } time)
+            Directive(string.Create(CultureInfo.InvariantCulture, $"--time={(int)time.TotalDays}-{time:hh\\:mm\\:ss}"));
+        Directive($"--output={Path.Combine(directory, OutputFile)}");
+        if (spec.WorkingDirectory is { } workingDirectory)
+            Directive($"--chdir={workingDirectory}");
+        foreach (var extra in options.Directives)
+            Directive(extra);
+        script.Append("# Generated for job ").Append(jobId).Append(": the runner starts mpiexec on the allocation and records the job in the store.\n");
+        if (options.Prologue is { } prologue)
+            script.Append(prologue.TrimEnd()).Append('\n');
+        script.Append("exec dotnet ").Append(Quote(RunnerPath)).Append(' ').Append(Quote(store.Root)).Append(' ').Append(Quote(jobId)).Append('\n');
+        return script.ToString();
+    }
+
+    /// <summary>
+    /// Records <paramref name="spec"/> as a job of <paramref name="store"/> and submits it with sbatch. When sbatch
+    /// refuses it (or Slurm is not installed), nothing is left in the store or the queue.
+    /// </summary>
+    /// <exception cref="JobSpecException">The spec or options cannot run, Slurm is missing, or sbatch refused the job.</exception>
+    public static JobManifest Submit(JobSpec spec, BatchOptions options, JobStore store)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(store);
+        var id = JobStore.NewJobId();
+        var script = Script(spec, options, store, id);
+        var sbatch = Command("sbatch");
+        var directory = store.JobDirectory(id);
+        Directory.CreateDirectory(directory);
+        var manifest = new JobManifest
+        {
+            Id = id,
+            Name = spec.Name,
+            Spec = spec,
+            Command = ["sbatch", Path.Combine(directory, ScriptFile)],
+            CommandLine = $"sbatch {Path.Combine(directory, ScriptFile)}",
+            State = JobState.NotStarted,
+            Created = DateTimeOffset.UtcNow,
+            LauncherProcessId = System.Environment.ProcessId,
+            LauncherStartTicks = ProcessIdentity.StartTicks(System.Environment.ProcessId),
+            LauncherHost = System.Environment.MachineName,
+            Batch = new BatchSubmission(Slurm, null, options),
+        };
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, ScriptFile), script);
+            store.Save(manifest);
+            var (code, output, error) = Run(sbatch, ["--parsable", Path.Combine(directory, ScriptFile)], spec.WorkingDirectory);
+            var batchId = output.Split(';')[0].Trim();
+            if (code != 0 || batchId.Length == 0)
+                throw new JobSpecException($"sbatch refused the job: {(error.Length > 0 ? error : output).Trim()}");
+            var queued = manifest with { State = JobState.Queued, Batch = manifest.Batch with { BatchJobId = batchId } };
+            store.Save(queued);
+            return queued;
+        }
+        catch
+        {
+            Directory.Delete(directory, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>Cancels the batch job of <paramref name="job"/> (scancel); false when Slurm no longer knows it.</summary>
+    public static bool Cancel(JobManifest job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (job.Batch?.BatchJobId is not { } batchId)
+            return false;
+        var (code, _, _) = Run(Command("scancel"), [batchId], null);
+        lock (Queries)
+            Queries.Remove(batchId);
+        return code == 0;
+    }
+
+    /// <summary>
+    /// What the scheduler says of a submitted job whose record is not final: queued, running (the runner records
+    /// the rest), or ended without the runner recording it (the manifest to save), with the reason.
+    /// </summary>
+    internal static JobManifest Reconcile(JobManifest job)
+    {
+        if (job.Batch?.BatchJobId is not { } batchId || job.IsFinished)
+            return job;
+        var view = View(batchId);
+        return view.State switch
+        {
+            "PENDING" or "CONFIGURING" or "REQUEUED" or "REQUEUE_HOLD" or "SUSPENDED" => job,
+            "RUNNING" or "COMPLETING" or "" => job,
+            "CANCELLED" => job with { State = JobState.Stopped, Reason = $"The batch job {batchId} was cancelled (scancel) before the job ended.", Ended = DateTimeOffset.UtcNow },
+            "TIMEOUT" or "DEADLINE" => job with { State = JobState.TimedOut, Reason = $"The batch job {batchId} exceeded its scheduler time limit.", Ended = DateTimeOffset.UtcNow },
+            _ => job with
+            {
+                State = JobState.Failed,
+                Reason = $"The batch job {batchId} ended {view.State} (exit code {view.ExitCode}) before the job's launcher recorded its end; see {OutputFile} in the job directory.",
+                Ended = DateTimeOffset.UtcNow,
+            },
+        };
+    }
+
+    private readonly record struct SchedulerView(string State, string ExitCode);
+
+    // squeue knows queued and running jobs; sacct (with accounting) also ended ones. An unknown job reads as "".
+    private static SchedulerView View(string batchId)
+    {
+        lock (Queries)
+        {
+            if (Queries.TryGetValue(batchId, out var cached) && DateTime.UtcNow - cached.At < QueryCache)
+                return cached.View;
+        }
+        var view = new SchedulerView("", "");
+        var (code, output, _) = Run(Command("squeue"), ["-h", "-j", batchId, "-o", "%T"], null);
+        if (code == 0 && output.Trim() is { Length: > 0 } state)
+        {
+            view = new SchedulerView(state.Split('\n')[0].Trim(), "");
+        }
+        else
+        {
+            var (accounted, line, _) = Run(Command("sacct"), ["-n", "-X", "-P", "-j", batchId, "-o", "State,ExitCode"], null);
+            if (accounted == 0 && line.Trim().Split('\n')[0].Split('|') is [var final, var exitCode])
+                view = new SchedulerView(final.Split(' ')[0].Trim(), exitCode.Trim());
+        }
+        lock (Queries)
+            Queries[batchId] = (DateTime.UtcNow, view);
+        return view;
+    }
+
+    private static void Check(JobSpec spec, BatchOptions options)
+    {
+        spec.Validate();
+        if (spec.Hosts.Count > 0)
+            throw new JobSpecException("A batch job runs on the hosts its scheduler allocates: give -Nodes or a partition, not hosts.");
+        if (options.Nodes is <= 0 || options.TasksPerNode is <= 0)
+            throw new JobSpecException("Nodes and tasks per node must be positive.");
+        if (options.Time is { } time && time <= TimeSpan.Zero)
+            throw new JobSpecException($"The batch time limit must be positive; {time} was given.");
+        foreach (var (what, value) in new[] { ("partition", options.Partition), ("account", options.Account), ("job name", spec.Name) })
+        {
+            if (value is not null && !SafeWord().IsMatch(value))
+                throw new JobSpecException($"'{value}' is not a valid {what} for a batch job (letters, digits, '.', '_', '-' only).");
+        }
+        foreach (var directive in options.Directives)
+        {
+            if (directive.Contains('\n', StringComparison.Ordinal) || !directive.StartsWith('-'))
+                throw new JobSpecException($"'{directive}' is not an sbatch directive (one option such as --mem=4G per entry).");
+        }
+    }
+
+    private static string Command(string name) =>
+        (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, name))
+            .FirstOrDefault(File.Exists)
+        ?? throw new JobSpecException($"Slurm is not installed here: {name} is not on PATH.", JobSpecProblem.NotFound);
+
+    private static (int Code, string Output, string Error) Run(string program, IEnumerable<string> arguments, string? workingDirectory)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output, error.Result);
+    }
+
+    // A word for the shell and for sbatch alike: nothing to quote.
+    private static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    [GeneratedRegex(@"^[A-Za-z0-9._-]+$")]
+    private static partial Regex SafeWord();
+}
