@@ -128,15 +128,10 @@ public sealed class JobStore
         var temporary = $"{path}.{System.Environment.ProcessId}.tmp";
         File.WriteAllText(temporary, force ? "force" : "graceful");
         File.Move(temporary, path, overwrite: true);
-        // A batch job's launcher stops the job (it sees the request in the store), then the scheduler ends the
-        // allocation: had the scheduler's signal come first, mpiexec could end before the launcher knew why.
+        // A batch job is cancelled by its scheduler, whose signal tells the launcher in the allocation to stop the
+        // job (the request above tells it too, should the signal not reach it).
         if (job.Batch is not null)
-        {
-            var deadline = DateTime.UtcNow + ParallelJob.StopGrace + TimeSpan.FromSeconds(2);
-            while (DateTime.UtcNow < deadline && TryGet(id) is { IsFinished: false })
-                Thread.Sleep(100);
             BatchJobs.Cancel(job);
-        }
         return true;
     }
 

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using MPI.Launch;
+using PSJobState = System.Management.Automation.JobState;
+
+namespace PowerShell.Tests;
+
+/// <summary>
+/// Batch jobs on a real one-node Slurm cluster that the fixture starts and stops (scripts/slurm/cluster.sh): the
+/// project's sbatch and PBS scripts, and Submit-ParallelBatchJob with its jobs followed like any other.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class SlurmTests
+{
+    private static readonly string Cluster = Path.Combine(Repository.Root, "scripts", "slurm", "cluster.sh");
+    private static string Program => Path.Combine(TestContext.CurrentContext.TestDirectory, "SpmdChecks.dll");
+    private static string Pi => Path.Combine(Repository.Root, "jobs", "Pi", "bin", "Release", "net10.0", "Pi.dll");
+    private string _output = "";
+
+    [OneTimeSetUp]
+    public void ClusterUp()
+    {
+        Assert.That(Run(Cluster, ["up", "1"]).Code, Is.Zero, "the Slurm cluster did not start");
+        System.Environment.SetEnvironmentVariable("SLURM_CONF", "/run/spmd-slurm/slurm.conf");
+        _output = Path.Combine(JobStoreSetUp.Root, "batch-output");
+        Directory.CreateDirectory(_output);
+    }
+
+    [OneTimeTearDown]
+    public void ClusterDown()
+    {
+        Run(Cluster, ["down"]);
+        System.Environment.SetEnvironmentVariable("SLURM_CONF", null);
+    }
+
+    // A job that ended may still be completing for a moment; one that stays in the queue was left behind.
+    [TearDown]
+    public void NothingQueued() => WaitUntil(() => Run("squeue", ["-h"]).Output.Length == 0);
+
+    private static (int Code, string Output) Run(string program, IEnumerable<string> arguments, string? directory = null)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory ?? "" };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        start.Environment.Remove("TERM");
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        Assert.That(process.WaitForExit(120_000), Is.True, $"{program} did not end");
+        return (process.ExitCode, output.Trim() + error.Result.Trim());
+    }
+
+    // Waits for a batch job of the scheduler's to leave the queue; returns its final state from sacct.
+    private static string FinalState(string batchId)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            var state = Run("sacct", ["-n", "-X", "-P", "-j", batchId, "-o", "State"]).Output.Split('\n')[0].Trim();
+            if (state.Length > 0 && state is not ("PENDING" or "RUNNING" or "COMPLETING"))
+                return state;
+            Thread.Sleep(200);
+        }
+        return "not final";
+    }
+
+    [TestCase("slurm/pi-srun-pmix.sbatch", "")]
+    [TestCase("slurm/pi-srun-pmi2.sbatch", "")]
+    [TestCase("slurm/pi-mpiexec.sbatch", "ALL")]
+    [TestCase("slurm/pi-mpiexec.sbatch", "ALL,MPI=mpich")]
+    public void ProjectSbatchScriptsRunThePiJob(string script, string export)
+    {
+        var output = Path.Combine(_output, $"{Guid.NewGuid():N}.out");
+        var arguments = new List<string> { "--parsable", "--ntasks=2", $"--output={output}" };
+        if (export.Length > 0)
+            arguments.Add($"--export={export}");
+        arguments.AddRange([Path.Combine(Repository.Root, "scripts", script), "1000000"]);
+        var (code, batchId) = Run("sbatch", arguments, Repository.Root);
+        Assert.That(code, Is.Zero, batchId);
+
+        Assert.That(FinalState(batchId), Is.EqualTo("COMPLETED"), File.Exists(output) ? File.ReadAllText(output) : "no output");
+        Assert.That(File.ReadAllText(output), Does.Contain("pi = 3.14159").And.Contain("on 2 ranks"));
+    }
+
+    [TestCase("openmpi")]
+    [TestCase("mpich")]
+    public void ProjectPbsScriptRunsThroughTheTorqueWrappers(string mpi)
+    {
+        var output = Path.Combine(_output, $"{Guid.NewGuid():N}.out");
+        // -V: the job gets this environment (as sbatch gives by default), -v adds the choice of MPI.
+        var (code, batchId) = Run("qsub", ["-V", "-v", $"MPI={mpi}", "-o", output, Path.Combine(Repository.Root, "scripts", "pbs", "pi-mpiexec.pbs")], Repository.Root);
+        Assert.That(code, Is.Zero, batchId);
+
+        Assert.That(FinalState(batchId.Trim()), Is.EqualTo("COMPLETED"));
+        Assert.That(File.ReadAllText(output), Does.Contain("pi = 3.14159").And.Contain("on 2 ranks"));
+    }
+
+    [Test]
+    public void SubmittedJobIsFollowedLikeAnyOtherAndTakesTheAllocationsHosts()
+    {
+        using var session = new PowerShellSession();
+        var item = session.RunClean("$j = Submit-ParallelBatchJob $p -ArgumentList 1000000 -Ranks 2 -Name pi-batch -Partition batch -Time ([TimeSpan]::FromMinutes(5)); $j | Wait-ParallelJob -Timeout 120 | Out-Null; $j",
+            ("p", Pi)).Single();
+        var job = (PowerShellParallelJobView)item;
+
+        Assert.That(job.State, Is.EqualTo(nameof(MPI.Launch.JobState.Completed)), () => File.ReadAllText(Path.Combine(job.Directory, BatchJobs.OutputFile)));
+        Assert.That(((Job)item.BaseObject).JobStateInfo.State, Is.EqualTo(PSJobState.Completed));
+        Assert.That(job.Manifest.Batch!.BatchJobId, Is.Not.Null);
+        Assert.That(FinalState(job.Manifest.Batch.BatchJobId!), Is.EqualTo("COMPLETED"));
+        Assert.That(job.Manifest.CommandLine, Does.Contain($"--host {System.Environment.MachineName}:2"), "the allocation's hosts");
+        var shares = session.RunClean("Receive-ParallelJob $j -Keep | Where-Object { $_.Properties.ContainsKey('Partial') }").Select(record => (LogRecord)record.BaseObject).ToList();
+        Assert.That(shares.Select(record => record.Rank), Is.EquivalentTo(new int?[] { 0, 1 }));
+        Assert.That(File.ReadAllText(Path.Combine(job.Directory, BatchJobs.ScriptFile)), Does.Contain("#SBATCH --partition=batch").And.Contain("#SBATCH --time=0-00:05:00"));
+    }
+
+    [Test]
+    public void FailingBatchJobIsFailedNamingTheRank()
+    {
+        using var session = new PowerShellSession();
+        var item = session.RunClean("$j = Submit-ParallelBatchJob $p -ArgumentList logjob, 2, throw, 1 -Ranks 2 -MpiImplementation Mpich; $j | Wait-ParallelJob -Timeout 120 | Out-Null; $j",
+            ("p", Program)).Single();
+
+        Assert.That(((Job)item.BaseObject).JobStateInfo.State, Is.EqualTo(PSJobState.Failed));
+        Assert.That(((PowerShellParallelJobView)item).Reason, Does.Contain("Rank 1 failed").And.Contain("deliberate failure on rank 1"));
+    }
+
+    [Test]
+    public void QueuedJobIsBlockedAndStoppingCancelsQueuedAndRunningJobs()
+    {
+        using var session = new PowerShellSession();
+        // The first job takes both CPUs of the node and hangs; the second waits in the queue.
+        var running = (PowerShellParallelJobView)session.RunClean("$a = Submit-ParallelBatchJob $p -ArgumentList logjob, 1, hang -Ranks 2 -MpiImplementation Mpich -Name hog; $a", ("p", Program)).Single();
+        WaitUntil(() => running.State == "Running");
+        var queued = (PowerShellParallelJobView)session.RunClean("$b = Submit-ParallelBatchJob $p -ArgumentList logjob, 1, complete -Ranks 2 -Name waiter; $b", ("p", Program)).Single();
+        Thread.Sleep(1000);
+
+        Assert.That(queued.State, Is.EqualTo("Queued"));
+        Assert.That(queued.Job.JobStateInfo.State, Is.EqualTo(PSJobState.Blocked));
+        Assert.That(Run("squeue", ["-h", "-j", queued.Manifest.Batch!.BatchJobId!, "-o", "%T"]).Output, Is.EqualTo("PENDING"));
+
+        session.RunClean("$b | Stop-ParallelJob; $a | Stop-ParallelJob");
+        Assert.That(queued.State, Is.EqualTo("Stopped"));
+        Assert.That(running.State, Is.EqualTo("Stopped"), running.Reason);
+        Assert.That(queued.Job.JobStateInfo.State, Is.EqualTo(PSJobState.Stopped));
+        Assert.That(FinalState(queued.Manifest.Batch.BatchJobId!), Does.StartWith("CANCELLED"));
+        Assert.That(FinalState(running.Manifest.Batch!.BatchJobId!), Does.StartWith("CANCELLED"));
+        WaitUntil(() => Leftovers.Of(running.JobId).Count == 0);
+    }
+
+    [Test]
+    public void WhatIfAndExportShowTheScriptAndSubmitNothing()
+    {
+        using var session = new PowerShellSession();
+        var before = Directory.GetDirectories(JobStoreSetUp.Root);
+        var file = Path.Combine(_output, "exported.sbatch");
+        session.RunClean("Submit-ParallelBatchJob $p -Ranks 4 -Nodes 1 -TasksPerNode 4 -Account physics -Directive '--exclusive' -Prologue 'echo ready' -WhatIf; Export-ParallelJobScript $p -Ranks 4 -Partition batch -Path $f",
+            ("p", Pi), ("f", file));
+
+        Assert.That(session.Screen, Does.Contain("#SBATCH --ntasks=4").And.Contain("#SBATCH --nodes=1").And.Contain("#SBATCH --ntasks-per-node=4")
+            .And.Contain("#SBATCH --account=physics").And.Contain("#SBATCH --exclusive").And.Contain("echo ready").And.Contain("spmd-run.dll"));
+        Assert.That(File.ReadAllText(file), Does.StartWith("#!/bin/bash\n").And.Contain("#SBATCH --partition=batch"));
+        Assert.That(Directory.GetDirectories(JobStoreSetUp.Root), Is.EquivalentTo(before));
+    }
+
+    [Test]
+    public void RefusedSubmissionIsAnErrorAndLeavesNothing()
+    {
+        using var session = new PowerShellSession();
+        var before = Directory.GetDirectories(JobStoreSetUp.Root);
+        session.Run("Submit-ParallelBatchJob $p -Ranks 2 -Partition nosuchpartition", ("p", Pi));
+        var refused = session.Errors.Single();
+        Assert.That(refused.CategoryInfo.Category, Is.EqualTo(ErrorCategory.InvalidArgument));
+        Assert.That(refused.ToString(), Does.Contain("sbatch refused the job").And.Contain("partition"));
+
+        var path = System.Environment.GetEnvironmentVariable("PATH");
+        try
+        {
+            System.Environment.SetEnvironmentVariable("PATH", "/nonexistent");
+            session.Run("Submit-ParallelBatchJob $p -Ranks 2", ("p", Pi));
+        }
+        finally
+        {
+            System.Environment.SetEnvironmentVariable("PATH", path);
+        }
+        var missing = session.Errors.Single();
+        Assert.That(missing.CategoryInfo.Category, Is.EqualTo(ErrorCategory.ObjectNotFound));
+        Assert.That(missing.ToString(), Does.Contain("Slurm is not installed here: sbatch is not on PATH"));
+        Assert.That(Directory.GetDirectories(JobStoreSetUp.Root), Is.EquivalentTo(before));
+    }
+
+    private static void WaitUntil(Func<bool> condition)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition() && watch.Elapsed < TimeSpan.FromSeconds(90))
+            Thread.Sleep(100);
+        Assert.That(condition(), Is.True, "the condition did not hold within 90 s");
+    }
+}
+
+/// <summary>Typed access to a parallel job returned by the cmdlets (the test project does not reference the module).</summary>
+internal sealed class PowerShellParallelJobView(PSObject item)
+{
+    public Job Job => (Job)item.BaseObject;
+    public string State => item.Properties["ParallelState"].Value.ToString()!;
+    public string? Reason => item.Properties["Reason"].Value as string;
+    public string JobId => (string)item.Properties["JobId"].Value;
+    public string Directory => (string)item.Properties["Directory"].Value;
+    public JobManifest Manifest => (JobManifest)item.Properties["Manifest"].Value;
+
+    public static explicit operator PowerShellParallelJobView(PSObject item) => new(item);
+}
