@@ -10,7 +10,8 @@ build_solution
 results="$REPO/tests/TestResults"
 rm -rf "$results"
 status=0
-dotnet test "$REPO/Mpi.sln" -c "$CONFIGURATION" --no-build -nologo \
+# -m:1: one test assembly at a time. They share the machine's two cores, the test hosts and the Slurm cluster.
+dotnet test "$REPO/Mpi.sln" -c "$CONFIGURATION" --no-build -nologo -m:1 \
   --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" "$@" || status=$?
 
 # One plain summary line over every test project's results.

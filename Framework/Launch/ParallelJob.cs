@@ -198,8 +198,14 @@ public sealed partial class ParallelJob : IDisposable
     /// </summary>
     public void Stop(bool force = false) => RequestStop(JobState.Stopped, "Stopped by the caller.", force);
 
+    /// <summary>Stops the job if it still runs (nothing of it outlives its launcher object), then frees what it holds.</summary>
     public void Dispose()
     {
+        if (!Completion.IsCompleted)
+        {
+            Stop(force: true);
+            Completion.Wait(StopGrace + TimeSpan.FromSeconds(10));
+        }
         _timeLimit?.Dispose();
         _startup.Dispose();
         _tail.Dispose();

@@ -25,7 +25,7 @@ on_node() {
   local node=$1; shift
   if [ "$node" = local ]; then "$@"; return; fi
   nsenter --net="/run/netns/spmd-$node" unshare --uts --ipc --mount /bin/sh -c \
-    'mount --bind "/etc/netns/spmd-$0/hosts" /etc/hosts; mount -t tmpfs -o size=64m pmix "$1/pmix"; hostname "$0"; shift 2; exec "$@"' \
+    'mount --bind "/etc/netns/spmd-$0/hosts" /etc/hosts; mount -t tmpfs -o size=64m pmix "$1/pmix"; hostname "$0"; shift; exec "$@"' \
     "$node" "$CONFIG_DIR" "$@"
 }
 

@@ -189,6 +189,22 @@ public sealed class LauncherTests : StoreFixture
         AssertNothingLeft(job.Id);
     }
 
+    [Test]
+    public void DisposingTheLauncherOfARunningJobStopsIt()
+    {
+        string id;
+        using (var job = ParallelJob.Start(Spec(MpiImplementation.Mpich, "2", "hang"), Store))
+        {
+            id = job.Id;
+            var watch = Stopwatch.StartNew();
+            while (job.Manifest.State != JobState.Running && watch.Elapsed < Deadline)
+                Thread.Sleep(50);
+        }
+
+        Assert.That(Store.TryGet(id)!.State, Is.EqualTo(JobState.Stopped));
+        AssertNothingLeft(id);
+    }
+
     // Runs the second process that works on the store; returns what it printed.
     private string JobStoreReader(params string[] arguments)
     {
