@@ -115,6 +115,27 @@ public sealed class SlurmTests
     }
 
     [Test]
+    public void InsideAnAllocationStartParallelJobTakesItsHostsAndSlots()
+    {
+        var script = Path.Combine(_output, "in-allocation.ps1");
+        File.WriteAllText(script, """
+            $j = Start-ParallelJob $program -ArgumentList logjob, 1, complete -MpiImplementation Mpich
+            $j | Wait-ParallelJob -Timeout 120 | Out-Null
+            "$($j.ParallelState) ranks=$($j.Ranks) $($j.Manifest.CommandLine)"
+            """);
+        // The batch script runs its arguments as they are: no shell line is built from them.
+        var batch = Path.Combine(_output, "run-arguments.sh");
+        File.WriteAllText(batch, "#!/bin/bash\nexec \"$@\"\n");
+        var output = Path.Combine(_output, $"{Guid.NewGuid():N}.out");
+        var (code, said) = Run("sbatch", ["--wait", "--time=2", "--ntasks=2", $"--output={output}", batch,
+            "dotnet", Path.Combine(TestContext.CurrentContext.TestDirectory, "PowerShellHost.dll"), PowerShellSession.ModuleManifest, script, $"program={Program}"]);
+
+        var text = File.Exists(output) ? File.ReadAllText(output) : said;
+        Assert.That(code, Is.Zero, text);
+        Assert.That(text, Does.Contain($"Completed ranks=2 mpiexec.mpich -n 2 -hosts {System.Environment.MachineName}:2 "));
+    }
+
+    [Test]
     public void FailingBatchJobIsFailedNamingTheRank()
     {
         using var session = new PowerShellSession();
