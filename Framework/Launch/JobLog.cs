@@ -18,8 +18,10 @@ public sealed class JobLog(string directory, Func<JobManifest?> job)
     public IReadOnlyList<LogRecord> Read(LogQuery? query = null)
     {
         query ??= new LogQuery();
+        var placed = WithHosts(job());
         var records = Files(query)
             .SelectMany(ReadFile)
+            .Select(placed)
             .Where(query.Matches)
             .OrderBy(record => record.Timestamp)
             .ToList();
@@ -34,14 +36,16 @@ public sealed class JobLog(string directory, Func<JobManifest?> job)
         var offsets = new Dictionary<string, long>();
         while (true)
         {
-            bool finished = job()?.IsFinished ?? true;
+            var manifest = job();
+            bool finished = manifest?.IsFinished ?? true;
+            var placed = WithHosts(manifest);
             var batch = new List<LogRecord>();
             foreach (var file in Files(query))
             {
                 offsets.TryGetValue(file, out long offset);
                 var (records, end) = ReadFrom(file, offset);
                 offsets[file] = end;
-                batch.AddRange(records.Where(query.Matches));
+                batch.AddRange(records.Select(placed).Where(query.Matches));
             }
             foreach (var record in batch.OrderBy(record => record.Timestamp))
                 yield return record;
@@ -49,6 +53,13 @@ public sealed class JobLog(string directory, Func<JobManifest?> job)
                 yield break;
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // Lines a rank printed carry its rank only (mpiexec's tag): its host is where the rank said it started.
+    private static Func<LogRecord, LogRecord> WithHosts(JobManifest? manifest)
+    {
+        var hosts = manifest?.RankInfo.Where(rank => rank.Host is not null).ToDictionary(rank => rank.Rank, rank => rank.Host) ?? [];
+        return record => record is { Host: null, Rank: { } rank } && hosts.TryGetValue(rank, out var host) ? record with { Host = host } : record;
     }
 
     private IEnumerable<string> Files(LogQuery query) =>

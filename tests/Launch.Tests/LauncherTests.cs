@@ -49,7 +49,8 @@ public sealed class LauncherTests : StoreFixture
         {
             var records = log.Read(new LogQuery { Rank = rank });
             Assert.That(records.Count(r => r.Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(5), $"rank {rank}");
-            Assert.That(records.Any(r => r.Message == $"plain output from rank {rank}" && (string?)r.Properties["Stream"] == "stdout"));
+            Assert.That(records.Any(r => r.Message == $"plain output from rank {rank}" && (string?)r.Properties["Stream"] == "stdout"
+                && r.Host == System.Environment.MachineName));
             Assert.That(records.All(r => r.Rank == rank));
         }
         var merged = log.Read();
