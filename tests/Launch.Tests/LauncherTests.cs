@@ -209,16 +209,9 @@ public sealed class LauncherTests : StoreFixture
     // Runs the second process that works on the store; returns what it printed.
     private string JobStoreReader(params string[] arguments)
     {
-        var reader = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        reader.ArgumentList.Add(Path.Combine(TestContext.CurrentContext.TestDirectory, "JobStoreReader.dll"));
-        reader.ArgumentList.Add(StoreRoot);
-        foreach (var argument in arguments)
-            reader.ArgumentList.Add(argument);
-        using var process = Process.Start(reader)!;
-        var output = process.StandardOutput.ReadToEnd();
-        Assert.That(process.WaitForExit(60_000), Is.True);
-        Assert.That(process.ExitCode, Is.Zero, process.StandardError.ReadToEnd());
-        return output;
+        var result = Command.Run("dotnet", [Path.Combine(TestContext.CurrentContext.TestDirectory, "JobStoreReader.dll"), StoreRoot, .. arguments]);
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        return result.Output;
     }
 
     [Test]

@@ -26,16 +26,8 @@ public sealed class MultiHostTests : StoreFixture
     [OneTimeTearDown]
     public void HostsDown() => Script("down.sh");
 
-    private static void Script(string name, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Path.Combine(Scripts, name)) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        Assert.That(process.WaitForExit(60_000) && process.ExitCode == 0, Is.True, $"{name}: {error.Result}");
-    }
+    private static void Script(string name, params string[] arguments) =>
+        Assert.That(Command.Run(Path.Combine(Scripts, name), arguments).ExitCode, Is.Zero, name);
 
     private static JobSpec Spec(MpiImplementation implementation, int hosts, string ending) =>
         LauncherTests.Spec(implementation, "3", ending) with
@@ -151,14 +143,5 @@ public sealed class MultiHostTests : StoreFixture
         }
     }
 
-    private static string Namespace(string verb, string name)
-    {
-        var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "netns", verb, name })
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return output;
-    }
+    private static string Namespace(string verb, string name) => Command.Run("ip", ["netns", verb, name]).Output;
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace PowerShell.Tests;
 
 /// <summary>
@@ -13,33 +11,20 @@ public sealed class MultiHostTests
     private static readonly string Scripts = Path.Combine(Repository.Root, "scripts", "testhosts");
 
     [SetUp]
-    public void HostsUp() => Run(Path.Combine(Scripts, "up.sh"), "3");
+    public void HostsUp() => Assert.That(Command.Run(Path.Combine(Scripts, "up.sh"), ["3"]).ExitCode, Is.Zero);
 
     [OneTimeTearDown]
-    public void HostsDown() => Run(Path.Combine(Scripts, "down.sh"));
-
-    private static (int ExitCode, List<string> Lines) Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        start.Environment.Remove("TERM");
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var lines = process.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
-        Assert.That(process.WaitForExit(180_000), Is.True, $"{program} did not end");
-        TestContext.Out.WriteLine(string.Join("\n", lines) + error.Result);
-        return (process.ExitCode, lines);
-    }
+    public void HostsDown() => Command.Run(Path.Combine(Scripts, "down.sh"), []);
 
     // Runs a PowerShell script in a session on h1, with $program (the test job) and $agent (the ssh stand-in) set.
     private static (int ExitCode, List<string> Lines) OnH1(string script)
     {
         var file = Path.Combine(JobStoreSetUp.Root, $"script-{Guid.NewGuid():N}.ps1");
         File.WriteAllText(file, script);
-        return Run(Path.Combine(Scripts, "on.sh"), "h1", "dotnet", Path.Combine(TestContext.CurrentContext.TestDirectory, "PowerShellHost.dll"),
+        var result = Command.Run(Path.Combine(Scripts, "on.sh"), ["h1", "dotnet", Path.Combine(TestContext.CurrentContext.TestDirectory, "PowerShellHost.dll"),
             PowerShellSession.ModuleManifest, file,
-            $"program={Path.Combine(TestContext.CurrentContext.TestDirectory, "SpmdChecks.dll")}", $"agent={Path.Combine(Scripts, "agent.sh")}");
+            $"program={Path.Combine(TestContext.CurrentContext.TestDirectory, "SpmdChecks.dll")}", $"agent={Path.Combine(Scripts, "agent.sh")}"]);
+        return (result.ExitCode, result.Lines);
     }
 
     [Test]
@@ -61,7 +46,7 @@ public sealed class MultiHostTests
     [Test]
     public void UnreachableHostIsNamedByTestParallelHostAndRefusedByStartParallelJob()
     {
-        Run("ip", "netns", "delete", "spmd-h3");
+        Command.Run("ip", ["netns", "delete", "spmd-h3"]);
         var (_, lines) = OnH1("""
             Test-ParallelHost h1, h2, h3, h9 -LaunchAgent $agent | ForEach-Object { "probe $($_.ComputerName) $($_.Reachable) cpus=$($_.CpuCount) mpi=$($_.MpiLibraries -join ',') why=$($_.Reason)" }
             Start-ParallelJob $program -ArgumentList logjob, 1, complete -ComputerName h1, h3 -Ranks 2 -LaunchAgent $agent

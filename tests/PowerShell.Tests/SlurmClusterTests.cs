@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace PowerShell.Tests;
 
 /// <summary>
@@ -13,28 +11,19 @@ public sealed class SlurmClusterTests
     private static readonly string Scripts = Path.Combine(Repository.Root, "scripts");
 
     [OneTimeSetUp]
-    public void ClusterUp() => Assert.That(Run(Path.Combine(Scripts, "slurm", "cluster.sh"), "up", "3").Code, Is.Zero, "the Slurm cluster did not start");
+    public void ClusterUp() => Assert.That(Command.Run(Path.Combine(Scripts, "slurm", "cluster.sh"), ["up", "3"]).ExitCode, Is.Zero, "the Slurm cluster did not start");
 
     [OneTimeTearDown]
-    public void ClusterDown() => Run(Path.Combine(Scripts, "slurm", "cluster.sh"), "down");
+    public void ClusterDown() => Command.Run(Path.Combine(Scripts, "slurm", "cluster.sh"), ["down"]);
 
-    private static (int Code, List<string> Lines) Run(string program, params string[] arguments)
+    // Client commands run on the login node h1, from the repository root (the project's batch scripts find the jobs
+    // from where they were submitted).
+    private static (int Code, List<string> Lines) OnLoginNode(params string[] command)
     {
-        // From the repository root: the project's batch scripts find the jobs from where they were submitted.
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repository.Root };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        start.Environment.Remove("TERM");
-        start.Environment["SLURM_CONF"] = "/run/spmd-slurm/slurm.conf";
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var lines = process.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
-        Assert.That(process.WaitForExit(180_000), Is.True, $"{program} did not end");
-        TestContext.Out.WriteLine(string.Join("\n", lines) + error.Result);
-        return (process.ExitCode, lines);
+        var result = Command.Run(Path.Combine(Scripts, "testhosts", "on.sh"), ["h1", .. command], Repository.Root,
+            new Dictionary<string, string> { ["SLURM_CONF"] = "/run/spmd-slurm/slurm.conf" });
+        return (result.ExitCode, result.Lines);
     }
-
-    private static (int Code, List<string> Lines) OnLoginNode(params string[] command) => Run(Path.Combine(Scripts, "testhosts", "on.sh"), ["h1", .. command]);
 
     [Test]
     public void SubmittedJobsSpreadOverTheNodesAndTheirLogsSayWhere()

@@ -40,15 +40,8 @@ public sealed class SlurmTests
 
     private static (int Code, string Output) Run(string program, IEnumerable<string> arguments, string? directory = null)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory ?? "" };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        start.Environment.Remove("TERM");
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        Assert.That(process.WaitForExit(120_000), Is.True, $"{program} did not end");
-        return (process.ExitCode, output.Trim() + error.Result.Trim());
+        var result = Command.Run(program, arguments, directory);
+        return (result.ExitCode, result.Output.Trim() + result.Error.Trim());
     }
 
     // Waits for a batch job of the scheduler's to leave the queue; returns its final state from sacct.
