@@ -49,6 +49,33 @@ public sealed class SlurmClusterTests
             Assert.That(lines.Count(line => line == $"two-nodes rank {rank} host h{rank + 1}"), Is.EqualTo(2));
     }
 
+    [Test]
+    public void FailingAndCancelledJobsOverTheNodes()
+    {
+        var script = Path.Combine(JobStoreSetUp.Root, $"fail-cancel-{Guid.NewGuid():N}.ps1");
+        File.WriteAllText(script, """
+            $failing = Submit-ParallelBatchJob $program -ArgumentList logjob, 2, throw, 2 -Ranks 3 -Nodes 3 -TasksPerNode 1 -MpiImplementation OpenMpi -Time ([TimeSpan]::FromMinutes(2))
+            $hanging = Submit-ParallelBatchJob $program -ArgumentList logjob, 2, hang -Ranks 3 -Nodes 3 -TasksPerNode 1 -MpiImplementation OpenMpi -Time ([TimeSpan]::FromMinutes(2))
+            $failing | Wait-ParallelJob -Timeout 120 | Out-Null
+            "failing $($failing.ParallelState): $($failing.Reason)"
+            while ($hanging.ParallelState -ne 'Running') { [System.Threading.Thread]::Sleep(200) }
+            # Every rank logs its events before it hangs.
+            while (@(Receive-ParallelJob $hanging -Keep | Where-Object { $_.Message -like 'Event *' }).Count -lt 6) { [System.Threading.Thread]::Sleep(200) }
+            $hanging | Stop-ParallelJob
+            "hanging $($hanging.ParallelState) $($hanging.JobId) events $(@(Receive-ParallelJob $hanging -Keep | Where-Object { $_.Message -like 'Event *' }).Count)"
+            """);
+        var (_, lines) = OnLoginNode("dotnet", Path.Combine(TestContext.CurrentContext.TestDirectory, "PowerShellHost.dll"), PowerShellSession.ModuleManifest, script,
+            $"program={Path.Combine(TestContext.CurrentContext.TestDirectory, "SpmdChecks.dll")}");
+
+        Assert.That(lines, Has.Some.Match("^failing Failed: Rank 2 .*deliberate failure on rank 2"));
+        var hanging = lines.Single(line => line.StartsWith("hanging ", StringComparison.Ordinal)).Split(' ');
+        Assert.That((hanging[1], hanging[^1]), Is.EqualTo(("Stopped", "6")));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (Leftovers.Of(hanging[2]).Count > 0 && watch.Elapsed < TimeSpan.FromSeconds(30))
+            Thread.Sleep(100);
+        Assert.That(Leftovers.Of(hanging[2]), Is.Empty, "processes of the cancelled job on some node");
+    }
+
     // srun --mpi=pmi2 (MPICH) runs on one node in SlurmTests: across nodes, MPICH's TCP transport here sometimes
     // hangs in MPI_Finalize after the job's work is done.
     [TestCase("pi-srun-pmix.sbatch", 3)]
