@@ -62,18 +62,30 @@ public sealed class JobLog(string directory, Func<JobManifest?> job)
         return record => record is { Host: null, Rank: { } rank } && hosts.TryGetValue(rank, out var host) ? record with { Host = host } : record;
     }
 
-    private IEnumerable<string> Files(LogQuery query) =>
-        Directory.Exists(directory)
-            ? Directory.EnumerateFiles(directory, "*.clef").Where(file => query.Rank is null
-                || Path.GetFileName(file) == OutputFileName(query.Rank) || Path.GetFileName(file) == JobContract.RecordFile(query.Rank.Value))
-            : [];
+    // The record files, and for a batch job the output of its batch script (what the scheduler and the runner said,
+    // which is all there is when the job failed before mpiexec started).
+    private IEnumerable<string> Files(LogQuery query)
+    {
+        if (!Directory.Exists(directory))
+            return [];
+        var files = Directory.EnumerateFiles(directory, "*.clef").Where(file => query.Rank is null
+            || Path.GetFileName(file) == OutputFileName(query.Rank) || Path.GetFileName(file) == JobContract.RecordFile(query.Rank.Value));
+        var batchOutput = Path.Combine(directory, BatchJobs.OutputFile);
+        return query.Rank is null && File.Exists(batchOutput) ? files.Append(batchOutput) : files;
+    }
 
     private static IEnumerable<LogRecord> ReadFile(string file) => ReadFrom(file, 0).Records;
 
     private static (List<LogRecord> Records, long End) ReadFrom(string file, long offset)
     {
         var (text, end) = RecordFiles.ReadCompleteLines(file, offset);
-        return (text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(LogRecord.FromClef).ToList(), end);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (file.EndsWith(".clef", StringComparison.Ordinal))
+            return ([.. lines.Select(LogRecord.FromClef)], end);
+        // Plain text has no timestamps: its lines take the time the file was last written.
+        var written = new DateTimeOffset(File.GetLastWriteTimeUtc(file));
+        var stream = new Dictionary<string, object?> { ["Stream"] = Path.GetFileNameWithoutExtension(file) };
+        return ([.. lines.Select(line => new LogRecord(written, null, null, "Information", line, stream, null))], end);
     }
 }
 

@@ -105,6 +105,9 @@ public sealed class SlurmTests
         var shares = session.RunClean("Receive-ParallelJob $j -Keep | Where-Object { $_.Properties.ContainsKey('Partial') }").Select(record => (LogRecord)record.BaseObject).ToList();
         Assert.That(shares.Select(record => record.Rank), Is.EquivalentTo(new int?[] { 0, 1 }));
         Assert.That(File.ReadAllText(Path.Combine(job.Directory, BatchJobs.ScriptFile)), Does.Contain("#SBATCH --partition=batch").And.Contain("#SBATCH --time=0-00:05:00"));
+        // What the batch script printed is part of the job's logs.
+        Assert.That(session.RunClean("Receive-ParallelJob $j -Keep").Select(record => ((LogRecord)record.BaseObject).Message),
+            Has.Some.StartWith($"spmd-run: job {job.JobId} started: mpiexec"));
     }
 
     [Test]

@@ -20,6 +20,7 @@ catch (JobSpecException e)
     Console.Error.WriteLine($"spmd-run: {e.Message}");
     return 2;
 }
+Console.WriteLine($"spmd-run: job {job.Id} started: {job.Manifest.CommandLine}");
 using var termination = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
 {
     context.Cancel = true;
