@@ -178,10 +178,7 @@ public sealed class LauncherTests : StoreFixture
     public void StoppedJobEndsStoppedWithNothingLeft(MpiImplementation implementation)
     {
         using var job = ParallelJob.Start(Spec(implementation, "2", "hang"), Store);
-        var watch = Stopwatch.StartNew();
-        while (job.Manifest.State != JobState.Running && watch.Elapsed < Deadline)
-            Thread.Sleep(50);
-        Assert.That(job.Manifest.State, Is.EqualTo(JobState.Running));
+        Eventually.Holds(() => job.Manifest.State == JobState.Running, "the job running");
         job.Stop();
         var final = job.Wait(Deadline);
 
@@ -197,9 +194,7 @@ public sealed class LauncherTests : StoreFixture
         using (var job = ParallelJob.Start(Spec(MpiImplementation.Mpich, "2", "hang"), Store))
         {
             id = job.Id;
-            var watch = Stopwatch.StartNew();
-            while (job.Manifest.State != JobState.Running && watch.Elapsed < Deadline)
-                Thread.Sleep(50);
+            Eventually.Holds(() => job.Manifest.State == JobState.Running, "the job running");
         }
 
         Assert.That(Store.TryGet(id)!.State, Is.EqualTo(JobState.Stopped));
@@ -228,9 +223,7 @@ public sealed class LauncherTests : StoreFixture
     public void AnotherProcessStopsTheJobThroughTheStore(MpiImplementation implementation, bool force)
     {
         using var job = ParallelJob.Start(Spec(implementation, "2", "hang"), Store);
-        var watch = Stopwatch.StartNew();
-        while (job.Manifest.State != JobState.Running && watch.Elapsed < Deadline)
-            Thread.Sleep(50);
+        Eventually.Holds(() => job.Manifest.State == JobState.Running, "the job running");
         Assert.That(JobStoreReader(force ? ["stop", job.Id, "force"] : ["stop", job.Id]), Does.Contain("stop requested"));
         var final = job.Wait(Deadline);
 

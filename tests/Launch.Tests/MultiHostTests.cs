@@ -56,18 +56,8 @@ public sealed class MultiHostTests : StoreFixture
         return output;
     }
 
-    private JobManifest WaitForState(Func<JobManifest, bool> condition)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < Deadline)
-        {
-            if (Store.List() is [var job] && condition(job))
-                return job;
-            Thread.Sleep(50);
-        }
-        Assert.Fail($"the job did not reach the expected state within {Deadline}: {string.Join(", ", Store.List().Select(job => job.State))}");
-        return null!;
-    }
+    private JobManifest WaitForState(Func<JobManifest, bool> condition) =>
+        Eventually.Produces(() => Store.List() is [var job] && condition(job) ? job : null, "the job reaching the expected state");
 
     private static void AssertNothingLeft(string jobId) =>
         Assert.That(ProcessIdentity.WithEnvironment(JobContract.JobIdVariable, jobId), Is.Empty, "processes of the job outlived it on some host");
@@ -111,9 +101,7 @@ public sealed class MultiHostTests : StoreFixture
         var running = WaitForState(job => job.State == JobState.Running);
         var victim = $"h{hosts}";
         // Every event is written before the job hangs: wait for the victim's, then take its host away.
-        var watch = Stopwatch.StartNew();
-        while (Store.Logs(running.Id).Read(new LogQuery { Rank = hosts - 1, Text = "Event 2" }).Count == 0 && watch.Elapsed < Deadline)
-            Thread.Sleep(50);
+        Eventually.Holds(() => Store.Logs(running.Id).Read(new LogQuery { Rank = hosts - 1, Text = "Event 2" }).Count > 0, "the lost host's last event");
         foreach (var pid in Namespace("pids", $"spmd-{victim}").Split('\n', StringSplitOptions.RemoveEmptyEntries))
             Kill(int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture));
         if (how == "delete")

@@ -143,9 +143,7 @@ public sealed class JobTests
             Implementation = MpiImplementation.Mpich,
             Name = "elsewhere",
         }, new JobStore());
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (launcher.Manifest.State != MPI.Launch.JobState.Running && watch.Elapsed < TimeSpan.FromSeconds(60))
-            Thread.Sleep(50);
+        Eventually.Holds(() => launcher.Manifest.State == MPI.Launch.JobState.Running, "the job running");
 
         using var session = new PowerShellSession();
         var found = session.RunClean("Get-ParallelJob -Name earlier").Single();
@@ -172,9 +170,7 @@ public sealed class JobTests
         using var session = new PowerShellSession();
         var item = session.RunClean("$j = Start-ParallelJob $p -ArgumentList logjob, 2, hang -Ranks 3 -MpiImplementation Mpich -Name hang; $j", ("p", Program)).Single();
         var jobId = (string)item.Properties["JobId"].Value;
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (item.Properties["ParallelState"].Value.ToString() != "Running" && watch.Elapsed < TimeSpan.FromSeconds(60))
-            Thread.Sleep(50);
+        Eventually.Holds(() => item.Properties["ParallelState"].Value.ToString() == "Running", "the job running");
 
         session.Run("Remove-ParallelJob $j");
         var refused = session.Errors.Single();

@@ -70,10 +70,7 @@ public sealed class SlurmClusterTests
         Assert.That(lines, Has.Some.Match("^failing Failed: Rank 2 .*deliberate failure on rank 2"));
         var hanging = lines.Single(line => line.StartsWith("hanging ", StringComparison.Ordinal)).Split(' ');
         Assert.That((hanging[1], hanging[^1]), Is.EqualTo(("Stopped", "6")));
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (Leftovers.Of(hanging[2]).Count > 0 && watch.Elapsed < TimeSpan.FromSeconds(30))
-            Thread.Sleep(100);
-        Assert.That(Leftovers.Of(hanging[2]), Is.Empty, "processes of the cancelled job on some node");
+        Eventually.Holds(() => Leftovers.Of(hanging[2]).Count == 0, "the cancelled job's processes ending on every node");
     }
 
     // srun --mpi=pmi2 (MPICH) runs on one node in SlurmTests: across nodes, MPICH's TCP transport here sometimes

@@ -36,7 +36,7 @@ public sealed class SlurmTests
 
     // A job that ended may still be completing for a moment; one that stays in the queue was left behind.
     [TearDown]
-    public void NothingQueued() => WaitUntil(() => Run("squeue", ["-h"]).Output.Length == 0);
+    public void NothingQueued() => Eventually.Holds(() => Run("squeue", ["-h"]).Output.Length == 0, "the queue emptying");
 
     private static (int Code, string Output) Run(string program, IEnumerable<string> arguments, string? directory = null)
     {
@@ -45,18 +45,11 @@ public sealed class SlurmTests
     }
 
     // Waits for a batch job of the scheduler's to leave the queue; returns its final state from sacct.
-    private static string FinalState(string batchId)
+    private static string FinalState(string batchId) => Eventually.Produces(() =>
     {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(90))
-        {
-            var state = Run("sacct", ["-n", "-X", "-P", "-j", batchId, "-o", "State"]).Output.Split('\n')[0].Trim();
-            if (state.Length > 0 && state is not ("PENDING" or "RUNNING" or "COMPLETING"))
-                return state;
-            Thread.Sleep(200);
-        }
-        return "not final";
-    }
+        var state = Run("sacct", ["-n", "-X", "-P", "-j", batchId, "-o", "State"]).Output.Split('\n')[0].Trim();
+        return state.Length > 0 && state is not ("PENDING" or "RUNNING" or "COMPLETING") ? state : null;
+    }, $"batch job {batchId} ending");
 
     [TestCase("slurm/pi-srun-pmix.sbatch", "")]
     [TestCase("slurm/pi-srun-pmi2.sbatch", "")]
@@ -148,9 +141,10 @@ public sealed class SlurmTests
         using var session = new PowerShellSession();
         // The first job takes both CPUs of the node and hangs; the second waits in the queue.
         var running = (PowerShellParallelJobView)session.RunClean("$a = Submit-ParallelBatchJob $p -ArgumentList logjob, 1, hang -Ranks 2 -MpiImplementation Mpich -Name hog; $a", ("p", Program)).Single();
-        WaitUntil(() => running.State == "Running");
+        Eventually.Holds(() => running.State == "Running", "the first job running");
         var queued = (PowerShellParallelJobView)session.RunClean("$b = Submit-ParallelBatchJob $p -ArgumentList logjob, 1, complete -Ranks 2 -Name waiter; $b", ("p", Program)).Single();
-        Thread.Sleep(1000);
+        // It waits for the CPUs the first job holds.
+        Eventually.Holds(() => Run("squeue", ["-h", "-j", queued.Manifest.Batch!.BatchJobId!, "-o", "%T %r"]).Output == "PENDING Resources", "the second job pending");
 
         Assert.That(queued.State, Is.EqualTo("Queued"));
         Assert.That(queued.Job.JobStateInfo.State, Is.EqualTo(PSJobState.Blocked));
@@ -162,7 +156,7 @@ public sealed class SlurmTests
         Assert.That(queued.Job.JobStateInfo.State, Is.EqualTo(PSJobState.Stopped));
         Assert.That(FinalState(queued.Manifest.Batch.BatchJobId!), Does.StartWith("CANCELLED"));
         Assert.That(FinalState(running.Manifest.Batch!.BatchJobId!), Does.StartWith("CANCELLED"));
-        WaitUntil(() => Leftovers.Of(running.JobId).Count == 0);
+        Eventually.Holds(() => Leftovers.Of(running.JobId).Count == 0, "the stopped job's processes ending");
     }
 
     [Test]
@@ -206,13 +200,6 @@ public sealed class SlurmTests
         Assert.That(Directory.GetDirectories(JobStoreSetUp.Root), Is.EquivalentTo(before));
     }
 
-    private static void WaitUntil(Func<bool> condition)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition() && watch.Elapsed < TimeSpan.FromSeconds(90))
-            Thread.Sleep(100);
-        Assert.That(condition(), Is.True, "the condition did not hold within 90 s");
-    }
 }
 
 /// <summary>Typed access to a parallel job returned by the cmdlets (the test project does not reference the module).</summary>
