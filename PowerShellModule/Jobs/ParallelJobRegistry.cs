@@ -12,8 +12,18 @@ internal static class ParallelJobRegistry
 {
     private static readonly ConcurrentDictionary<(string Store, string Id), PowerShellParallelJob> Jobs = new();
 
-    /// <summary>The job store in use (SPMD_JOB_STORE, or the user's data directory).</summary>
-    public static JobStore Store() => new();
+    private static (string? Location, JobStore Store)? _store;
+
+    /// <summary>The job store in use (SPMD_JOB_STORE, or the user's data directory), opened once per location.</summary>
+    public static JobStore Store()
+    {
+        var location = System.Environment.GetEnvironmentVariable(JobStore.LocationVariable);
+        if (_store is { } known && known.Location == location)
+            return known.Store;
+        var store = new JobStore();
+        _store = (location, store);
+        return store;
+    }
 
     /// <summary>Adds a job this process has just started.</summary>
     public static PowerShellParallelJob Add(JobStore store, ParallelJob launcher) =>

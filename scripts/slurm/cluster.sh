@@ -45,7 +45,7 @@ down() {
   if [ -s "$CONFIG_DIR/slurm.conf" ]; then
     scancel --full --quiet --user=root 2>/dev/null || true
   fi
-  for file in "$CONFIG_DIR"/slurmd-*.pid "$CONFIG_DIR/slurmctld.pid" "$CONFIG_DIR/slurmdbd.pid" "$CONFIG_DIR/mysql/mariadbd.pid"; do
+  for file in "$CONFIG_DIR"/slurmd-*.pid "$CONFIG_DIR/slurmctld.pid" "$CONFIG_DIR/slurmdbd.pid" "$CONFIG_DIR/mysql/mariadbd.pid" "$CONFIG_DIR/munged.pid"; do
     stop_pidfile "$file"
   done
   # The ranks and steps of cancelled jobs, if any outlived their slurmd.
@@ -61,6 +61,8 @@ start_munge() {
   chown munge:munge /etc/munge/munge.key; chmod 400 /etc/munge/munge.key
   mkdir -p /run/munge /var/log/munge /var/lib/munge; chown munge:munge /run/munge /var/log/munge /var/lib/munge
   runuser -u munge -- /usr/sbin/munged
+  # Started here, so stopped by down (a munged that was already running is left alone).
+  cp /run/munge/munged.pid "$CONFIG_DIR/munged.pid"
   for _ in $(seq 1 50); do munge -n </dev/null | unmunge >/dev/null 2>&1 && return; sleep 0.1; done
   echo "cluster.sh: munged did not start" >&2; exit 1
 }
