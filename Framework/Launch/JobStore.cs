@@ -53,28 +53,19 @@ public sealed class JobStore
     /// <summary>The job with <paramref name="id"/>; null when there is none.</summary>
     public JobManifest? TryGet(string id)
     {
-        var path = ManifestPath(id);
-        JobManifest? manifest;
-        try
-        {
-            manifest = JsonSerializer.Deserialize<JobManifest>(File.ReadAllText(path), Json);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
-        }
+        var manifest = Read(id);
         if (manifest is null || manifest.IsFinished)
             return manifest;
         if (manifest.Batch is not null)
         {
             // A batch job lives in the scheduler, and its launcher on whichever node runs it: the scheduler says.
             var reconciled = BatchJobs.Reconcile(manifest);
-            if (reconciled != manifest)
-                Save(reconciled);
+            if (reconciled == manifest)
+                return manifest;
+            // Unless the launcher recorded the end meanwhile: its account is the better one.
+            if (Read(id) is { IsFinished: true } recorded)
+                return recorded;
+            Save(reconciled);
             return reconciled;
         }
         if (manifest.LauncherHost is { } host && host != System.Environment.MachineName)
@@ -90,6 +81,18 @@ public sealed class JobStore
         };
         Save(orphaned);
         return orphaned;
+    }
+
+    private JobManifest? Read(string id)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<JobManifest>(File.ReadAllText(ManifestPath(id)), Json);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The log records of a job.</summary>
