@@ -53,7 +53,7 @@ public sealed class PowerShellParallelJob : MpiJob
             var state = manifest.State == LaunchState.Queued ? PSJobState.Blocked : PSJobState.Running;
             SetJobState(state, null);
             foreach (var rank in _ranks)
-                rank.MarkRunning(state);
+                rank.Enter(state);
             _ = Task.Run(FollowAsync);
         }
     }
@@ -219,7 +219,7 @@ public sealed class PowerShellParallelJob : MpiJob
         {
             SetJobState(PSJobState.Running, null);
             foreach (var rank in _ranks)
-                rank.MarkRunning(PSJobState.Running);
+                rank.Enter(PSJobState.Running);
         }
     }
 
@@ -277,7 +277,7 @@ public sealed class RankJob : MpiJob
 
     public override void StopJob(bool force, string? reason) => _parent.StopJob(force, reason);
 
-    internal void MarkRunning(PSJobState state) => SetJobState(state, null);
+    internal void Enter(PSJobState state) => SetJobState(state, null);
 
     internal void Conclude(RankInfo? info, LaunchState jobState)
     {
