@@ -75,6 +75,10 @@ public sealed class ModuleTests
         Assert.That(rows[0].MpiLibraries, Has.Some.StartsWith("Open MPI ").And.Some.StartsWith("MPICH "));
         Assert.That(rows[1].Reachable, Is.False);
         Assert.That(rows[1].Reason, Does.Contain("does not resolve"));
+
+        session.RunClean("Test-ParallelHost localhost | Out-Default");
+        Assert.That(session.Screen, Does.Match(@"ComputerName\s+Reachable\s+CPUs\s+MPI\s+Reason"));
+        Assert.That(session.Screen, Does.Match($@"localhost\s+True\s+{System.Environment.ProcessorCount}\s+Open MPI [0-9.]+, MPICH [0-9.]+"));
     }
 
     [Test]
