@@ -134,7 +134,17 @@ public sealed class JobTests
         using (var earlier = new PowerShellSession())
             earlierId = (string)StartAndWait(earlier, "logjob, 2, complete", "Mpich", "earlier").Properties["JobId"].Value;
 
-        // A job this process started with the launcher library, not the module: the module knows it only from the store.
+        // Jobs this process started with the launcher library, not the module: the module knows them only from the
+        // store. One has ended before the module sees it, the other runs.
+        using (var ended = ParallelJob.Start(new JobSpec
+        {
+            Program = Program,
+            Arguments = ["logjob", "2", "complete"],
+            Ranks = 2,
+            Implementation = MpiImplementation.Mpich,
+            Name = "ended-elsewhere",
+        }, new JobStore()))
+            Assert.That(ended.Wait(TimeSpan.FromSeconds(90))?.State, Is.EqualTo(MPI.Launch.JobState.Completed));
         using var launcher = ParallelJob.Start(new JobSpec
         {
             Program = Program,
@@ -151,8 +161,17 @@ public sealed class JobTests
         Assert.That(session.RunClean("Get-Job -Name earlier").Single().BaseObject, Is.SameAs(found.BaseObject));
         Assert.That(found.Properties["JobId"].Value, Is.EqualTo(earlierId));
         Assert.That(Job(found).JobStateInfo.State, Is.EqualTo(PSJobState.Completed));
+        Assert.That(session.RunClean("Receive-Job -Name earlier -Keep")
+            .Count(record => ((LogRecord)record.BaseObject).Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(8));
         Assert.That(session.RunClean("Receive-ParallelJob -JobId $id -Keep", ("id", earlierId))
             .Count(record => ((LogRecord)record.BaseObject).Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(8));
+
+        // A job that ended before the module saw it comes with its records, for either cmdlet.
+        Assert.That(session.RunClean("(Get-ParallelJob -Name ended-elsewhere).HasMoreData").Single().BaseObject, Is.True);
+        Assert.That(session.RunClean("Receive-Job -Name ended-elsewhere -Keep")
+            .Count(record => ((LogRecord)record.BaseObject).Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(4));
+        Assert.That(session.RunClean("Receive-ParallelJob -Name ended-elsewhere -Rank 1")
+            .Count(record => ((LogRecord)record.BaseObject).Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(2));
 
         var running = session.RunClean("Get-ParallelJob -JobId $id", ("id", launcher.Id)).Single();
         Assert.That(Job(running).JobStateInfo.State, Is.EqualTo(PSJobState.Running));
