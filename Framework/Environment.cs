@@ -38,7 +38,7 @@ public sealed unsafe class Environment : IDisposable
         Communicator.world = new Intracommunicator(abi.CommWorld, predefined: true);
         Communicator.self = new Intracommunicator(abi.CommSelf, predefined: true);
         RefuseForeignLauncher();
-        FatalErrors.Install();
+        FatalErrors.Install(Communicator.world.Rank, Communicator.world.Size);
         Logging.RankLogging.ReportStartToLauncher();
         // mpiexec ends a failed or stopped job's ranks with SIGTERM, on which .NET exits through the handlers below:
         // finalizing then would wait for peers that are going too, until mpiexec gives up and kills the rank.
@@ -49,7 +49,7 @@ public sealed unsafe class Environment : IDisposable
                 _terminated = true;
                 Logging.RankLogging.ReportTerminationToLauncher(rank);
             });
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => FinalizeIfActive();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => EndAtProcessExit();
         // After the handler above, so the launcher hears "finished" before the exit code.
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
@@ -58,8 +58,17 @@ public sealed unsafe class Environment : IDisposable
         };
     }
 
-    /// <summary>Finalizes MPI unless it already is.</summary>
-    public void Dispose() => FinalizeIfActive();
+    /// <summary>
+    /// Finalizes MPI unless it already is. Disposed while an exception propagates out of its <c>using</c> block
+    /// (even one caught further out), it aborts the whole job instead, as an uncaught exception does: finalizing
+    /// would wait forever for the ranks still waiting for this one.
+    /// </summary>
+    public void Dispose()
+    {
+        if (FatalErrors.ExceptionInFlight() is { } propagating && Initialized && !Finalized)
+            FatalErrors.AbortJob(propagating, propagating: true);
+        FinalizeIfActive();
+    }
 
     /// <summary>
     /// Initializes MPI, runs <paramref name="action"/> on the world communicator and finalizes MPI. With
@@ -219,6 +228,25 @@ public sealed unsafe class Environment : IDisposable
 
     /// <summary>The exception MPI.NET would throw for an MPI error code.</summary>
     public static Exception TranslateErrorIntoException(int errorCode) => ErrorTranslation.ToException(errorCode);
+
+    // The process exits while MPI is still active: Environment.Exit, or a return from Main, without disposing the
+    // environment. A non-zero code means this rank gave up mid-job, and the others may be waiting for it: the job is
+    // aborted with that code. Code 0 is taken as the program's end: MPI is finalized, which waits for every other
+    // rank to finalize too, saying so if that takes long, since a rank that leaves mid-job with 0 makes the others
+    // wait for ever.
+    private static void EndAtProcessExit()
+    {
+        if (!Initialized || Finalized || _terminated)
+            return;
+        int code = System.Environment.ExitCode;
+        if (code != 0)
+            FatalErrors.AbortOnExit(code);
+        using var patience = new Timer(_ => FatalErrors.WarnFinalizeWaits(FinalizeWarningDelay), null,
+            FinalizeWarningDelay, Timeout.InfiniteTimeSpan);
+        FinalizeIfActive();
+    }
+
+    private static readonly TimeSpan FinalizeWarningDelay = TimeSpan.FromSeconds(10);
 
     private static void FinalizeIfActive()
     {

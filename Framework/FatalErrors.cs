@@ -13,32 +13,93 @@ internal static class FatalErrors
 
     private static int _aborting;
 
-    public static void Install() => AppDomain.CurrentDomain.UnhandledException +=
-        (_, e) => AbortJob(e.ExceptionObject as Exception ?? new InvalidOperationException(e.ExceptionObject?.ToString()));
+    // The exception last thrown on each thread: what to name when one is found propagating.
+    [ThreadStatic]
+    private static Exception? _lastThrown;
 
-    public static void AbortJob(Exception exception)
+    // "rank R of N", known from initialization on: MPI cannot be asked while it finalizes or after.
+    private static string? _rankName;
+
+    /// <summary>Aborts the job on an unhandled exception, and remembers what a propagating one was.</summary>
+    public static void Install(int rank, int size)
+    {
+        _rankName = $"rank {rank} of {size}";
+        AppDomain.CurrentDomain.UnhandledException +=
+            (_, e) => AbortJob(e.ExceptionObject as Exception ?? new InvalidOperationException(e.ExceptionObject?.ToString()));
+        AppDomain.CurrentDomain.FirstChanceException += (_, e) => _lastThrown = e.Exception;
+    }
+
+    /// <summary>
+    /// The exception propagating through the caller (a <c>finally</c> block run while the stack unwinds towards a
+    /// handler further out), or null when none is.
+    /// </summary>
+    public static Exception? ExceptionInFlight() =>
+        System.Runtime.InteropServices.Marshal.GetExceptionPointers() == IntPtr.Zero
+            ? null
+            : _lastThrown ?? new InvalidOperationException("An exception of unknown type was propagating.");
+
+    /// <summary>
+    /// Prints the exception with the rank, then aborts the job with <see cref="UnhandledExceptionExitCode"/>.
+    /// <paramref name="propagating"/>: the exception was not unhandled but left the environment's scope.
+    /// </summary>
+    public static void AbortJob(Exception exception, bool propagating = false)
     {
         // A second exception while aborting (another thread, or the abort itself) must not print twice.
         if (Interlocked.Exchange(ref _aborting, 1) != 0)
             return;
-        var active = Environment.Initialized && !Environment.Finalized;
-        var who = active
-            ? $"rank {Communicator.world.Rank} of {Communicator.world.Size}"
-            : "process " + System.Environment.ProcessId;
+        var who = Who();
         Console.Out.Flush();
-        // The structured record first (when logging is set up), so the launcher learns the cause even if the
-        // abort cuts the rest short.
-        Serilog.Log.Fatal(exception, "Unhandled exception on {Who}, aborting the job with exit code {ExitCode}", who, UnhandledExceptionExitCode);
-        Serilog.Log.CloseAndFlush();
-        Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] unhandled exception, aborting the job: {exception}");
+        // The structured record first, so the launcher learns the cause even if the abort cuts the rest short.
+        if (propagating)
+            Logging.RankLogging.ReportFatal(exception, "Exception left MPI.Environment on {Who}, aborting the job with exit code {ExitCode}", who, UnhandledExceptionExitCode);
+        else
+            Logging.RankLogging.ReportFatal(exception, "Unhandled exception on {Who}, aborting the job with exit code {ExitCode}", who, UnhandledExceptionExitCode);
+        var what = propagating ? "exception left MPI.Environment's scope" : "unhandled exception";
+        Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] {what}, aborting the job: {exception}");
+        End(UnhandledExceptionExitCode, exiting: false);
+    }
+
+    /// <summary>
+    /// The process exits with <paramref name="code"/> while MPI is active: says so and aborts the job with that code,
+    /// so the ranks waiting for this one end too.
+    /// </summary>
+    public static void AbortOnExit(int code)
+    {
+        if (Interlocked.Exchange(ref _aborting, 1) != 0)
+            return;
+        var who = Who();
+        Console.Out.Flush();
+        Logging.RankLogging.ReportFatal(null, "{Who} exited with code {ExitCode} without finalizing MPI, aborting the job", who, code);
+        Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] exited with code {code} without finalizing MPI, aborting the job.");
+        End(code, exiting: true);
+    }
+
+    /// <summary>A process that exited with code 0 without finalizing MPI still waits in MPI_Finalize.</summary>
+    public static void WarnFinalizeWaits(TimeSpan waited)
+    {
+        var who = Who();
+        Logging.RankLogging.ReportWarning("{Who} exited with code 0 without disposing MPI.Environment and has waited {Waited} in MPI_Finalize for the other ranks", who, waited);
+        Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] exited with code 0 without disposing MPI.Environment " +
+            $"and has waited {waited.TotalSeconds:0} s in MPI_Finalize for the other ranks to finalize; a rank that leaves mid-job " +
+            "should exit with a non-zero code, which aborts the job.");
+    }
+
+    private static string Who() => _rankName ?? "process " + System.Environment.ProcessId;
+
+    // exiting: called as the process exits, which it goes on doing should the abort return.
+    private static void End(int code, bool exiting)
+    {
         Console.Error.Flush();
+        var active = Environment.Initialized && !Environment.Finalized;
         // What was just written to standard error (the message above; records, on a node without the launcher's
         // filesystem) goes through mpiexec's forwarding, which Hydra stops as soon as the abort reaches it: give it a
         // moment to leave.
         if (active)
+        {
             Thread.Sleep(200);
-        if (active)
-            Environment.Abort(UnhandledExceptionExitCode);
-        System.Environment.Exit(UnhandledExceptionExitCode);
+            Environment.Abort(code);
+        }
+        if (!exiting)
+            System.Environment.Exit(code);
     }
 }

@@ -29,6 +29,7 @@ public static class RankLogging
             configuration.WriteTo.Console(outputTemplate: ConsoleTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
         extend?.Invoke(configuration);
         Log.Logger = configuration.CreateLogger();
+        _configured = true;
         return Log.Logger;
     }
 
@@ -50,6 +51,34 @@ public static class RankLogging
     /// <summary>Tells the launcher that this rank is being stopped from outside (SIGTERM), so it did not fail by itself.</summary>
     internal static void ReportTerminationToLauncher(int rank) => ReportToLauncher(logger =>
         logger.Information(JobContract.TerminatedTemplate, rank, 15));
+
+    /// <summary>
+    /// Reports why this rank is about to end the job: through the configured logger (so the program's own sinks
+    /// see it too), or straight to the launcher when the program never configured logging.
+    /// </summary>
+    internal static void ReportFatal(Exception? exception, string template, params object?[] values)
+    {
+        if (_configured)
+        {
+            Log.Fatal(exception, template, values);
+            Log.CloseAndFlush();
+        }
+        else
+        {
+            ReportToLauncher(logger => logger.Fatal(exception, template, values));
+        }
+    }
+
+    /// <summary>Warns through the configured logger, or straight to the launcher.</summary>
+    internal static void ReportWarning(string template, params object?[] values)
+    {
+        if (_configured)
+            Log.Warning(template, values);
+        else
+            ReportToLauncher(logger => logger.Warning(template, values));
+    }
+
+    private static volatile bool _configured;
 
     private static void ReportToLauncher(Action<Serilog.ILogger> report)
     {

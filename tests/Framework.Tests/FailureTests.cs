@@ -24,6 +24,41 @@ public sealed class FailureTests
         Assert.That(MpiProcess.SurvivorsAfterGrace(marker), Is.Empty, "processes of the job outlived it");
     }
 
+    // A rank that leaves without disposing the environment (Environment.Exit, a return from Main) or whose exception
+    // is caught outside the environment's using block, while the others wait for it in Barrier.
+    [TestCase(Implementation.OpenMpi, "exit", 3, "exited with code 3 without finalizing MPI")]
+    [TestCase(Implementation.Mpich, "exit", 3, "exited with code 3 without finalizing MPI")]
+    [TestCase(Implementation.OpenMpi, "return", 3, "exited with code 3 without finalizing MPI")]
+    [TestCase(Implementation.Mpich, "return", 3, "exited with code 3 without finalizing MPI")]
+    [TestCase(Implementation.OpenMpi, "throw-caught", 1, "exception left MPI.Environment's scope")]
+    [TestCase(Implementation.Mpich, "throw-caught", 1, "exception left MPI.Environment's scope")]
+    public void RankLeavingMidJobAbortsTheJobWithItsCode(Implementation implementation, string how, int code, string said)
+    {
+        var marker = $"marker-{Guid.NewGuid():N}";
+        var run = MpiProcess.Launch(implementation, 4, "SpmdChecks", ["leave", "1", how, $"{code}", marker], deadline: Deadline);
+
+        Assert.That(run.TimedOut, Is.False, "the job hung: " + run.Describe());
+        Assert.That(run.ExitCode, Is.EqualTo(code), run.Describe());
+        Assert.That(run.Stderr, Does.Contain($"[rank 1 of 4 on {System.Environment.MachineName}] {said}"), run.Describe());
+        if (how == "throw-caught")
+            Assert.That(run.Stderr, Does.Contain("boom on rank 1"), run.Describe());
+        Assert.That(MpiProcess.SurvivorsAfterGrace(marker), Is.Empty, "processes of the job outlived it");
+    }
+
+    // Exit code 0 mid-job is taken as that rank's end: it waits in MPI_Finalize for the others, and says so when that
+    // takes long, so a job whose other ranks wait for it does not hang silently.
+    [TestCase(Implementation.OpenMpi)]
+    [TestCase(Implementation.Mpich)]
+    public void RankExitingWithZeroMidJobWaitsForTheOthersAndSaysSo(Implementation implementation)
+    {
+        var run = MpiProcess.Launch(implementation, 3, "SpmdChecks", ["leave-early", "1"], deadline: Deadline);
+
+        Assert.That(run.ExitCode, Is.Zero, run.Describe());
+        Assert.That(run.Stdout, Does.Contain("rank 0 finished").And.Contain("rank 2 finished"), run.Describe());
+        Assert.That(run.Stderr, Does.Contain("[rank 1 of 3 on").And.Contain("exited with code 0 without disposing MPI.Environment and has waited 10 s in MPI_Finalize"),
+            run.Describe());
+    }
+
     [TestCase(Implementation.OpenMpi)]
     [TestCase(Implementation.Mpich)]
     public void ReinitializingAfterFinalizeThrows(Implementation implementation)

@@ -2,6 +2,10 @@
 //   SpmdChecks checks [name-prefix...]   every check (or those whose name starts with a prefix), on every rank
 //   SpmdChecks throw-in-run <rank>       that rank throws inside Environment.Run while the others wait for it
 //   SpmdChecks throw-unhandled <rank>    the same, from plain code under `using var env = new Environment(...)`
+//   SpmdChecks leave <rank> <exit|return|throw-caught> <code>   that rank leaves mid-job without disposing MPI.Environment
+//                                        (Environment.Exit(code), returning code from Main, or an exception caught
+//                                        outside the environment's using block) while the others wait in Barrier
+//   SpmdChecks leave-early <rank>        that rank calls Environment.Exit(0) mid-job; the others finish 12 s later
 //   SpmdChecks reinit                    initialize, finalize, initialize again
 //   SpmdChecks spawn                     rank 0 spawns two children (spawned-child), which report back
 //   SpmdChecks logjob N [complete|throw R|kill R|exit R|hang]   each rank logs N events and prints a line, then so ends
@@ -22,6 +26,12 @@ switch (mode)
     case "throw-unhandled":
         using (new MPI.Environment(ref args))
             Scenarios.FailOnOneRank(Communicator.world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
+        break;
+    case "leave":
+        return Scenarios.LeaveMidJob(args, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2],
+            int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+    case "leave-early":
+        Scenarios.LeaveEarly(args, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
         break;
     case "reinit":
         Scenarios.Reinitialize(args);

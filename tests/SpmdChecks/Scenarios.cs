@@ -13,6 +13,54 @@ internal static class Scenarios
         world.Receive<int>(failingRank, 0);
     }
 
+    /// <summary>
+    /// Rank <paramref name="rank"/> leaves the job without disposing the environment while the others wait for it in
+    /// Barrier: the job must end with its code (1 for the exception), not hang.
+    /// </summary>
+    public static int LeaveMidJob(string[] args, int rank, string how, int code)
+    {
+        if (how == "throw-caught")
+        {
+            try
+            {
+                using (new MPI.Environment(ref args))
+                {
+                    if (Communicator.world.Rank == rank)
+                        throw new InvalidOperationException($"boom on rank {rank}");
+                    Communicator.world.Barrier();
+                }
+            }
+#pragma warning disable CA1031 // What user code does: catch everything outside the using block.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Console.Error.WriteLine(e);
+                return code;
+            }
+            return 0;
+        }
+        var environment = new MPI.Environment(ref args);
+        if (Communicator.world.Rank == rank)
+        {
+            if (how == "exit")
+                System.Environment.Exit(code);
+            return code;
+        }
+        Communicator.world.Barrier();
+        environment.Dispose();
+        return 0;
+    }
+
+    /// <summary>Rank <paramref name="rank"/> exits with code 0 mid-job; the others finish 12 s later.</summary>
+    public static void LeaveEarly(string[] args, int rank)
+    {
+        _ = new MPI.Environment(ref args);
+        if (Communicator.world.Rank == rank)
+            System.Environment.Exit(0);
+        Thread.Sleep(TimeSpan.FromSeconds(12));
+        Console.WriteLine($"rank {Communicator.world.Rank} finished");
+    }
+
     public static void Reinitialize(string[] args)
     {
         using (new MPI.Environment(ref args))
