@@ -257,7 +257,9 @@ public sealed unsafe class Environment : IDisposable
         SelfSends.CancelAll();
         Reductions.FreeAll();
         Datatypes.FreeCreated();
+        int rank = Communicator.world.Rank;
         Mpi.Check(Mpi.Finalize());
+        Logging.RankLogging.ReportFinalizedToLauncher(rank);
     }
 
     // A library started by the other implementation's mpiexec initializes as a singleton: N ranks that each

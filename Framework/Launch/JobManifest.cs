@@ -66,6 +66,9 @@ public sealed record RankInfo(int Rank, string? Host, int? ProcessId)
     /// <summary>Why the rank failed or did not finish; null for a rank that ended well.</summary>
     public string? Failure { get; init; }
 
+    /// <summary>Something worth knowing about a rank that did not fail (ended by the launcher after its work was done).</summary>
+    public string? Note { get; init; }
+
     /// <summary>Whether the rank did not fail by itself but was ended because the job ended (another rank failed, a stop, the time limit).</summary>
     public bool EndedWithJob { get; init; }
 

@@ -41,6 +41,12 @@ public sealed record JobSpec
     /// <summary>Every rank must have started within this time (default one minute).</summary>
     public TimeSpan StartupDeadline { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a rank may stay in MPI_Finalize once every rank has finished its work (default 10 s): then the launcher
+    /// ends it and the job still completes, with a warning record naming it.
+    /// </summary>
+    public TimeSpan FinalizeGrace { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Whether more ranks than slots may run (needed for Open MPI beyond the core count).</summary>
     public bool AllowOversubscription { get; init; } = true;
 

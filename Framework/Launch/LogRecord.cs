@@ -69,7 +69,14 @@ public sealed partial record LogRecord(
     }
 
     /// <summary>A CLEF line for plain output of a rank (or of the launcher, when <paramref name="rank"/> is null).</summary>
-    public static string ClefForLine(DateTimeOffset timestamp, int? rank, string stream, string text)
+    public static string ClefForLine(DateTimeOffset timestamp, int? rank, string stream, string text) =>
+        Clef(timestamp, stream == "stderr" ? "Warning" : null, rank, stream, text);
+
+    /// <summary>A CLEF line for something the launcher itself reports about the job (Stream "launcher").</summary>
+    public static string ClefForLauncher(DateTimeOffset timestamp, string level, string text) =>
+        Clef(timestamp, level, null, "launcher", text);
+
+    private static string Clef(DateTimeOffset timestamp, string? level, int? rank, string stream, string text)
     {
         var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -77,8 +84,8 @@ public sealed partial record LogRecord(
             writer.WriteStartObject();
             writer.WriteString("@t", timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
             writer.WriteString("@m", text);
-            if (stream == "stderr")
-                writer.WriteString("@l", "Warning");
+            if (level is not null)
+                writer.WriteString("@l", level);
             if (rank is { } value)
                 writer.WriteNumber(JobContract.RankProperty, value);
             writer.WriteString("Stream", stream);

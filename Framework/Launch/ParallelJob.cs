@@ -26,7 +26,20 @@ public sealed partial class ParallelJob : IDisposable
     private readonly HashSet<int> _terminated = [];
     private readonly Dictionary<int, int> _exitCodes = [];
     private readonly MpiexecReports _reports = new();
-    private readonly Dictionary<int, Task<long>> _exits = [];
+    // The order in which this machine's ranks ended; _watched: the ranks it follows.
+    private readonly ProcessExitWatch _exitWatch = new();
+    private readonly HashSet<int> _watched = [];
+    // Ranks whose exit record arrived (how ranks on other hosts are known to have ended).
+    private readonly HashSet<int> _exited = [];
+    // Ranks whose MPI_Finalize returned.
+    private readonly HashSet<int> _finalized = [];
+    // Ranks that reported their own failure (an exception, an exit mid-job).
+    private readonly HashSet<int> _ownFailures = [];
+    // When every rank had finished its work, and when every rank had ended, while mpiexec still ran.
+    private DateTime? _allFinishedAt, _allEndedAt;
+    private bool _lingerSwept, _finalizeSwept;
+    // Ranks still in MPI_Finalize long after every rank had finished its work, which the launcher ended.
+    private readonly SortedSet<int> _endedInFinalize = [];
     private readonly Dictionary<int, long> _recordOffsets = [];
     private byte[] _recordBuffer = [];
     private readonly Lock _tailing = new();
@@ -42,6 +55,7 @@ public sealed partial class ParallelJob : IDisposable
     private readonly Timer _startup;
     private JobManifest _manifest;
     private (JobState State, string? Reason)? _stopRequested;
+    private bool _finalizing;
     // The first exception a rank reported: the best account of a failure there is.
     private string? _firstException;
 
@@ -71,7 +85,9 @@ public sealed partial class ParallelJob : IDisposable
         {
             ReadNewRecords();
             CheckStopRequest();
+            CheckEnding();
         }, null, TailInterval, TailInterval);
+        _exitWatch.Exited += _ => CheckEnding();
         // Records are read as soon as a rank writes them, so the launcher knows every rank's process from its first
         // moments, and a stop asked for by another process is acted on at once (the timer is the safety net for
         // changes the watcher misses).
@@ -210,6 +226,7 @@ public sealed partial class ParallelJob : IDisposable
         _startup.Dispose();
         _tail.Dispose();
         _changes.Dispose();
+        _exitWatch.Dispose();
         _process.Dispose();
     }
 
@@ -381,7 +398,7 @@ public sealed partial class ParallelJob : IDisposable
     // What marks the records the launcher acts on. Most records are ordinary events: only these few are worth
     // parsing, and the launcher shares the machine with the ranks it serves.
     private static readonly string[] MarkerTexts =
-        ["\"@l\":\"Fatal\"", JobContract.StartedTemplate, JobContract.FinishedTemplate, JobContract.ExitedTemplate, JobContract.TerminatedTemplate];
+        ["\"@l\":\"Fatal\"", JobContract.StartedTemplate, JobContract.FinishedTemplate, JobContract.FinalizedTemplate, JobContract.ExitedTemplate, JobContract.TerminatedTemplate];
     private static readonly byte[][] Markers = [.. MarkerTexts.Select(System.Text.Encoding.UTF8.GetBytes)];
 
     private void Inspect(int rank, string clef)
@@ -400,12 +417,15 @@ public sealed partial class ParallelJob : IDisposable
         if (record.Template == JobContract.StartedTemplate)
         {
             var processId = record.Properties.TryGetValue(JobContract.ProcessIdProperty, out var pid) && pid is long value ? (int)value : (int?)null;
+            bool local = processId is not null && record.Host == System.Environment.MachineName;
             lock (_gate)
             {
                 _ranks[rank] = new RankInfo(rank, record.Host, processId);
-                if (processId is { } local && record.Host == System.Environment.MachineName)
-                    _exits[rank] = ProcessExitWatch.WhenExited(local);
+                if (local)
+                    _watched.Add(rank);
             }
+            if (local)
+                _exitWatch.Watch(rank, processId!.Value);
             bool all;
             lock (_gate)
                 all = _ranks.Count >= _manifest.Spec.Ranks;
@@ -427,6 +447,11 @@ public sealed partial class ParallelJob : IDisposable
             lock (_gate)
                 _terminated.Add(rank);
         }
+        if (record.Template == JobContract.ExitedTemplate || record.Template == JobContract.FinalizedTemplate)
+        {
+            lock (_gate)
+                (record.Template == JobContract.ExitedTemplate ? _exited : _finalized).Add(rank);
+        }
         // The exit record, or the record of a rank aborting on an exception, which names the code it aborts with.
         if ((record.Template == JobContract.ExitedTemplate || record.Level == "Fatal") && record.Properties.GetValueOrDefault("ExitCode") is long code)
         {
@@ -440,6 +465,7 @@ public sealed partial class ParallelJob : IDisposable
             lock (_gate)
             {
                 _firstException ??= failure;
+                _ownFailures.Add(rank);
                 if (_ranks.TryGetValue(rank, out var info))
                     _ranks[rank] = info with { Failure = info.Failure ?? failure };
             }
@@ -448,6 +474,8 @@ public sealed partial class ParallelJob : IDisposable
 
     private void Finish()
     {
+        lock (_gate)
+            _finalizing = true;
         _startup.Dispose();
         _tail.Dispose();
         _changes.Dispose();
@@ -469,6 +497,14 @@ public sealed partial class ParallelJob : IDisposable
                 writer.Dispose();
             _logs.Clear();
             var failure = Conclude(exitCode);
+            // Ranks the launcher ended in MPI_Finalize had all done their work: the job completed.
+            bool workDone = _endedInFinalize.Count > 0 && _firstException is null && _finished.Count >= _manifest.Spec.Ranks;
+            if (workDone)
+            {
+                exitCode = 0;
+                foreach (var rank in _endedInFinalize)
+                    _ranks[rank] = _ranks[rank] with { Failure = null, Note = $"Still in MPI_Finalize {_manifest.Spec.FinalizeGrace} after every rank had finished its work; ended by the launcher." };
+            }
             (state, reason) = _stopRequested ?? (exitCode == 0 ? (JobState.Completed, null) : (JobState.Failed, failure));
             foreach (var (rank, info) in _ranks.Where(entry => !entry.Value.Finished && entry.Value.Failure is null).ToList())
                 _ranks[rank] = info with { Failure = $"Ended without finishing when the job ended {state}.", EndedWithJob = true };
@@ -520,10 +556,10 @@ public sealed partial class ParallelJob : IDisposable
         }
         var nonZero = _ranks.Values.Where(info => info.ExitCode is not (null or 0)).OrderBy(info => info.Rank).FirstOrDefault();
         return _firstException
+            ?? FirstToEnd()
             ?? reported
             ?? (nonZero is null ? null : $"{nonZero.Describe()} exited with code {nonZero.ExitCode}.")
             ?? LostHost()
-            ?? FirstToEnd()
             ?? reportedByProcess
             ?? _reports.ExitString
             ?? $"mpiexec exited with code {exitCode}.";
@@ -536,7 +572,8 @@ public sealed partial class ParallelJob : IDisposable
     {
         var silent = _ranks.Values
             .Where(info => info.Host is not null && !HostProbe.IsThisMachine(info.Host) && info.Failure is null
-                && !_finished.Contains(info.Rank) && !_exitCodes.ContainsKey(info.Rank) && !_terminated.Contains(info.Rank))
+                && !_finished.Contains(info.Rank) && !_exitCodes.ContainsKey(info.Rank) && !_terminated.Contains(info.Rank)
+                && !_endedInFinalize.Contains(info.Rank))
             .OrderBy(info => info.Rank)
             .ToList();
         if (silent.Count == 0)
@@ -553,26 +590,131 @@ public sealed partial class ParallelJob : IDisposable
 
     private static readonly TimeSpan LostHostProbeTimeout = TimeSpan.FromSeconds(3);
 
-    // The rank that ended first without its "finished" record, with mpiexec's word on how, if it gave one.
+    // The rank on this machine that ended first without its "finished" record (the kernel's order, see
+    // ProcessExitWatch), in its own words or mpiexec's if there are any. Ranks that ended after it without a word of
+    // their own ended because of it, whatever mpiexec said about them (Hydra kills them with the first one's signal
+    // and may report one of them instead).
     private string? FirstToEnd()
     {
-        Task.WaitAll([.. _exits.Values], TimeSpan.FromSeconds(2));
-        var first = _exits
-            .Where(exit => exit.Value.IsCompletedSuccessfully && exit.Value.Result != long.MaxValue && !_finished.Contains(exit.Key) && !_terminated.Contains(exit.Key))
-            .OrderBy(exit => exit.Value.Result)
-            .Select(exit => _ranks[exit.Key])
-            .FirstOrDefault();
-        if (first is null)
+        _exitWatch.WaitForAll(TimeSpan.FromSeconds(2));
+        var order = _exitWatch.EndedInOrder().Where(rank => !_finished.Contains(rank) && !_terminated.Contains(rank)).ToList();
+        if (order.Count == 0 || !_ranks.TryGetValue(order[0], out var first))
             return null;
         var how = _reports.ExitString is null ? "" : $": {_reports.ExitString}";
-        var reason = $"{first.Describe()} ended without finishing{how}.";
+        var reason = first.Failure
+            ?? (first.ExitCode is { } code and not 0 ? $"{first.Describe()} exited with code {code}." : $"{first.Describe()} ended without finishing{how}.");
         _ranks[first.Rank] = first with { Failure = reason };
+        foreach (var later in order.Skip(1).Where(rank => !_ownFailures.Contains(rank)))
+            _ranks[later] = _ranks[later] with { Failure = null };
         return reason;
+    }
+
+    // Follows the end of a job whose ranks are done while mpiexec still runs. Once every rank has finished its work,
+    // a rank still in MPI_Finalize after the spec's FinalizeGrace is ended (MPICH over TCP can hang there for good).
+    // Once every rank has ended, processes the ranks started that still hold mpiexec's output pipes open (so mpiexec
+    // waits for them) are ended after LingerGrace.
+    private void CheckEnding()
+    {
+        List<RankInfo>? stuck = null;
+        bool linger = false;
+        lock (_gate)
+        {
+            int expected = _manifest.Spec.Ranks;
+            if (_manifest.IsFinished || _stopRequested is not null || _ranks.Count < expected || _finalizing)
+                return;
+            var running = _ranks.Values.Where(info => _watched.Contains(info.Rank) ? !_exitWatch.HasEnded(info.Rank) : !_exited.Contains(info.Rank)).ToList();
+            var now = DateTime.UtcNow;
+            if (running.Count == 0)
+            {
+                _allEndedAt ??= now;
+                linger = !_lingerSwept && now - _allEndedAt >= LingerGrace;
+                _lingerSwept |= linger;
+            }
+            else if (_finished.Count >= expected && _firstException is null)
+            {
+                _allFinishedAt ??= now;
+                if (!_finalizeSwept && now - _allFinishedAt >= _manifest.Spec.FinalizeGrace)
+                {
+                    // What a rank does after MPI_Finalize has returned is its own business.
+                    stuck = [.. running.Where(info => !_finalized.Contains(info.Rank))];
+                    _finalizeSwept = true;
+                    _endedInFinalize.UnionWith(stuck.Select(info => info.Rank));
+                }
+            }
+        }
+        if (stuck is { Count: > 0 })
+        {
+            Warn($"{string.Join(", ", stuck.Select(info => info.Describe()))} {(stuck.Count == 1 ? "was" : "were")} still in MPI_Finalize " +
+                $"{_manifest.Spec.FinalizeGrace} after every rank had finished its work: ended by the launcher; the job's work is complete.");
+            foreach (var info in stuck)
+                _ = Task.Run(() => KillRank(info));
+        }
+        if (linger)
+            EndProcessesStartedByRanks("still ran after every rank had exited, keeping mpiexec from ending");
+    }
+
+    /// <summary>How long mpiexec may go on after every rank has ended before what the ranks started is ended.</summary>
+    internal static readonly TimeSpan LingerGrace = TimeSpan.FromSeconds(3);
+
+    // Ends processes of the job that are neither ranks nor mpiexec's, each named in a warning record.
+    private void EndProcessesStartedByRanks(string why)
+    {
+        HashSet<int> ranks;
+        lock (_gate)
+            ranks = [.. _ranks.Values.Select(info => info.ProcessId).OfType<int>()];
+        foreach (var process in JobProcesses.StartedByRanks(Id, ranks))
+        {
+            Warn($"Process {process.Describe()}, started by the job, {why}: ended by the launcher.");
+            _ = SendSignal(process.ProcessId, Kill);
+        }
+    }
+
+    private void KillRank(RankInfo info)
+    {
+        if (info.ProcessId is not { } processId)
+            return;
+        if (info.Host is null || HostProbe.IsThisMachine(info.Host))
+            _ = SendSignal(processId, Kill);
+        else
+            KillThroughAgent(info.Host, processId);
+    }
+
+    // kill -KILL through the launch agent, as mpiexec reaches that host; its output is of no interest.
+    private void KillThroughAgent(string host, int processId)
+    {
+        var start = new ProcessStartInfo(_manifest.Spec.EffectiveLaunchAgent)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { host, "kill", "-KILL", processId.ToString(CultureInfo.InvariantCulture) })
+            start.ArgumentList.Add(argument);
+        try
+        {
+            using var agent = Process.Start(start)!;
+            agent.StandardInput.Close();
+            if (!agent.WaitForExit(LostHostProbeTimeout))
+                agent.Kill(entireProcessTree: true);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            Warn($"Could not end {processId} on {host} through {start.FileName}: {e.Message}");
+        }
+    }
+
+    // A record of the launcher's own in the job's log.
+    private void Warn(string text)
+    {
+        lock (_routing)
+            Append(null, LogRecord.ClefForLauncher(DateTimeOffset.UtcNow, "Warning", text));
     }
 
     // Whatever the job started and left behind on this machine (found by the job id in its environment) is killed.
     private void SweepLeftovers()
     {
+        EndProcessesStartedByRanks("outlived the job");
         for (int attempt = 0; attempt < 3; attempt++)
         {
             var leftovers = ProcessIdentity.WithEnvironment(JobContract.JobIdVariable, Id).ToList();

@@ -76,6 +76,12 @@ public static class JobContract
     /// <summary>The record each rank sends when it finalizes MPI: a rank that vanishes without it failed.</summary>
     public const string FinishedTemplate = "Rank {Rank} finished";
 
+    /// <summary>
+    /// The record each rank sends once MPI_Finalize has returned: a rank that finished but never finalized is stuck in
+    /// MPI_Finalize (what follows it is the program's own business).
+    /// </summary>
+    public const string FinalizedTemplate = "Rank {Rank} finalized";
+
     /// <summary>The record a rank sends as its process exits normally, with the exit code.</summary>
     public const string ExitedTemplate = "Rank {Rank} exited with code {ExitCode}";
 

@@ -44,6 +44,10 @@ public static class RankLogging
     internal static void ReportFinishToLauncher() => ReportToLauncher(logger =>
         logger.Information(JobContract.FinishedTemplate, Communicator.world.Rank));
 
+    /// <summary>Tells the launcher that MPI_Finalize has returned on this rank.</summary>
+    internal static void ReportFinalizedToLauncher(int rank) => ReportToLauncher(logger =>
+        logger.Information(JobContract.FinalizedTemplate, rank));
+
     /// <summary>Tells the launcher this process's exit code (called as the process exits, after MPI is finalized).</summary>
     internal static void ReportExitToLauncher(int rank) => ReportToLauncher(logger =>
         logger.Information(JobContract.ExitedTemplate, rank, System.Environment.ExitCode));

@@ -8,7 +8,8 @@
 //   SpmdChecks leave-early <rank>        that rank calls Environment.Exit(0) mid-job; the others finish 12 s later
 //   SpmdChecks reinit                    initialize, finalize, initialize again
 //   SpmdChecks spawn                     rank 0 spawns two children (spawned-child), which report back
-//   SpmdChecks logjob N [complete|throw R|kill R|exit R|hang]   each rank logs N events and prints a line, then so ends
+//   SpmdChecks logjob N [complete|throw R|kill R|exit R|hang|exit-now R|abort R|segv R|helper R|detached R|finalize-hang R]
+//                                        each rank logs N events and prints a line, then so ends (see Scenarios.LogJob)
 //   SpmdChecks stall-before-init         hang before initializing MPI
 //   SpmdChecks info                      print the library this process bound
 using MPI;
@@ -43,7 +44,6 @@ switch (mode)
         MPI.Environment.Run(Scenarios.ReportToParent);
         break;
     case "logjob":
-        // logjob <events> [complete|throw R|kill R|exit R|hang]
         MPI.Environment.Run(world => Scenarios.LogJob(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
             args.Length > 2 ? args[2] : "complete",
             args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : -1));

@@ -3,8 +3,11 @@ using MPI;
 namespace SpmdChecks;
 
 /// <summary>Failures the tests provoke on purpose, to see that the job ends promptly and says why.</summary>
-internal static class Scenarios
+internal static partial class Scenarios
 {
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "strlen")]
+    private static partial nint StringLength(nint text);
+
     public static void FailOnOneRank(Intracommunicator world, int failingRank)
     {
         if (world.Rank == failingRank)
@@ -116,7 +119,10 @@ internal static class Scenarios
     /// <summary>
     /// Every rank logs <paramref name="events"/> structured events and one plain line, then the job ends as
     /// <paramref name="ending"/> says: completes, rank <paramref name="rank"/> throws or kills itself (SIGKILL)
-    /// while the others wait in a barrier, or exits with code 3 after finishing normally, or every rank hangs.
+    /// while the others wait in a barrier, or exits with code 3 after finishing normally, or every rank hangs; or
+    /// rank <paramref name="rank"/> exits mid-job (exit-now), aborts (abort, SIGABRT), gets SIGSEGV (segv), starts a
+    /// process that outlives it (helper: holding its output open; detached: not), or hangs after saying it finished
+    /// (finalize-hang).
     /// </summary>
     public static void LogJob(Intracommunicator world, int events, string ending, int rank)
     {
@@ -135,11 +141,36 @@ internal static class Scenarios
             case "exit" when world.Rank == rank:
                 System.Environment.ExitCode = 3;
                 break;
+            case "exit-now" when world.Rank == rank:
+                System.Environment.Exit(4);
+                break;
+            case "abort" when world.Rank == rank:
+                System.Environment.FailFast($"deliberate abort on rank {rank}");
+                break;
+            case "segv" when world.Rank == rank:
+                // A fault in native code (the runtime ignores a SIGSEGV sent from outside).
+                _ = StringLength(8);
+                break;
+            case "helper" when world.Rank == rank:
+                // A helper that outlives this rank and keeps its standard output (mpiexec's pipe) open.
+                using (var shell = System.Diagnostics.Process.Start("sh", ["-c", "sleep 300 &"]))
+                    shell.WaitForExit();
+                break;
+            case "detached" when world.Rank == rank:
+                using (var shell = System.Diagnostics.Process.Start("setsid", ["sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 &"]))
+                    shell.WaitForExit();
+                break;
+            case "finalize-hang" when world.Rank == rank:
+                // Says it finished its work, as a rank does just before MPI_Finalize, then never finalizes: the
+                // other ranks wait in MPI_Finalize for it, as ranks do when MPI_Finalize hangs.
+                log.Information(MPI.Logging.JobContract.FinishedTemplate, rank);
+                Thread.Sleep(Timeout.Infinite);
+                break;
             case "hang":
                 Thread.Sleep(Timeout.Infinite);
                 break;
         }
-        if (ending is "throw" or "kill")
+        if (ending is "throw" or "kill" or "exit-now" or "abort" or "segv")
             world.Barrier();
         Serilog.Log.CloseAndFlush();
     }

@@ -1,0 +1,93 @@
+using MPI.Launch;
+using MPI.Logging;
+
+namespace Launch.Tests;
+
+/// <summary>
+/// How jobs end when a rank does something other than finish: the rank that failed first is named every time, a
+/// process a rank left behind does not keep the job running, a rank stuck in MPI_Finalize after the work was done
+/// does not either, and a rank that leaves mid-job fails the job with its code.
+/// </summary>
+[TestFixture]
+public sealed class EndingTests : StoreFixture
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    // How many times each failure is repeated: SPMD_TEST_REPEAT, 3 unless told (the note on issue 12 gives 20).
+    private static int Repeat => int.TryParse(System.Environment.GetEnvironmentVariable("SPMD_TEST_REPEAT"), out int n) && n > 0 ? n : 3;
+
+    private JobManifest RunToEnd(JobSpec spec)
+    {
+        using var job = ParallelJob.Start(spec, Store);
+        var final = job.Wait(Deadline);
+        Assert.That(final, Is.Not.Null, $"job {job.Id} did not end within {Deadline}");
+        return final!;
+    }
+
+    private static void AssertNothingLeft(string jobId) =>
+        Assert.That(ProcessIdentity.WithEnvironment(JobContract.JobIdVariable, jobId), Is.Empty, "processes of the job outlived it");
+
+    private List<LogRecord> LauncherWarnings(string jobId) =>
+        [.. Store.Logs(jobId).Read().Where(record => record.Rank is null && record.Level == "Warning" && (string?)record.Properties["Stream"] == "launcher")];
+
+    // Rank 1 of 2 fails while rank 0 waits in Barrier; mpiexec then ends rank 0 (Hydra with the same signal).
+    [TestCase(MpiImplementation.OpenMpi, "kill")]
+    [TestCase(MpiImplementation.OpenMpi, "abort")]
+    [TestCase(MpiImplementation.OpenMpi, "segv")]
+    [TestCase(MpiImplementation.OpenMpi, "exit-now")]
+    [TestCase(MpiImplementation.Mpich, "kill")]
+    [TestCase(MpiImplementation.Mpich, "abort")]
+    [TestCase(MpiImplementation.Mpich, "segv")]
+    [TestCase(MpiImplementation.Mpich, "exit-now")]
+    public void TheRankThatFailedFirstIsNamedEveryTime(MpiImplementation implementation, string how)
+    {
+        var reasons = new List<string>();
+        for (int run = 0; run < Repeat; run++)
+        {
+            var job = RunToEnd(LauncherTests.Spec(implementation, "1", how, "1") with { Ranks = 2 });
+            Assert.That(job.State, Is.EqualTo(JobState.Failed), job.Reason);
+            reasons.Add(job.Reason!);
+            Assert.That(job.RankInfo[1].Failure, Is.EqualTo(job.Reason));
+            Assert.That(job.RankInfo[0], Has.Property(nameof(RankInfo.EndedWithJob)).True, job.RankInfo[0].Failure);
+            AssertNothingLeft(job.Id);
+        }
+        Assert.That(reasons, Has.All.StartWith("Rank 1 "), string.Join("\n", reasons));
+        if (how == "exit-now")
+            Assert.That(reasons, Has.All.Contain("exited with code 4 without finalizing MPI"));
+    }
+
+    [TestCase(MpiImplementation.OpenMpi, "helper")]
+    [TestCase(MpiImplementation.OpenMpi, "detached")]
+    [TestCase(MpiImplementation.Mpich, "helper")]
+    [TestCase(MpiImplementation.Mpich, "detached")]
+    public void AProcessARankLeftBehindDoesNotKeepTheJobRunning(MpiImplementation implementation, string how)
+    {
+        var job = RunToEnd(LauncherTests.Spec(implementation, "1", how, "0") with { Ranks = 2, TimeLimit = TimeSpan.FromSeconds(60) });
+
+        Assert.That(job.State, Is.EqualTo(JobState.Completed), job.Reason);
+        Assert.That(job.RankInfo.All(rank => rank is { Finished: true, Failure: null }), Is.True);
+        Assert.That(LauncherWarnings(job.Id).Select(record => record.Message),
+            Has.Some.Match(@"^Process \d+ \(sleep 300\), started by the job, .*: ended by the launcher\.$"));
+        AssertNothingLeft(job.Id);
+    }
+
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void RanksStuckInFinalizeAfterTheWorkIsDoneAreEndedAndTheJobCompletes(MpiImplementation implementation)
+    {
+        var job = RunToEnd(LauncherTests.Spec(implementation, "1", "finalize-hang", "1") with
+        {
+            Ranks = 2,
+            FinalizeGrace = TimeSpan.FromSeconds(3),
+            TimeLimit = TimeSpan.FromSeconds(60),
+        });
+
+        Assert.That(job.State, Is.EqualTo(JobState.Completed), job.Reason);
+        Assert.That(job.ExitCode, Is.Zero);
+        Assert.That(job.RankInfo.All(rank => rank is { Finished: true, Failure: null }), Is.True);
+        Assert.That(job.RankInfo[1].Note, Does.Contain("Still in MPI_Finalize"));
+        var warning = LauncherWarnings(job.Id).Single(record => record.Message.Contains("MPI_Finalize", StringComparison.Ordinal));
+        Assert.That(warning.Message, Does.Contain($"Rank 1 (pid {job.RankInfo[1].ProcessId} on").And.Contain("ended by the launcher"));
+        AssertNothingLeft(job.Id);
+    }
+}
