@@ -26,9 +26,8 @@ public sealed partial class ParallelJob : IDisposable
     private readonly HashSet<int> _terminated = [];
     private readonly Dictionary<int, int> _exitCodes = [];
     private readonly MpiexecReports _reports = new();
-    // The order in which this machine's ranks ended; _watched: the ranks it follows.
-    private readonly ProcessExitWatch _exitWatch = new();
-    private readonly HashSet<int> _watched = [];
+    // The order in which this machine's ranks ended.
+    private readonly ProcessExitWatch _exitWatch;
     // Ranks whose exit record arrived (how ranks on other hosts are known to have ended).
     private readonly HashSet<int> _exited = [];
     // Ranks whose MPI_Finalize returned.
@@ -63,6 +62,7 @@ public sealed partial class ParallelJob : IDisposable
     {
         _store = store;
         _manifest = manifest;
+        _exitWatch = new ProcessExitWatch(JobContract.ExitChannelName(manifest.Id));
         var start = new ProcessStartInfo(command.FileName)
         {
             RedirectStandardOutput = true,
@@ -74,10 +74,19 @@ public sealed partial class ParallelJob : IDisposable
             start.ArgumentList.Add(argument);
         // mpiexec itself carries the job id too, so the sweep at the end finds everything the job started.
         start.Environment[JobContract.JobIdVariable] = manifest.Id;
+        start.Environment[JobContract.ExitChannelVariable] = _exitWatch.Name;
         // Terminal-mode escapes from .NET's console would end up in the logs.
         start.Environment.Remove("TERM");
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        _process.Start();
+        try
+        {
+            _process.Start();
+        }
+        catch
+        {
+            _exitWatch.Dispose();
+            throw;
+        }
         _process.StandardInput.Close();
         Update(job => job with { State = JobState.Starting, Started = DateTimeOffset.UtcNow });
         _startup = new Timer(_ => CheckStartup(), null, manifest.Spec.StartupDeadline, Timeout.InfiniteTimeSpan);
@@ -417,15 +426,8 @@ public sealed partial class ParallelJob : IDisposable
         if (record.Template == JobContract.StartedTemplate)
         {
             var processId = record.Properties.TryGetValue(JobContract.ProcessIdProperty, out var pid) && pid is long value ? (int)value : (int?)null;
-            bool local = processId is not null && record.Host == System.Environment.MachineName;
             lock (_gate)
-            {
                 _ranks[rank] = new RankInfo(rank, record.Host, processId);
-                if (local)
-                    _watched.Add(rank);
-            }
-            if (local)
-                _exitWatch.Watch(rank, processId!.Value);
             bool all;
             lock (_gate)
                 all = _ranks.Count >= _manifest.Spec.Ranks;
@@ -622,7 +624,7 @@ public sealed partial class ParallelJob : IDisposable
             int expected = _manifest.Spec.Ranks;
             if (_manifest.IsFinished || _stopRequested is not null || _ranks.Count < expected || _finalizing)
                 return;
-            var running = _ranks.Values.Where(info => _watched.Contains(info.Rank) ? !_exitWatch.HasEnded(info.Rank) : !_exited.Contains(info.Rank)).ToList();
+            var running = _ranks.Values.Where(info => _exitWatch.IsWatching(info.Rank) ? !_exitWatch.HasEnded(info.Rank) : !_exited.Contains(info.Rank)).ToList();
             var now = DateTime.UtcNow;
             if (running.Count == 0)
             {

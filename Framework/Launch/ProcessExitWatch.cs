@@ -1,98 +1,85 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text;
+using MPI.Logging;
 
 namespace MPI.Launch;
 
 /// <summary>
-/// Learns the order in which processes on this machine end, even ones that are not children (ranks started by
-/// mpiexec): each process's pidfd (Linux 5.3+) is in one epoll set, which hands ready descriptors back in the order
-/// the kernel marked them ready, that is, in the order the processes exited, however close together and however late
-/// this process's thread runs. When mpiexec ends the other ranks of a failed job it does so after the first one ended,
-/// so the first in this order is the one that failed.
+/// Learns the order in which the ranks on this machine end, however they end (SIGKILL included) and however soon
+/// after starting. Each rank connects to the job's exit channel (<see cref="JobContract.ExitChannelVariable"/>, an
+/// abstract Unix socket) as MPI starts and says its rank; the kernel closes the connection when the process ends. The
+/// kernel queues connections until they are accepted, so a rank is never missed however late the launcher looks, and
+/// one thread waits on every connection in one epoll set, which hands ready descriptors back in the order the kernel
+/// marked them (the order the processes ended). When mpiexec ends the other ranks of a failed job it does so after
+/// the first one ended, so the first in this order is the one that failed.
 /// </summary>
 internal sealed partial class ProcessExitWatch : IDisposable
 {
-    // pidfd_open is system call 434 on x86-64 and AArch64 alike.
-    private const long PidfdOpen = 434;
-    private const int EpollCtlAdd = 1, EpollCtlDel = 2, EpollIn = 1, MaxEvents = 64;
+    private const int AfUnix = 1, SockStream = 1, SockNonblock = 0x800, SockCloexec = 0x80000;
+    private const int EpollCtlAdd = 1, EpollCtlDel = 2, EpollIn = 1, EpollRdHup = 0x2000, MaxEvents = 64;
+    private const long Listener = -1;
     // struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16 bytes).
     private static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
     private static readonly int DataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
 
-    private readonly int _epoll;
+    private readonly int _epoll, _listener;
     private readonly object _gate = new(); // waited on with Monitor
-    private readonly Dictionary<int, int> _descriptors = []; // key -> pidfd
-    private readonly Dictionary<int, long> _order = [];      // key -> position in exit order
-    private readonly HashSet<int> _endedUnseen = [];         // gone before they were watched: order unknown
+    private readonly Dictionary<int, int?> _connections = []; // descriptor -> rank, once it said
+    private readonly Dictionary<int, long> _order = [];       // rank -> position in exit order
+    private readonly HashSet<int> _connected = [];
     private long _next;
     private volatile bool _disposed;
     private readonly Thread _thread;
 
-    public ProcessExitWatch()
+    /// <summary>Opens the exit channel named <paramref name="name"/> (what ranks find in <see cref="JobContract.ExitChannelVariable"/>).</summary>
+    public ProcessExitWatch(string name)
     {
-        _epoll = EpollCreate(0);
-        _thread = new Thread(Run) { IsBackground = true, Name = "process exit watch" };
+        Name = name;
+        _epoll = EpollCreate(SockCloexec);
+        _listener = Socket(AfUnix, SockStream | SockNonblock | SockCloexec, 0);
+        var address = JobContract.ExitChannelAddress(name);
+        if (_listener < 0 || Bind(_listener, ref address[0], address.Length) != 0 || Listen(_listener, 4096) != 0)
+            throw new IOException($"The job's exit channel could not be opened (error {Marshal.GetLastPInvokeError()}).");
+        Add(_listener, Listener);
+        _thread = new Thread(Run) { IsBackground = true, Name = "rank exit watch" };
         _thread.Start();
     }
 
-    /// <summary>Raised (on the watch's thread) when a watched process ends, with its key.</summary>
+    /// <summary>The channel's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Raised (on the watch's thread) when a rank that connected ends, with its rank.</summary>
     public event Action<int>? Exited;
 
-    /// <summary>Starts watching the process <paramref name="processId"/> under <paramref name="key"/> (a rank).</summary>
-    public void Watch(int key, int processId)
-    {
-        int descriptor = (int)Syscall(PidfdOpen, processId, 0);
-        lock (_gate)
-        {
-            if (_disposed || _descriptors.ContainsKey(key) || _order.ContainsKey(key))
-            {
-                if (descriptor >= 0)
-                    _ = Close(descriptor);
-                return;
-            }
-            if (descriptor < 0)
-            {
-                _endedUnseen.Add(key);
-            }
-            else
-            {
-                _descriptors[key] = descriptor;
-                Span<byte> ev = stackalloc byte[16];
-                ev.Clear();
-                MemoryMarshal.Write(ev, EpollIn);
-                MemoryMarshal.Write(ev[DataOffset..], (long)key);
-                if (EpollCtl(_epoll, EpollCtlAdd, descriptor, ref MemoryMarshal.GetReference(ev)) != 0)
-                {
-                    _descriptors.Remove(key);
-                    _ = Close(descriptor);
-                    _endedUnseen.Add(key);
-                }
-            }
-        }
-        if (descriptor < 0)
-            Exited?.Invoke(key);
-    }
-
-    /// <summary>Whether the process watched under <paramref name="key"/> has ended (seen or not).</summary>
-    public bool HasEnded(int key)
+    /// <summary>Whether <paramref name="rank"/> connected, so that its end will be seen.</summary>
+    public bool IsWatching(int rank)
     {
         lock (_gate)
-            return _order.ContainsKey(key) || _endedUnseen.Contains(key);
+            return _connected.Contains(rank);
     }
 
-    /// <summary>The keys whose processes were seen to end, first first (those already gone when watched are left out).</summary>
+    /// <summary>Whether <paramref name="rank"/>'s process has ended.</summary>
+    public bool HasEnded(int rank)
+    {
+        lock (_gate)
+            return _order.ContainsKey(rank);
+    }
+
+    /// <summary>The ranks whose processes ended, first first.</summary>
     public IReadOnlyList<int> EndedInOrder()
     {
         lock (_gate)
             return [.. _order.OrderBy(entry => entry.Value).Select(entry => entry.Key)];
     }
 
-    /// <summary>Waits until every watched process has ended, or <paramref name="timeout"/> passes.</summary>
+    /// <summary>Waits until every rank that connected has ended, or <paramref name="timeout"/> passes.</summary>
     public bool WaitForAll(TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         lock (_gate)
         {
-            while (_descriptors.Count > 0)
+            while (_connections.Count > 0)
             {
                 var left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero || _disposed)
@@ -106,29 +93,72 @@ internal sealed partial class ProcessExitWatch : IDisposable
     private void Run()
     {
         var events = new byte[EventSize * MaxEvents];
+        var buffer = new byte[64];
         while (!_disposed)
         {
             int count = EpollWait(_epoll, ref events[0], MaxEvents, 200);
-            if (count <= 0)
-                continue;
-            var ended = new List<int>(count);
+            var ended = new List<int>();
             lock (_gate)
             {
                 for (int i = 0; i < count; i++)
                 {
-                    int key = (int)MemoryMarshal.Read<long>(events.AsSpan(i * EventSize + DataOffset));
-                    if (!_descriptors.Remove(key, out int descriptor))
-                        continue;
-                    _ = EpollCtl(_epoll, EpollCtlDel, descriptor, ref events[0]); // the event is ignored on removal
-                    _ = Close(descriptor);
-                    _order[key] = _next++;
-                    ended.Add(key);
+                    long data = MemoryMarshal.Read<long>(events.AsSpan(i * EventSize + DataOffset));
+                    if (data == Listener)
+                        AcceptAll();
+                    else if (Drain((int)data, buffer) is { } rank)
+                        ended.Add(rank);
                 }
                 Monitor.PulseAll(_gate);
             }
-            foreach (var key in ended)
-                Exited?.Invoke(key);
+            foreach (var rank in ended)
+                Exited?.Invoke(rank);
         }
+    }
+
+    private void AcceptAll()
+    {
+        int connection;
+        while ((connection = Accept(_listener, IntPtr.Zero, IntPtr.Zero, SockNonblock | SockCloexec)) >= 0)
+        {
+            _connections[connection] = null;
+            Add(connection, connection);
+        }
+    }
+
+    // Reads what a rank said (its rank, once); at the end of the stream its process has ended: returns its rank.
+    private int? Drain(int connection, byte[] buffer)
+    {
+        while (true)
+        {
+            long read = Read(connection, ref buffer[0], (ulong)buffer.Length);
+            if (read > 0)
+            {
+                if (_connections[connection] is null
+                    && int.TryParse(Encoding.ASCII.GetString(buffer, 0, (int)read).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int said))
+                {
+                    _connections[connection] = said;
+                    _connected.Add(said);
+                }
+                continue;
+            }
+            if (read < 0 && Marshal.GetLastPInvokeError() is 11 or 4) // EAGAIN, EINTR: more to come
+                return null;
+            _ = EpollCtl(_epoll, EpollCtlDel, connection, ref buffer[0]); // the event is ignored on removal
+            _ = Close(connection);
+            _connections.Remove(connection, out var rank);
+            if (rank is { } ended)
+                _order.TryAdd(ended, _next++);
+            return rank;
+        }
+    }
+
+    private void Add(int descriptor, long data)
+    {
+        Span<byte> ev = stackalloc byte[16];
+        ev.Clear();
+        MemoryMarshal.Write(ev, EpollIn | EpollRdHup);
+        MemoryMarshal.Write(ev[DataOffset..], data);
+        _ = EpollCtl(_epoll, EpollCtlAdd, descriptor, ref MemoryMarshal.GetReference(ev));
     }
 
     public void Dispose()
@@ -141,17 +171,27 @@ internal sealed partial class ProcessExitWatch : IDisposable
             Monitor.PulseAll(_gate);
         }
         _thread.Join();
-        lock (_gate)
-        {
-            foreach (var descriptor in _descriptors.Values)
-                _ = Close(descriptor);
-            _descriptors.Clear();
-        }
+        foreach (var connection in _connections.Keys)
+            _ = Close(connection);
+        _connections.Clear();
+        _ = Close(_listener);
         _ = Close(_epoll);
     }
 
-    [LibraryImport("libc", EntryPoint = "syscall")]
-    private static partial long Syscall(long number, int processId, uint flags);
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    private static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
+    private static partial int Bind(int socket, ref byte address, int length);
+
+    [LibraryImport("libc", EntryPoint = "listen", SetLastError = true)]
+    private static partial int Listen(int socket, int backlog);
+
+    [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
+    private static partial int Accept(int socket, IntPtr address, IntPtr length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static partial long Read(int descriptor, ref byte buffer, ulong count);
 
     [LibraryImport("libc", EntryPoint = "epoll_create1")]
     private static partial int EpollCreate(int flags);

@@ -18,6 +18,25 @@ public static class JobContract
     /// <summary>The node-local directory where each rank appends its records (see <see cref="RecordFile"/>).</summary>
     public const string RecordDirectoryVariable = "SPMD_RECORD_DIR";
 
+    /// <summary>
+    /// The name of the job's exit channel: an abstract Unix socket of the launcher's to which each rank on its machine
+    /// connects as MPI starts, saying its rank, and which the kernel closes when the rank's process ends.
+    /// </summary>
+    public const string ExitChannelVariable = "SPMD_EXIT_CHANNEL";
+
+    /// <summary>The exit channel's name for a job.</summary>
+    public static string ExitChannelName(string jobId) => $"spmd-exit-{jobId}";
+
+    /// <summary>The socket address (sockaddr_un, abstract namespace) of the exit channel named <paramref name="name"/>.</summary>
+    public static byte[] ExitChannelAddress(string name)
+    {
+        var path = System.Text.Encoding.UTF8.GetBytes(name);
+        var address = new byte[3 + path.Length];
+        address[0] = 1; // AF_UNIX (little-endian sa_family_t); address[2] = 0 starts an abstract name
+        path.CopyTo(address, 3);
+        return address;
+    }
+
     /// <summary>The file the launcher puts in the record directory, holding the job id.</summary>
     public const string RecordDirectoryMarker = "record-channel";
 

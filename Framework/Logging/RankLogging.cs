@@ -37,8 +37,34 @@ public static class RankLogging
     public static ILoggerFactory CreateLoggerFactory() => new SerilogLoggerFactory(Log.Logger, dispose: false);
 
     /// <summary>Tells the launcher (if one started this process) where this rank runs, once MPI knows its rank.</summary>
-    internal static void ReportStartToLauncher() => ReportToLauncher(logger =>
-        logger.Information(JobContract.StartedTemplate, Communicator.world.Rank, Communicator.world.Size, System.Environment.MachineName));
+    internal static void ReportStartToLauncher()
+    {
+        ReportToLauncher(logger =>
+            logger.Information(JobContract.StartedTemplate, Communicator.world.Rank, Communicator.world.Size, System.Environment.MachineName));
+        ConnectExitChannel(Communicator.world.Rank);
+    }
+
+    // Held until the process ends, when the kernel closes it: how the launcher learns the order in which ranks end.
+    private static System.Net.Sockets.Socket? _exitChannel;
+
+    private static void ConnectExitChannel(int rank)
+    {
+        var name = System.Environment.GetEnvironmentVariable(JobContract.ExitChannelVariable);
+        if (string.IsNullOrEmpty(name) || _exitChannel is not null)
+            return;
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint("\0" + name));
+            socket.Send(System.Text.Encoding.ASCII.GetBytes($"{rank}\n"));
+            _exitChannel = socket;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // Another machine or network namespace than the launcher's: it learns this rank's end from its records.
+            socket.Dispose();
+        }
+    }
 
     /// <summary>Tells the launcher that this rank ended normally (called just before MPI is finalized).</summary>
     internal static void ReportFinishToLauncher() => ReportToLauncher(logger =>
