@@ -47,6 +47,9 @@ public sealed record JobSpec
     /// </summary>
     public TimeSpan FinalizeGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Whether Open MPI's mpiexec may run as root (--allow-run-as-root); MPICH's does not ask.</summary>
+    public bool AllowRunAsRoot { get; init; }
+
     /// <summary>Whether more ranks than slots may run (needed for Open MPI beyond the core count).</summary>
     public bool AllowOversubscription { get; init; } = true;
 

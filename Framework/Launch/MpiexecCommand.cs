@@ -43,6 +43,8 @@ public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Argum
             arguments.AddRange(["--tag-output", "--bind-to", "none"]);
             if (spec.AllowOversubscription)
                 arguments.Add("--oversubscribe");
+            if (spec.AllowRunAsRoot)
+                arguments.Add("--allow-run-as-root");
         }
         else
         {

@@ -46,6 +46,8 @@ public sealed partial class ParallelJob : IDisposable
     private readonly FileSystemWatcher _changes;
     private static readonly TimeSpan TailInterval = TimeSpan.FromMilliseconds(100);
     private readonly Dictionary<(int? Rank, string Stream), string> _partial = [];
+    // The first lines of output (mpiexec's and the programs'): what explains a job that ended before any rank started.
+    private readonly List<string> _firstLines = [];
     private const int MaximumRecordLength = 1 << 20;
     private readonly Lock _gate = new();
     private readonly Lock _routing = new();
@@ -348,6 +350,8 @@ public sealed partial class ParallelJob : IDisposable
 
         lock (_routing)
         {
+            if (_firstLines.Count < 40 && !text.StartsWith(JobContract.RecordPrefix, StringComparison.Ordinal))
+                _firstLines.Add(text);
             foreach (var clef in Assemble(rank, stream, text))
                 Append(rank, clef);
         }
@@ -558,6 +562,7 @@ public sealed partial class ParallelJob : IDisposable
         }
         var nonZero = _ranks.Values.Where(info => info.ExitCode is not (null or 0)).OrderBy(info => info.Rank).FirstOrDefault();
         return _firstException
+            ?? NoRankStarted(exitCode)
             ?? FirstToEnd()
             ?? reported
             ?? (nonZero is null ? null : $"{nonZero.Describe()} exited with code {nonZero.ExitCode}.")
@@ -588,6 +593,25 @@ public sealed partial class ParallelJob : IDisposable
         foreach (var info in lost)
             _ranks[info.Rank] = info with { Failure = reason };
         return reason;
+    }
+
+    // mpiexec failed before any rank started (it refused to run, a host or the program could not be reached...):
+    // its own explanation, first sentence or so.
+    private string? NoRankStarted(int exitCode)
+    {
+        if (_ranks.Count > 0)
+            return null;
+        List<string> lines;
+        lock (_routing)
+            lines = [.. _firstLines.Select(line => line.Trim()).Where(line => line.Length > 0 && !line.All(c => c is '-' or '=' or '*' or '#'))];
+        if (lines.Count == 0)
+            return null;
+        int end = lines.FindIndex(line => line.EndsWith('.'));
+        var said = string.Join(' ', lines.Take(end is >= 0 and < 3 ? end + 1 : 3));
+        var fix = lines.Any(line => line.Contains("run as root", StringComparison.Ordinal))
+            ? " Open MPI runs as root only when told it may: set OMPI_ALLOW_RUN_AS_ROOT=1 and OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1, or AllowRunAsRoot on the job spec (Start-ParallelJob -AllowRunAsRoot)."
+            : "";
+        return $"{_manifest.Command[0]} exited with code {exitCode} before any rank started: {said}{fix}";
     }
 
     private static readonly TimeSpan LostHostProbeTimeout = TimeSpan.FromSeconds(3);

@@ -90,4 +90,46 @@ public sealed class EndingTests : StoreFixture
         Assert.That(warning.Message, Does.Contain($"Rank 1 (pid {job.RankInfo[1].ProcessId} on").And.Contain("ended by the launcher"));
         AssertNothingLeft(job.Id);
     }
+
+    // mpiexec that fails before any rank starts: the reason quotes its explanation (or the program's).
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void AFailureBeforeAnyRankStartsQuotesTheCause(MpiImplementation implementation)
+    {
+        var bogus = Path.Combine(StoreRoot, "bogus.dll");
+        Directory.CreateDirectory(StoreRoot);
+        File.WriteAllText(bogus, "not an assembly");
+        var job = RunToEnd(LauncherTests.Spec(implementation) with { Program = bogus, Arguments = [], Ranks = 1 });
+
+        Assert.That(job.State, Is.EqualTo(JobState.Failed));
+        // What dotnet said about the file that is no application.
+        Assert.That(job.Reason, Does.Match(@"^mpiexec\.\w+ exited with code \d+ before any rank started: A fatal error was encountered\."), job.Reason);
+    }
+
+    [Test]
+    public void OpenMpiAsRootWithoutPermissionSaysWhyAndHowToAllowIt()
+    {
+        if (System.Environment.UserName != "root")
+            Assert.Ignore("Open MPI refuses only root.");
+        string[] variables = ["OMPI_ALLOW_RUN_AS_ROOT", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"];
+        var saved = variables.ToDictionary(name => name, System.Environment.GetEnvironmentVariable);
+        try
+        {
+            foreach (var name in variables)
+                System.Environment.SetEnvironmentVariable(name, null);
+            var refused = RunToEnd(LauncherTests.Spec(MpiImplementation.OpenMpi, "1") with { Ranks = 2 });
+            Assert.That(refused.State, Is.EqualTo(JobState.Failed));
+            Assert.That(refused.Reason, Does.StartWith("mpiexec.openmpi exited with code 1 before any rank started: mpiexec.openmpi has detected an attempt to run as root.")
+                .And.Contain("OMPI_ALLOW_RUN_AS_ROOT=1 and OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1").And.Contain("-AllowRunAsRoot"), refused.Reason);
+
+            var allowed = RunToEnd(LauncherTests.Spec(MpiImplementation.OpenMpi, "1") with { Ranks = 2, AllowRunAsRoot = true });
+            Assert.That(allowed.State, Is.EqualTo(JobState.Completed), allowed.Reason);
+            Assert.That(allowed.CommandLine, Does.Contain("--allow-run-as-root"));
+        }
+        finally
+        {
+            foreach (var (name, value) in saved)
+                System.Environment.SetEnvironmentVariable(name, value);
+        }
+    }
 }
