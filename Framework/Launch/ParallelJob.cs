@@ -526,6 +526,7 @@ public sealed partial class ParallelJob : IDisposable
     // same signal); Hydra's exit string.
     private string Conclude(int exitCode)
     {
+        var beforeStart = NoRankStarted(exitCode);
         foreach (var rank in _finished)
             _ranks[rank] = (_ranks.GetValueOrDefault(rank) ?? new RankInfo(rank, null, null)) with { Finished = true };
         foreach (var (rank, code) in _exitCodes)
@@ -562,7 +563,7 @@ public sealed partial class ParallelJob : IDisposable
         }
         var nonZero = _ranks.Values.Where(info => info.ExitCode is not (null or 0)).OrderBy(info => info.Rank).FirstOrDefault();
         return _firstException
-            ?? NoRankStarted(exitCode)
+            ?? beforeStart
             ?? FirstToEnd()
             ?? reported
             ?? (nonZero is null ? null : $"{nonZero.Describe()} exited with code {nonZero.ExitCode}.")
