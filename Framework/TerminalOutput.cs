@@ -44,6 +44,10 @@ internal static class TerminalOutput
             using var stdout = Console.OpenStandardOutput();
             stdout.Write(ReadOnlySpan<byte>.Empty);
         }
+        catch (IOException)
+        {
+            // A terminal that went away: the program's own first write will meet the same and report it.
+        }
         finally
         {
             System.Environment.SetEnvironmentVariable("TERM", term);
