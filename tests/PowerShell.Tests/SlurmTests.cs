@@ -77,17 +77,23 @@ public sealed class SlurmTests
         // (pi-mpiexec.pbs.e<id>) in the directory it runs in, which must not be the checkout. The job itself runs
         // in the repository (-wd), as when a user submits from there, with both of its outputs sent here.
         var submitDirectory = Directory.CreateTempSubdirectory("qsub-").FullName;
-        var output = Path.Combine(_output, $"{Guid.NewGuid():N}.out");
-        var errors = Path.Combine(_output, $"{Guid.NewGuid():N}.err");
-        // -V: the job gets this environment (as sbatch gives by default), -v adds the choice of MPI.
-        var (code, batchId) = Run("qsub", ["-V", "-v", $"MPI={mpi}", "-wd", Repository.Root, "-o", output, "-e", errors,
-            Path.Combine(Repository.Root, "scripts", "pbs", "pi-mpiexec.pbs")], submitDirectory);
-        Assert.That(code, Is.Zero, batchId);
+        try
+        {
+            var output = Path.Combine(_output, $"{Guid.NewGuid():N}.out");
+            var errors = Path.Combine(_output, $"{Guid.NewGuid():N}.err");
+            // -V: the job gets this environment (as sbatch gives by default), -v adds the choice of MPI.
+            var (code, batchId) = Run("qsub", ["-V", "-v", $"MPI={mpi}", "-wd", Repository.Root, "-o", output, "-e", errors,
+                Path.Combine(Repository.Root, "scripts", "pbs", "pi-mpiexec.pbs")], submitDirectory);
+            Assert.That(code, Is.Zero, batchId);
 
-        Assert.That(FinalState(batchId.Trim()), Is.EqualTo("COMPLETED"), () => File.Exists(errors) ? File.ReadAllText(errors) : "");
-        Assert.That(File.ReadAllText(output), Does.Contain("pi = 3.14159").And.Contain("on 2 ranks"));
-        Assert.That(Directory.EnumerateFileSystemEntries(submitDirectory), Is.Empty, "qsub left files where it ran");
-        Directory.Delete(submitDirectory);
+            Assert.That(FinalState(batchId.Trim()), Is.EqualTo("COMPLETED"), () => File.Exists(errors) ? File.ReadAllText(errors) : "");
+            Assert.That(File.ReadAllText(output), Does.Contain("pi = 3.14159").And.Contain("on 2 ranks"));
+            Assert.That(Directory.EnumerateFileSystemEntries(submitDirectory), Is.Empty, "qsub left files where it ran");
+        }
+        finally
+        {
+            Directory.Delete(submitDirectory, recursive: true);
+        }
     }
 
     [Test]
