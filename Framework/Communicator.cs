@@ -86,6 +86,20 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     public Intercommunicator? Parent => DynamicProcesses.Parent();
 #pragma warning restore CA1822
 
+    /// <summary>
+    /// Waits until every rank of the communicator has called it; on an intercommunicator, every rank of both groups.
+    /// Declared here, as in MPI.NET, so code holding a plain <see cref="Communicator"/> can call it.
+    /// </summary>
+    public void Barrier() => Mpi.Check(Mpi.Barrier(LiveHandle));
+
+#pragma warning disable CA1051 // A public field in MPI.NET: programs assign comm.SplitLargeObjects.
+    /// <summary>
+    /// MPI.NET's switch for sending a large serialized object as several messages. Accepted for source compatibility
+    /// and not consulted: the transport here carries serialized payloads of any size itself.
+    /// </summary>
+    public bool SplitLargeObjects = true;
+#pragma warning restore CA1051
+
     /// <summary>Aborts every process of this communicator's job.</summary>
     public void Abort(int errorcode)
     {

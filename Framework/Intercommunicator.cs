@@ -71,9 +71,6 @@ public sealed unsafe class Intercommunicator : Communicator
         }
     }
 
-    /// <summary>Waits until every rank of both groups has called it.</summary>
-    public void Barrier() => Mpi.Check(Mpi.Barrier(LiveHandle));
-
     // ---- Rooted: data flows from the root to the remote group, or from the remote group to the root ----
 
     /// <summary>Broadcasts the root's value to every rank of the remote group.</summary>

@@ -7,9 +7,6 @@ public unsafe partial class Intracommunicator : Communicator
 {
     internal Intracommunicator(nint handle, bool predefined) : base(handle, predefined) { }
 
-    /// <summary>Waits until every rank of the communicator has called it.</summary>
-    public void Barrier() => Mpi.Check(Mpi.Barrier(LiveHandle));
-
     private protected override Communicator WrapDuplicate(nint handle) => new Intracommunicator(handle, predefined: false);
 
     /// <inheritdoc cref="Communicator.Split(int, int)"/>

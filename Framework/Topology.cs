@@ -75,9 +75,16 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
     /// <summary>The rank <paramref name="comm"/> would give this process on such a grid (MPI_Cart_map).</summary>
     public static int Map(Intracommunicator comm, int[] dims, bool[] periods)
     {
+        ArgumentNullException.ThrowIfNull(dims);
+        return Map(comm, dims.Length, dims, periods);
+    }
+
+    /// <summary>MPI.NET's form of <see cref="Map(Intracommunicator, int[], bool[])"/>, with the dimension count.</summary>
+    public static int Map(Intracommunicator comm, int ndims, int[] dims, bool[] periods)
+    {
         ArgumentNullException.ThrowIfNull(comm);
         ArgumentNullException.ThrowIfNull(dims);
-        ValidateShape(comm, dims.Length, dims, periods);
+        ValidateShape(comm, ndims, dims, periods);
         var flags = periods.Select(p => p ? 1 : 0).ToArray();
         int rank = 0;
         fixed (int* d = dims)
@@ -156,10 +163,30 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
     }
 
     /// <summary>
-    /// The number of neighbour links, counted as MPI.NET does: one per step of ±1 along each dimension that stays
-    /// on the grid, wrapping only along periodic dimensions longer than 2.
+    /// The number of links of the grid, each counted once, as MPI.NET counts them: along a dimension of size d, each
+    /// line of the grid has d - 1 links, plus the wrap-around link when the dimension is periodic; times the number
+    /// of such lines (the product of the other sizes). A 4×2 grid periodic in both dimensions has 4·2 + 2·4 = 16.
     /// </summary>
-    public override int NumEdges => Enumerable.Range(0, Size).Sum(rank => NeighborsOf(rank).Length);
+    /// <remarks>
+    /// This is not the sum of <see cref="NeighborsOf"/> over the ranks, which sees each link from both ends. It also
+    /// differs from the neighbour lists on short periodic dimensions, as MPI.NET's does: a periodic dimension of size
+    /// 2 has two links per line (the direct one and the wrap-around, MPI_Cart_shift's two directions, which join the
+    /// same pair) although each rank lists that peer once; a periodic dimension of size 1 has one link per line, the
+    /// wrap-around from a rank to itself, which the neighbour lists leave out.
+    /// </remarks>
+    public override int NumEdges => CountLinks(Dimensions, Periodic);
+
+    internal static int CountLinks(int[] dims, bool[] periodic)
+    {
+        long cells = dims.Aggregate(1L, (product, d) => product * d);
+        long links = 0;
+        for (int dimension = 0; dimension < dims.Length; dimension++)
+        {
+            long lines = cells / dims[dimension];
+            links += lines * (dims[dimension] - 1 + (periodic[dimension] ? 1 : 0));
+        }
+        return checked((int)links);
+    }
 
     /// <inheritdoc/>
     public override int[] NeighborsOf(int rank)

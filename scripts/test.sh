@@ -3,7 +3,11 @@
 # runner's summary. Extra arguments go to `dotnet test` (e.g. --filter "FullyQualifiedName~PointToPoint").
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/results.sh"
 
+# What git sees before the build and the suite: they must add nothing to it (CI checks out clean, so there any
+# path git shows afterwards fails the run).
+checkout_before=$(checkout_status)
 install_packages
 build_solution
 
@@ -15,15 +19,10 @@ dotnet test "$REPO/Mpi.sln" -c "$CONFIGURATION" --no-build -nologo -m:1 \
   --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" "$@" || status=$?
 
 # One plain summary line over every test project's results.
-passed=0 failed=0 skipped=0
-for trx in "$results"/*.trx; do
-  [ -f "$trx" ] || continue
-  counters=$(grep -o '<Counters [^>]*>' "$trx")
-  total=$(sed -E 's/.* total="([0-9]+)".*/\1/' <<<"$counters")
-  p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
-  f=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
-  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + total - p - f))
-done
 echo
-echo "$passed passed, $failed failed, $skipped skipped"
+summarize_results "$results"
+
+if ! report_checkout_changes "$checkout_before" "$(checkout_status)"; then
+  [ "$status" -ne 0 ] || status=1
+fi
 exit "$status"

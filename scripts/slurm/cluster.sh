@@ -8,11 +8,13 @@
 # configuration is not touched: everything is under /run/spmd-slurm (config), /var/lib/spmd-slurm (state).
 # Idempotent (up tears down first). Needs root. Client commands: SLURM_CONF=/run/spmd-slurm/slurm.conf, and with
 # test hosts they run on h1 (scripts/testhosts/on.sh h1 sbatch ...).
+# SPMD_SLURM_CONFIG_DIR and SPMD_SLURM_STATE_DIR move the two directories (the tests use them to run `down` on a
+# cluster of their own making).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 testhosts="$here/../testhosts"
-CONFIG_DIR=/run/spmd-slurm
-STATE_DIR=/var/lib/spmd-slurm
+CONFIG_DIR=${SPMD_SLURM_CONFIG_DIR:-/run/spmd-slurm}
+STATE_DIR=${SPMD_SLURM_STATE_DIR:-/var/lib/spmd-slurm}
 LOG_DIR=/var/log/spmd-slurm
 export SLURM_CONF=$CONFIG_DIR/slurm.conf
 DB_PORT=3307
@@ -41,6 +43,39 @@ stop_pidfile() {
   rm -f "$file"
 }
 
+# The slurmstepd processes (named "slurmstepd: [JOB.STEP]") whose environment holds this cluster's SLURM_CONF.
+own_stepds() {
+  local pid
+  for pid in $(pgrep -f '^slurmstepd: \[' || true); do
+    tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$SLURM_CONF" && echo "$pid"
+  done
+  return 0
+}
+
+# The processes below the given ones: children, grandchildren...
+descendants() {
+  local table frontier="$*" next pid
+  table=$(ps -e -o pid=,ppid=)
+  while [ -n "$frontier" ]; do
+    next=""
+    for pid in $frontier; do
+      next+=" $(awk -v parent="$pid" '$2 == parent { printf "%s ", $1 }' <<<"$table")"
+    done
+    read -r -a next_pids <<<"$next"
+    frontier="${next_pids[*]:-}"
+    [ -z "$frontier" ] || echo "$frontier"
+  done
+}
+
+# Our step daemons and what runs under them (a job's script outlives a step daemon killed before it ended it).
+stop_own_stepds() {
+  local pids
+  pids=$(own_stepds)
+  [ -n "$pids" ] || return 0
+  # shellcheck disable=SC2046,SC2086 # one pid per word
+  kill -KILL $pids $(descendants $pids) 2>/dev/null || true
+}
+
 down() {
   if [ -s "$CONFIG_DIR/slurm.conf" ]; then
     scancel --full --quiet --user=root 2>/dev/null || true
@@ -48,8 +83,9 @@ down() {
   for file in "$CONFIG_DIR"/slurmd-*.pid "$CONFIG_DIR/slurmctld.pid" "$CONFIG_DIR/slurmdbd.pid" "$CONFIG_DIR/mysql/mariadbd.pid" "$CONFIG_DIR/munged.pid"; do
     stop_pidfile "$file"
   done
-  # The ranks and steps of cancelled jobs, if any outlived their slurmd.
-  pkill -KILL -f "slurmstepd: \[" 2>/dev/null || true
+  # The steps of cancelled jobs, if any outlived their slurmd. Only ours: a step daemon inherits slurmd's
+  # environment, so ours carry this cluster's SLURM_CONF; those of a system Slurm (or another cluster) do not.
+  stop_own_stepds
   [ -f "$CONFIG_DIR/testhosts" ] && "$testhosts/down.sh" >/dev/null
   rm -rf "$CONFIG_DIR" "$STATE_DIR"
   echo "slurm down"

@@ -73,13 +73,27 @@ public sealed class SlurmTests
     [TestCase("mpich")]
     public void ProjectPbsScriptRunsThroughTheTorqueWrappers(string mpi)
     {
-        var output = Path.Combine(_output, $"{Guid.NewGuid():N}.out");
-        // -V: the job gets this environment (as sbatch gives by default), -v adds the choice of MPI.
-        var (code, batchId) = Run("qsub", ["-V", "-v", $"MPI={mpi}", "-o", output, Path.Combine(Repository.Root, "scripts", "pbs", "pi-mpiexec.pbs")], Repository.Root);
-        Assert.That(code, Is.Zero, batchId);
+        // qsub runs in a directory of the test's own: the wrapper names files it is not told about after the script
+        // (pi-mpiexec.pbs.e<id>) in the directory it runs in, which must not be the checkout. The job itself runs
+        // in the repository (-wd), as when a user submits from there, with both of its outputs sent here.
+        var submitDirectory = Directory.CreateTempSubdirectory("qsub-").FullName;
+        try
+        {
+            var output = Path.Combine(_output, $"{Guid.NewGuid():N}.out");
+            var errors = Path.Combine(_output, $"{Guid.NewGuid():N}.err");
+            // -V: the job gets this environment (as sbatch gives by default), -v adds the choice of MPI.
+            var (code, batchId) = Run("qsub", ["-V", "-v", $"MPI={mpi}", "-wd", Repository.Root, "-o", output, "-e", errors,
+                Path.Combine(Repository.Root, "scripts", "pbs", "pi-mpiexec.pbs")], submitDirectory);
+            Assert.That(code, Is.Zero, batchId);
 
-        Assert.That(FinalState(batchId.Trim()), Is.EqualTo("COMPLETED"));
-        Assert.That(File.ReadAllText(output), Does.Contain("pi = 3.14159").And.Contain("on 2 ranks"));
+            Assert.That(FinalState(batchId.Trim()), Is.EqualTo("COMPLETED"), () => File.Exists(errors) ? File.ReadAllText(errors) : "");
+            Assert.That(File.ReadAllText(output), Does.Contain("pi = 3.14159").And.Contain("on 2 ranks"));
+            Assert.That(Directory.EnumerateFileSystemEntries(submitDirectory), Is.Empty, "qsub left files where it ran");
+        }
+        finally
+        {
+            Directory.Delete(submitDirectory, recursive: true);
+        }
     }
 
     [Test]

@@ -6,6 +6,16 @@ namespace SpmdChecks;
 internal static class CommunicatorChecks
 {
     [Check]
+    public static void BarrierThroughTheBaseClass(Intracommunicator c)
+    {
+        // MPI.NET declares Barrier on Communicator: code holding the base type calls it.
+        Communicator plain = c;
+        plain.Barrier();
+        using var clone = (Communicator)c.Clone();
+        clone.Barrier();
+    }
+
+    [Check]
     public static void CloneIsCongruentAndSeparate(Intracommunicator c)
     {
         using var clone = (Intracommunicator)c.Clone();

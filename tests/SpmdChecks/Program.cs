@@ -12,6 +12,7 @@
 //                                        each rank logs N events and prints a line, then so ends (see Scenarios.LogJob)
 //   SpmdChecks stall-before-init         hang before initializing MPI
 //   SpmdChecks info                      print the library this process bound
+//   SpmdChecks console-first             write a line before initializing MPI, then one per rank
 using MPI;
 using SpmdChecks;
 
@@ -55,6 +56,11 @@ switch (mode)
     case "info":
         MPI.Environment.Run(world => Console.WriteLine(
             $"rank {world.Rank} of {world.Size}: {MPI.Environment.AbiKind} {MPI.Environment.LibraryName}"));
+        break;
+    case "console-first":
+        // The console is initialized by this write, before MPI: its output must still carry no terminal control bytes.
+        Console.WriteLine("before MPI");
+        MPI.Environment.Run(world => Console.WriteLine($"rank {world.Rank} of {world.Size}"));
         break;
     default:
         Console.Error.WriteLine($"unknown mode '{mode}'");

@@ -49,7 +49,8 @@ internal static class TopologyChecks
 
         // MPI.NET's neighbour rule: ±1 per dimension, wrapping only along periodic dimensions longer than 2.
         Expect.Sequence(new[] { (c.Rank + 2) % 4, c.Rank ^ 1 }.Order(), grid.Neighbors.Order());
-        Expect.Equal(8, grid.NumEdges);
+        // Each link once (MPI.NET): dimension 0 wraps, so each of its 2 lines has the direct and the wrap-around link.
+        Expect.Equal(2 * 2 + 2 * 1, grid.NumEdges);
 
         using var rows = grid.Subgrid([0, 1]);
         Expect.Sequence([2], rows.Dimensions);
@@ -62,6 +63,20 @@ internal static class TopologyChecks
         Expect.Sequence([2, 2], copy.Dimensions);
         Expect.Equal(7, (int)copy.Attributes[attribute]!);
         Expect.Equal(c.Rank, CartesianCommunicator.Map(c, [2, 2], [false, false]));
+    }
+
+    [Check(MinRanks = 3)]
+    public static void LineEdges(Intracommunicator c)
+    {
+        // A line of 3 has 2 links; wrapping around adds the third.
+        using var open = new CartesianCommunicator(c, 1, [3], [false], reorder: false);
+        using var ring = new CartesianCommunicator(c, 1, [3], [true], reorder: false);
+        if (c.Rank >= 3)
+            return;
+        Expect.Equal(2, open.NumEdges);
+        Expect.Equal(3, ring.NumEdges);
+        Expect.Equal(2, ring.Neighbors.Length);
+        Expect.Equal(CartesianCommunicator.Map(c, [3], [true]), CartesianCommunicator.Map(c, 1, [3], [true]));
     }
 
     [Check]

@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using Tests.Support;
+
+namespace Launch.Tests;
+
+/// <summary>
+/// The project's shell scripts on crafted inputs in temporary directories: <c>scripts/test.sh</c> (its summary, and
+/// its refusal of a suite that leaves files in the checkout) and <c>scripts/slurm/cluster.sh down</c> (which ends
+/// only the Slurm step daemons of its own cluster).
+/// </summary>
+[TestFixture]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ScriptTests
+{
+    private string _temp = "";
+
+    [SetUp]
+    public void CreateTemp() => _temp = Directory.CreateTempSubdirectory("spmd-scripts-").FullName;
+
+    [TearDown]
+    public void RemoveTemp() => Directory.Delete(_temp, recursive: true);
+
+    // ---- scripts/test.sh, run in a copy of the scripts with a stand-in for the SDK that writes crafted results ----
+
+    private const string Counted = """
+        <?xml version="1.0" encoding="utf-8"?>
+        <TestRun><ResultSummary outcome="Failed"><Counters total="5" executed="4" passed="3" failed="1" error="0" /></ResultSummary></TestRun>
+        """;
+
+    // What a runner that died while writing leaves: no Counters element.
+    private const string Truncated = """<?xml version="1.0" encoding="utf-8"?><TestRun><Results><UnitTestResult testName="A" """;
+
+    [Test]
+    public void TestShPrintsItsSummaryWhenAResultFileLacksCounters()
+    {
+        var run = RunTestSh(new() { ["a.trx"] = Counted, ["b.trx"] = Truncated }, leaves: []);
+
+        Assert.That(run.ExitCode, Is.Zero, run.Output + run.Error);
+        Assert.That(run.Lines, Does.Contain("3 passed, 1 failed, 1 skipped"));
+        Assert.That(run.Output, Does.Contain("without counters").And.Contain("b.trx"));
+    }
+
+    [Test]
+    public void TestShFailsNamingWhatTheSuiteLeftInTheCheckout()
+    {
+        var run = RunTestSh(new() { ["a.trx"] = Counted }, leaves: ["pi-mpiexec.pbs.e1", "jobs/stray.log"]);
+
+        Assert.That(run.ExitCode, Is.Not.Zero, run.Output + run.Error);
+        Assert.That(run.Lines, Does.Contain("3 passed, 1 failed, 1 skipped"), "the summary still comes first");
+        Assert.That(run.Error, Does.Contain("pi-mpiexec.pbs.e1").And.Contain("jobs/stray.log"));
+    }
+
+    [Test]
+    public void TestShIgnoresBuildOutputsThatGitIgnores()
+    {
+        var run = RunTestSh(new() { ["a.trx"] = Counted },
+            leaves: ["Framework/bin/x.dll", "Framework/obj/x.json", "artifacts/ParallelJob/x.psd1", "tests/TestResults/x.log"]);
+
+        Assert.That(run.ExitCode, Is.Zero, run.Output + run.Error);
+    }
+
+    /// <summary>
+    /// Copies test.sh, its libraries and .gitignore into a fresh git checkout, and runs it with a <c>dotnet</c> that
+    /// builds nothing and, as <c>dotnet test</c>, writes <paramref name="results"/> and the files
+    /// <paramref name="leaves"/> into the checkout.
+    /// </summary>
+    private Command.Result RunTestSh(Dictionary<string, string> results, string[] leaves)
+    {
+        var checkout = Path.Combine(_temp, "checkout");
+        Directory.CreateDirectory(Path.Combine(checkout, "scripts", "lib"));
+        foreach (var file in new[] { "scripts/test.sh", "scripts/lib/common.sh", "scripts/lib/results.sh", ".gitignore" })
+            File.Copy(Path.Combine(Repository.Root, file), Path.Combine(checkout, file));
+        Git(checkout, "init", "-q");
+        Git(checkout, "add", "-A");
+        Git(checkout, "-c", "user.name=test", "-c", "user.email=test@localhost", "commit", "-q", "-m", "scripts");
+
+        var crafted = Path.Combine(_temp, "results");
+        Directory.CreateDirectory(crafted);
+        foreach (var (name, text) in results)
+            File.WriteAllText(Path.Combine(crafted, name), text);
+        var bin = Path.Combine(_temp, "bin");
+        Directory.CreateDirectory(bin);
+        var dotnet = Path.Combine(bin, "dotnet");
+        File.WriteAllText(dotnet, """
+            #!/bin/bash
+            # Stands in for the SDK: builds nothing; as "dotnet test" writes the crafted results and the stray files.
+            [ "$1" = test ] || exit 0
+            while [ $# -gt 0 ]; do [ "$1" = --results-directory ] && dir=$2; shift; done
+            mkdir -p "$dir" && cp "$CRAFTED_RESULTS"/* "$dir"/
+            for path in $LEAVES; do mkdir -p "$CHECKOUT/$(dirname "$path")"; : > "$CHECKOUT/$path"; done
+            exit 0
+            """);
+        File.SetUnixFileMode(dotnet, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        return Command.Run("bash", [Path.Combine(checkout, "scripts", "test.sh")], checkout, new Dictionary<string, string>
+        {
+            ["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH"),
+            ["CRAFTED_RESULTS"] = crafted,
+            ["CHECKOUT"] = checkout,
+            ["LEAVES"] = string.Join(' ', leaves),
+        });
+    }
+
+    private static void Git(string directory, params string[] arguments) =>
+        Assert.That(Command.Run("git", arguments, directory).ExitCode, Is.Zero, $"git {string.Join(' ', arguments)}");
+
+    // ---- scripts/slurm/cluster.sh down ----
+
+    /// <summary>
+    /// Stand-ins for step daemons, named as slurmstepd names itself: one of "our" cluster (its environment holds the
+    /// cluster's SLURM_CONF, as slurmstepd inherits slurmd's) with a process under it, one of a system Slurm, one
+    /// with no SLURM_CONF. <c>down</c>, pointed at a configuration directory of the test's own, ends the first and what
+    /// runs under it, and leaves the others.
+    /// </summary>
+    [Test]
+    public void ClusterDownEndsOnlyItsOwnStepDaemons()
+    {
+        var config = Path.Combine(_temp, "config");
+        var state = Path.Combine(_temp, "state");
+        Directory.CreateDirectory(config);
+        Directory.CreateDirectory(state);
+        using var ours = StartStepd("slurmstepd: [4242.batch]", Path.Combine(config, "slurm.conf"), withChild: true);
+        using var system = StartStepd("slurmstepd: [4243.0]", "/etc/slurm/slurm.conf", withChild: false);
+        using var bare = StartStepd("slurmstepd: [4244.extern]", null, withChild: false);
+        var child = Eventually.Produces(() => ChildOf(ours.Id), "the step's child starting");
+        try
+        {
+            var down = Command.Run(Path.Combine(Repository.Root, "scripts", "slurm", "cluster.sh"), ["down"], _temp,
+                new Dictionary<string, string> { ["SPMD_SLURM_CONFIG_DIR"] = config, ["SPMD_SLURM_STATE_DIR"] = state });
+
+            Assert.That(down.ExitCode, Is.Zero, down.Output + down.Error);
+            Assert.That(ours.WaitForExit(Eventually.Deadline), Is.True, "the cluster's own step daemon was left running");
+            Eventually.Holds(() => !Alive(child.Value), "the process under the step daemon ending");
+            Assert.That(system.HasExited, Is.False, "a system Slurm's step daemon was killed");
+            Assert.That(bare.HasExited, Is.False, "a step daemon without SLURM_CONF was killed");
+            Assert.That(Directory.Exists(config) || Directory.Exists(state), Is.False, "down removes its directories");
+        }
+        finally
+        {
+            foreach (var process in new[] { ours, system, bare })
+            {
+                if (!process.HasExited)
+                    process.Kill(entireProcessTree: true);
+            }
+            if (Alive(child.Value))
+                Process.GetProcessById(child.Value).Kill();
+        }
+    }
+
+    /// <summary>A process whose command line starts with <paramref name="name"/>, with SLURM_CONF as given.</summary>
+    private static Process StartStepd(string name, string? slurmConf, bool withChild)
+    {
+        // exec -a gives the process the name; the script text is fixed, the name travels as an argument.
+        var start = new ProcessStartInfo("bash")
+        {
+            ArgumentList = { "-c", withChild ? "exec -a \"$0\" bash -c 'sleep 300 & wait'" : "exec -a \"$0\" sleep 300", name },
+            UseShellExecute = false,
+        };
+        start.Environment.Remove("SLURM_CONF");
+        if (slurmConf is not null)
+            start.Environment["SLURM_CONF"] = slurmConf;
+        var process = Process.Start(start)!;
+        Eventually.Holds(() => CommandLine(process.Id).StartsWith(name, StringComparison.Ordinal), $"{name} starting");
+        return process;
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private static ChildPid? ChildOf(int parent)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out int pid))
+                continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) == parent)
+                    return new ChildPid(pid);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return null;
+    }
+
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return !stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private sealed record ChildPid(int Value);
+}
