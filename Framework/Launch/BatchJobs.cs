@@ -218,22 +218,15 @@ public static partial class BatchJobs
             .FirstOrDefault(File.Exists)
         ?? throw new JobSpecException($"Slurm is not installed here: {name} is not on PATH.", JobSpecProblem.NotFound);
 
-    private static (int Code, string Output, string Error) Run(string program, IEnumerable<string> arguments, string? workingDirectory)
+    // The scheduler's commands answer in seconds; one that hangs (a controller gone) must not hang the caller.
+    private static readonly TimeSpan CommandDeadline = TimeSpan.FromSeconds(60);
+
+    private static (int Code, string Output, string Error) Run(string program, IEnumerable<string> arguments, string? workingDirectory,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? "",
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output, error.Result);
+        var run = ChildProcess.Run(program, arguments, CommandDeadline, environment, workingDirectory);
+        var error = run.TimedOut ? $"{Path.GetFileName(program)} gave no answer within {CommandDeadline.TotalSeconds:0} s. {run.Error}" : run.Error;
+        return (run.ExitCode ?? -1, run.Output, error);
     }
 
     // A word for the shell and for sbatch alike: nothing to quote.
