@@ -60,6 +60,9 @@ public sealed partial class ParallelJob : IDisposable
             start.ArgumentList.Add(argument);
         // mpiexec itself carries the job id too, so the sweep at the end finds everything the job started.
         start.Environment[JobContract.JobIdVariable] = manifest.Id;
+        // The variables' values: the arguments only name them.
+        foreach (var (name, value) in command.Environment)
+            start.Environment[name] = value;
         // Terminal-mode escapes from .NET's console would end up in the logs.
         start.Environment.Remove("TERM");
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
@@ -147,9 +150,11 @@ public sealed partial class ParallelJob : IDisposable
         var submitted = store.TryGet(id) ?? throw new JobSpecException($"There is no job {id} in {store.Root}.", JobSpecProblem.NotFound);
         if (submitted.Batch is null || submitted.State is not (JobState.Queued or JobState.NotStarted))
             throw new JobSpecException($"Job {id} is not a batch job waiting to start (it is {submitted.State}).");
-        var command = MpiexecCommand.Build(submitted.Spec, id, store.JobDirectory(id));
+        // The variables' values were kept apart from the manifest, in a file only the owner reads.
+        var spec = BatchJobs.WithKeptEnvironment(store, submitted);
+        var command = MpiexecCommand.Build(spec, id, store.JobDirectory(id));
         HostProbe.EnsureResolvable(Allocation.Hosts());
-        return Start(new LaunchPlan(id, submitted.Spec, command), store, submitted);
+        return Start(new LaunchPlan(id, spec, command), store, submitted);
     }
 
     private static ParallelJob Start(LaunchPlan plan, JobStore store, JobManifest? submitted)
@@ -157,8 +162,8 @@ public sealed partial class ParallelJob : IDisposable
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(store);
         var (id, spec, command) = plan;
-        Directory.CreateDirectory(store.JobDirectory(id));
-        File.WriteAllText(Path.Combine(store.JobDirectory(id), JobContract.RecordDirectoryMarker), id);
+        store.CreateJobDirectory(id);
+        OwnerOnly.WriteAllText(Path.Combine(store.JobDirectory(id), JobContract.RecordDirectoryMarker), id);
         var manifest = (submitted ?? new JobManifest
         {
             Id = id,
@@ -373,7 +378,7 @@ public sealed partial class ParallelJob : IDisposable
         {
             var name = JobLog.OutputFileName(rank);
             if (!_logs.TryGetValue(name, out var writer))
-                _logs[name] = writer = new StreamWriter(Path.Combine(_store.JobDirectory(Id), name), append: true) { AutoFlush = true };
+                _logs[name] = writer = new StreamWriter(OwnerOnly.Append(Path.Combine(_store.JobDirectory(Id), name))) { AutoFlush = true };
             writer.WriteLine(clef);
         }
     }
