@@ -6,7 +6,7 @@ public sealed class SecretTests
 {
     private static string Program => Path.Combine(TestContext.CurrentContext.TestDirectory, "SpmdChecks.dll");
 
-    [TestCase("OpenMpi", "-x TOKEN -x SPMD_PS_PASSED")]
+    [TestCase("OpenMpi", "-x SPMD_PS_PASSED -x TOKEN")]
     [TestCase("Mpich", "-genvlist ")]
     public void WhatIfAndBatchScriptsNameTheVariablesWithoutTheirValues(string mpi, string named)
     {
