@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace MPI.Launch;
@@ -39,6 +40,13 @@ public static partial class BatchJobs
 
     /// <summary>The batch script in the job directory, and where its own output goes.</summary>
     public const string ScriptFile = "batch.sh", OutputFile = "batch.out";
+
+    /// <summary>
+    /// The variables' values a submitted job runs with (its Environment, and its PassEnvironment as they were at
+    /// submission), kept beside the manifest in a file only the owner can read; the runner reads them as data, so no
+    /// value is ever shell text.
+    /// </summary>
+    internal const string KeptEnvironmentFile = "environment.json";
 
     /// <summary>The runner the batch script starts, beside this assembly.</summary>
     public static string RunnerPath => Path.Combine(Path.GetDirectoryName(typeof(BatchJobs).Assembly.Location)!, "spmd-run.dll");
@@ -94,7 +102,7 @@ public static partial class BatchJobs
         var script = Script(spec, options, store, id);
         var sbatch = Command("sbatch");
         var directory = store.JobDirectory(id);
-        Directory.CreateDirectory(directory);
+        store.CreateJobDirectory(id);
         var manifest = new JobManifest
         {
             Id = id,
@@ -111,7 +119,10 @@ public static partial class BatchJobs
         };
         try
         {
-            File.WriteAllText(Path.Combine(directory, ScriptFile), script);
+            OwnerOnly.WriteAllText(Path.Combine(directory, ScriptFile), script);
+            OwnerOnly.WriteAllText(Path.Combine(directory, KeptEnvironmentFile), JsonSerializer.Serialize(KeptEnvironment(spec)));
+            // Slurm opens an existing output file as it finds it: owner-only, whatever the job's umask.
+            OwnerOnly.WriteAllText(Path.Combine(directory, OutputFile), "");
             store.Save(manifest);
             var (code, output, error) = Run(sbatch, ["--parsable", Path.Combine(directory, ScriptFile)], spec.WorkingDirectory);
             var batchId = output.Split(';')[0].Trim();
@@ -126,6 +137,42 @@ public static partial class BatchJobs
             Directory.Delete(directory, recursive: true);
             throw;
         }
+    }
+
+    private static Dictionary<string, string> KeptEnvironment(JobSpec spec)
+    {
+        var kept = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in spec.PassEnvironment)
+        {
+            if (System.Environment.GetEnvironmentVariable(name) is { } value)
+                kept[name] = value;
+        }
+        foreach (var (name, value) in spec.Environment)
+            kept[name] = value;
+        return kept;
+    }
+
+    /// <summary>
+    /// The spec a submitted job runs with: its recorded spec (whose values are redacted) with the values kept at
+    /// submission. Variables to pass that were not set then are still taken from the allocation's environment.
+    /// </summary>
+    internal static JobSpec WithKeptEnvironment(JobStore store, JobManifest submitted)
+    {
+        Dictionary<string, string>? kept;
+        try
+        {
+            kept = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(store.JobDirectory(submitted.Id), KeptEnvironmentFile)));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return submitted.Spec;
+        }
+        kept ??= [];
+        return submitted.Spec with
+        {
+            Environment = kept,
+            PassEnvironment = [.. submitted.Spec.PassEnvironment.Where(name => !kept.ContainsKey(name))],
+        };
     }
 
     /// <summary>Cancels the batch job of <paramref name="job"/> (scancel); false when Slurm no longer knows it.</summary>
@@ -218,22 +265,15 @@ public static partial class BatchJobs
             .FirstOrDefault(File.Exists)
         ?? throw new JobSpecException($"Slurm is not installed here: {name} is not on PATH.", JobSpecProblem.NotFound);
 
-    private static (int Code, string Output, string Error) Run(string program, IEnumerable<string> arguments, string? workingDirectory)
+    // The scheduler's commands answer in seconds; one that hangs (a controller gone) must not hang the caller.
+    private static readonly TimeSpan CommandDeadline = TimeSpan.FromSeconds(60);
+
+    private static (int Code, string Output, string Error) Run(string program, IEnumerable<string> arguments, string? workingDirectory,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? "",
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output, error.Result);
+        var run = ChildProcess.Run(program, arguments, CommandDeadline, environment, workingDirectory);
+        var error = run.TimedOut ? $"{Path.GetFileName(program)} gave no answer within {CommandDeadline.TotalSeconds:0} s. {run.Error}" : run.Error;
+        return (run.ExitCode ?? -1, run.Output, error);
     }
 
     // A word for the shell and for sbatch alike: nothing to quote.

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
@@ -71,55 +70,40 @@ public static partial class HostProbe
         var name = HostSlots.Parse(host).Host;
         if (Unresolvable(name) is { } unknown)
             return new HostReport(name, false, $"the name does not resolve: {unknown}", null, null, []);
-        var start = new ProcessStartInfo
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
+        string program;
+        var arguments = new List<string>();
         if (IsThisMachine(name))
         {
-            start.FileName = "sh";
-            start.ArgumentList.Add("-c");
+            program = "sh";
+            arguments.Add("-c");
         }
         else
         {
-            start.FileName = agent;
+            program = agent;
             if (Path.GetFileName(agent) == "ssh")
-            {
-                foreach (var option in new[] { "-o", "BatchMode=yes", "-o", $"ConnectTimeout={(int)Timeout.TotalSeconds}" })
-                    start.ArgumentList.Add(option);
-            }
-            start.ArgumentList.Add(name);
+                arguments.AddRange(["-o", "BatchMode=yes", "-o", $"ConnectTimeout={(int)Timeout.TotalSeconds}"]);
+            arguments.Add(name);
         }
-        start.ArgumentList.Add(Script);
-        using var process = new Process { StartInfo = start };
+        arguments.Add(Script);
+        ChildResult run;
         try
         {
-            process.Start();
+            // The deadline holds whatever the agent leaves behind holding its output (see ChildProcess).
+            run = ChildProcess.Run(program, arguments, limit);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             return new HostReport(name, false, $"the launch agent {agent} could not start: {e.Message}", null, null, []);
         }
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(limit))
-        {
-            process.Kill(entireProcessTree: true);
-            return new HostReport(name, false, $"no answer within {limit.TotalSeconds:0} s", null, null, []);
-        }
-        var said = output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var why = run.Error.Trim();
+        if (run.TimedOut)
+            return new HostReport(name, false, $"no answer within {limit.TotalSeconds:0} s" + (why.Length > 0 ? $"; {program} said: {why}" : ""), null, null, []);
+        var said = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split('=', 2))
             .Where(pair => pair.Length == 2)
             .ToDictionary(pair => pair[0], pair => pair[1].Trim());
-        if (process.ExitCode != 0 || !said.ContainsKey("cpus"))
-        {
-            var why = error.Result.Trim();
-            return new HostReport(name, false, why.Length > 0 ? why : $"{start.FileName} exited with code {process.ExitCode}", null, null, []);
-        }
+        if (run.ExitCode != 0 || !said.ContainsKey("cpus"))
+            return new HostReport(name, false, why.Length > 0 ? why : $"{program} exited with code {run.ExitCode}", null, null, []);
         var libraries = new List<string>();
         if (said.TryGetValue("mpiexec.openmpi", out var openMpi))
             libraries.Add(Version(OpenMpiVersion(), openMpi) is { } version ? $"Open MPI {version}" : "Open MPI");

@@ -27,7 +27,10 @@ public sealed record JobSpec
 
     public MpiImplementation Implementation { get; init; } = MpiImplementation.Auto;
 
-    /// <summary>Variables set for every rank.</summary>
+    /// <summary>
+    /// Variables set for every rank. Their values never appear in a process's arguments, the job's manifest or a batch
+    /// script (see <see cref="Redacted"/>): they may be secrets.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Variables of the launching process passed on to every rank.</summary>
@@ -64,6 +67,15 @@ public sealed record JobSpec
     /// <summary>The agent that reaches other hosts: <see cref="LaunchAgent"/>, SPMD_LAUNCH_AGENT, or ssh.</summary>
     public string EffectiveLaunchAgent => HostProbe.Agent(LaunchAgent);
 
+    /// <summary>What a redacted variable's value reads as.</summary>
+    public const string RedactedValue = "(redacted)";
+
+    /// <summary>This spec with the values of <see cref="Environment"/> replaced by <see cref="RedactedValue"/>, the names kept.</summary>
+    public JobSpec Redacted() => Environment.Count == 0 ? this : this with
+    {
+        Environment = Environment.ToDictionary(variable => variable.Key, _ => RedactedValue, StringComparer.Ordinal),
+    };
+
     /// <summary>Reads an implementation name as users write it: auto, openmpi / "Open MPI", mpich.</summary>
     public static MpiImplementation ParseImplementation(string name) =>
         (name ?? "").Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant() switch
@@ -90,8 +102,9 @@ public sealed record JobSpec
                 $"{Ranks} ranks do not fit in the {slots} slots of {string.Join(", ", Hosts)}, and oversubscription is not allowed.");
         foreach (var name in Environment.Keys.Concat(PassEnvironment))
         {
-            if (string.IsNullOrEmpty(name) || name.Contains('=', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
-                throw new JobSpecException($"'{name}' is not a valid environment variable name (it is empty or contains '=').");
+            // A comma would split MPICH's -genvlist.
+            if (string.IsNullOrEmpty(name) || name.IndexOfAny(['=', ',', '\0']) >= 0)
+                throw new JobSpecException($"'{name}' is not a valid environment variable name (it is empty or contains '=' or ',').");
         }
         if (TimeLimit is { } limit && limit <= TimeSpan.Zero)
             throw new JobSpecException($"The time limit must be positive; {limit} was given.");

@@ -29,9 +29,11 @@ public sealed class JobStore
                 System.Environment.SpecialFolderOption.Create), "spmd", "jobs"));
         try
         {
-            Directory.CreateDirectory(Root);
+            // Owner-only: what jobs were given and what they printed is no one else's to read.
+            OwnerOnly.CreateDirectory(Root);
+            OwnerOnly.Restrict(Root);
             var probe = Path.Combine(Root, $".probe-{Guid.NewGuid():N}");
-            File.WriteAllText(probe, "");
+            OwnerOnly.WriteAllText(probe, "");
             File.Delete(probe);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -129,7 +131,7 @@ public sealed class JobStore
         }
         var path = Path.Combine(JobDirectory(id), StopRequestFile);
         var temporary = $"{path}.{System.Environment.ProcessId}.tmp";
-        File.WriteAllText(temporary, force ? "force" : "graceful");
+        OwnerOnly.WriteAllText(temporary, force ? "force" : "graceful");
         File.Move(temporary, path, overwrite: true);
         // A batch job is cancelled by its scheduler, whose signal tells the launcher in the allocation to stop the
         // job (the request above tells it too, should the signal not reach it).
@@ -156,11 +158,15 @@ public sealed class JobStore
 
     internal string JobDirectory(string id) => Path.Combine(Root, id);
 
+    /// <summary>Creates the directory of job <paramref name="id"/>, owner-only.</summary>
+    internal void CreateJobDirectory(string id) => OwnerOnly.CreateDirectory(JobDirectory(id));
+
     internal void Save(JobManifest manifest)
     {
         var path = ManifestPath(manifest.Id);
         var temporary = $"{path}.{System.Environment.ProcessId}.{System.Environment.CurrentManagedThreadId}.tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(manifest, Json));
+        // Variables' values stay out of the manifest (the launcher keeps them in memory, a batch job in its kept file).
+        OwnerOnly.WriteAllText(temporary, JsonSerializer.Serialize(manifest with { Spec = manifest.Spec.Redacted() }, Json));
         File.Move(temporary, path, overwrite: true);
     }
 

@@ -5,9 +5,17 @@ namespace MPI.Launch;
 /// <summary>A job ready to start: its id in the store, its spec and the exact command that will run it.</summary>
 public sealed record LaunchPlan(string Id, JobSpec Spec, MpiexecCommand Command);
 
-/// <summary>The exact mpiexec invocation for a job: executable and argument list (never a shell string).</summary>
+/// <summary>
+/// The exact mpiexec invocation for a job: executable, argument list (never a shell string), and the variables to set
+/// in mpiexec's own environment. The arguments name those variables (Open MPI's -x NAME, MPICH's -genvlist) and never
+/// hold their values: a process's arguments are readable by every user of the machine (ps, /proc/PID/cmdline), its
+/// environment only by its owner.
+/// </summary>
 public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Arguments, MpiImplementation Implementation)
 {
+    /// <summary>Variables mpiexec is started with and passes to every rank (values that may be secret).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The command as a person would type it (for display only; quoting is shown, not executed).</summary>
     public override string ToString() =>
         string.Join(' ', new[] { FileName }.Concat(Arguments).Select(argument =>
@@ -50,8 +58,19 @@ public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Argum
         {
             arguments.Add("-prepend-rank");
         }
+        // Values go into mpiexec's environment, only names onto its command line.
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in Variables(spec, jobId, recordDirectory))
-            arguments.AddRange(openMpi ? ["-x", $"{name}={value}"] : ["-genv", name, value]);
+            environment[name] = value;
+        if (openMpi)
+        {
+            foreach (var name in environment.Keys)
+                arguments.AddRange(["-x", name]);
+        }
+        else
+        {
+            arguments.AddRange(["-genvlist", string.Join(',', environment.Keys)]);
+        }
         if (spec.WorkingDirectory is { } directory)
             arguments.AddRange(openMpi ? ["--wdir", directory] : ["-wdir", directory]);
         if (program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
@@ -59,7 +78,7 @@ public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Argum
         else
             arguments.Add(program);
         arguments.AddRange(spec.Arguments);
-        return new MpiexecCommand(openMpi ? "mpiexec.openmpi" : "mpiexec.mpich", arguments, implementation);
+        return new MpiexecCommand(openMpi ? "mpiexec.openmpi" : "mpiexec.mpich", arguments, implementation) { Environment = environment };
     }
 
     private static IEnumerable<(string Name, string Value)> Variables(JobSpec spec, string jobId, string? recordDirectory)

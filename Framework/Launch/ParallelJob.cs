@@ -77,6 +77,9 @@ public sealed partial class ParallelJob : IDisposable
         // mpiexec itself carries the job id too, so the sweep at the end finds everything the job started.
         start.Environment[JobContract.JobIdVariable] = manifest.Id;
         start.Environment[JobContract.ExitChannelVariable] = _exitWatch.Name;
+        // The variables' values: the arguments only name them.
+        foreach (var (name, value) in command.Environment)
+            start.Environment[name] = value;
         // Terminal-mode escapes from .NET's console would end up in the logs.
         start.Environment.Remove("TERM");
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
@@ -174,9 +177,11 @@ public sealed partial class ParallelJob : IDisposable
         var submitted = store.TryGet(id) ?? throw new JobSpecException($"There is no job {id} in {store.Root}.", JobSpecProblem.NotFound);
         if (submitted.Batch is null || submitted.State is not (JobState.Queued or JobState.NotStarted))
             throw new JobSpecException($"Job {id} is not a batch job waiting to start (it is {submitted.State}).");
-        var command = MpiexecCommand.Build(submitted.Spec, id, store.JobDirectory(id));
+        // The variables' values were kept apart from the manifest, in a file only the owner reads.
+        var spec = BatchJobs.WithKeptEnvironment(store, submitted);
+        var command = MpiexecCommand.Build(spec, id, store.JobDirectory(id));
         HostProbe.EnsureResolvable(Allocation.Hosts());
-        return Start(new LaunchPlan(id, submitted.Spec, command), store, submitted);
+        return Start(new LaunchPlan(id, spec, command), store, submitted);
     }
 
     private static ParallelJob Start(LaunchPlan plan, JobStore store, JobManifest? submitted)
@@ -184,8 +189,8 @@ public sealed partial class ParallelJob : IDisposable
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(store);
         var (id, spec, command) = plan;
-        Directory.CreateDirectory(store.JobDirectory(id));
-        File.WriteAllText(Path.Combine(store.JobDirectory(id), JobContract.RecordDirectoryMarker), id);
+        store.CreateJobDirectory(id);
+        OwnerOnly.WriteAllText(Path.Combine(store.JobDirectory(id), JobContract.RecordDirectoryMarker), id);
         var manifest = (submitted ?? new JobManifest
         {
             Id = id,
@@ -403,7 +408,7 @@ public sealed partial class ParallelJob : IDisposable
         {
             var name = JobLog.OutputFileName(rank);
             if (!_logs.TryGetValue(name, out var writer))
-                _logs[name] = writer = new StreamWriter(Path.Combine(_store.JobDirectory(Id), name), append: true) { AutoFlush = true };
+                _logs[name] = writer = new StreamWriter(OwnerOnly.Append(Path.Combine(_store.JobDirectory(Id), name))) { AutoFlush = true };
             writer.WriteLine(clef);
         }
     }
@@ -706,28 +711,19 @@ public sealed partial class ParallelJob : IDisposable
             KillThroughAgent(info.Host, processId);
     }
 
-    // kill -KILL through the launch agent, as mpiexec reaches that host; its output is of no interest.
+    // kill -KILL through the launch agent, as mpiexec reaches that host.
     private void KillThroughAgent(string host, int processId)
     {
-        var start = new ProcessStartInfo(_manifest.Spec.EffectiveLaunchAgent)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { host, "kill", "-KILL", processId.ToString(CultureInfo.InvariantCulture) })
-            start.ArgumentList.Add(argument);
+        var agent = _manifest.Spec.EffectiveLaunchAgent;
         try
         {
-            using var agent = Process.Start(start)!;
-            agent.StandardInput.Close();
-            if (!agent.WaitForExit(LostHostProbeTimeout))
-                agent.Kill(entireProcessTree: true);
+            var result = ChildProcess.Run(agent, [host, "kill", "-KILL", processId.ToString(CultureInfo.InvariantCulture)], LostHostProbeTimeout);
+            if (result.ExitCode != 0)
+                Warn($"Could not end {processId} on {host} through {agent}: {(result.TimedOut ? "no answer" : result.Error.Trim())}");
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            Warn($"Could not end {processId} on {host} through {start.FileName}: {e.Message}");
+            Warn($"Could not end {processId} on {host} through {agent}: {e.Message}");
         }
     }
 

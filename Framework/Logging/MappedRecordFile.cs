@@ -22,9 +22,31 @@ internal sealed unsafe partial class MappedRecordFile
 
     public MappedRecordFile(string path)
     {
+        CreateOwnerOnly(path);
         _file = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         _descriptor = (int)_file.DangerousGetHandle();
         _end = JobContract.RecordsLength(_file);
+    }
+
+    // Records carry whatever the program logs: a file this rank creates is its owner's only (600).
+    private static void CreateOwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows())
+            return;
+        try
+        {
+            using var created = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.ReadWrite | FileShare.Delete,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException)
+        {
+            // It exists already (another rank's writer or an earlier run made it).
+        }
     }
 
     public void Append(ReadOnlySpan<byte> record, bool announce)

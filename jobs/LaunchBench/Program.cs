@@ -68,18 +68,12 @@ static double Median(List<double> values)
     return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
 }
 
-// The same command the launcher runs, started directly, its output read and discarded.
+// The same command the launcher runs (arguments and variables), started directly, its output read and discarded.
 static void RunRaw(MpiexecCommand command)
 {
-    var start = new ProcessStartInfo(command.FileName) { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var argument in command.Arguments)
-        start.ArgumentList.Add(argument);
-    start.Environment.Remove("TERM");
-    using var process = Process.Start(start)!;
-    var output = process.StandardOutput.ReadToEndAsync();
-    var errors = process.StandardError.ReadToEndAsync();
-    process.WaitForExit();
-    Task.WaitAll(output, errors);
-    if (process.ExitCode != 0)
-        throw new InvalidOperationException($"raw mpiexec failed: {errors.Result}");
+    var environment = command.Environment.ToDictionary(variable => variable.Key, variable => (string?)variable.Value);
+    environment["TERM"] = null;
+    var run = ChildProcess.Run(command.FileName, command.Arguments, TimeSpan.FromMinutes(10), environment);
+    if (run.ExitCode != 0)
+        throw new InvalidOperationException($"raw mpiexec failed: {run.Error}");
 }

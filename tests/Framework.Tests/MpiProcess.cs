@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Framework.Tests;
 
@@ -122,16 +121,8 @@ public static class MpiProcess
 
         using var process = Process.Start(start)!;
         process.StandardInput.Close();
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        var readOut = process.StandardOutput.ReadToEndAsync();
-        var readErr = process.StandardError.ReadToEndAsync();
-        bool exited = process.WaitForExit(deadline ?? DefaultDeadline);
-        if (!exited)
-            process.Kill(entireProcessTree: true);
-        process.WaitForExit();
-        stdout.Append(readOut.Result);
-        stderr.Append(readErr.Result);
-        return new RunResult(exited ? process.ExitCode : -1, stdout.ToString(), stderr.ToString(), !exited);
+        // Not to end-of-file: a process the job left holding mpiexec's output would hold the test past its deadline.
+        var (exited, stdout, stderr) = global::Tests.Support.Command.Collect(process, deadline ?? DefaultDeadline);
+        return new RunResult(exited ? process.ExitCode : -1, stdout, stderr, !exited);
     }
 }

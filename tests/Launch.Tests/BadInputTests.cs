@@ -107,7 +107,8 @@ public sealed class BadInputTests : StoreFixture
     {
         var command = MpiexecCommand.Build(Good with { Ranks = 3, Environment = new Dictionary<string, string> { ["MODE"] = "fast run" } }, "job-1");
         Assert.That(command.FileName, Is.EqualTo("mpiexec.mpich"));
-        Assert.That(command.Arguments, Does.Contain("-prepend-rank").And.Contain("fast run"));
-        Assert.That(command.ToString(), Does.Contain("-genv MODE 'fast run'").And.Contain("-n 3"));
+        Assert.That(command.Arguments, Does.Contain("-prepend-rank").And.Not.Contain("fast run"));
+        Assert.That(command.ToString(), Does.Match("-genvlist [^ ]*MODE").And.Contain("-n 3").And.Not.Contain("fast"));
+        Assert.That(command.Environment["MODE"], Is.EqualTo("fast run"));
     }
 }

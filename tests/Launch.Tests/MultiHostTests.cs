@@ -51,8 +51,10 @@ public sealed class MultiHostTests : StoreFixture
 
     private static string Finish(Process launcher)
     {
-        var output = launcher.StandardOutput.ReadToEnd();
-        Assert.That(launcher.WaitForExit((int)Deadline.TotalMilliseconds), Is.True, "the launcher on h1 did not end");
+        // Not to end-of-file before the exit: something left holding the pipes would hold the test past its deadline.
+        var (exited, output, error) = Command.Collect(launcher, Deadline);
+        Assert.That(exited, Is.True, "the launcher on h1 did not end");
+        TestContext.Out.WriteLine(error);
         return output;
     }
 
@@ -70,7 +72,7 @@ public sealed class MultiHostTests : StoreFixture
         var output = Finish(launcher);
 
         var job = Store.List().Single();
-        Assert.That(output, Does.Contain($"{job.Id} Completed"), launcher.StandardError.ReadToEnd());
+        Assert.That(output, Does.Contain($"{job.Id} Completed"), "the launcher's stderr is in the test output");
         Assert.That(job.CommandLine, Does.Contain(Agent));
         var expected = Enumerable.Range(0, hosts).Select(rank => $"h{rank + 1}").ToList();
         Assert.That(job.RankInfo.Select(rank => rank.Host), Is.EqualTo(expected));

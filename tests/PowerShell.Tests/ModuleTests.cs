@@ -60,7 +60,7 @@ public sealed class ModuleTests
 
         Assert.That(output, Is.Empty);
         Assert.That(session.Screen, Does.Match(
-            "What if: Performing the operation \"Start parallel job\" on target \"mpiexec.mpich -n 3 .*-genv MODE fast .*dotnet .*SpmdChecks.dll logjob 3 'two words'\""));
+            "What if: Performing the operation \"Start parallel job\" on target \"mpiexec.mpich -n 3 .*-genvlist [^ ]*MODE .*dotnet .*SpmdChecks.dll logjob 3 'two words'\""));
         Assert.That(Directory.GetFileSystemEntries(JobStoreSetUp.Root), Is.EquivalentTo(before), "-WhatIf wrote to the job store");
     }
 

@@ -174,6 +174,42 @@ public sealed class SlurmTests
     }
 
     [Test]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void BatchJobGetsItsVariablesFromAnOwnerOnlyFileNotFromItsScriptOrManifest()
+    {
+        System.Environment.SetEnvironmentVariable("SPMD_BATCH_PASSED", "batch-passed-value");
+        try
+        {
+            using var session = new PowerShellSession();
+            var item = session.RunClean("""
+                $j = Submit-ParallelBatchJob $p -ArgumentList echo-env, 200, SPMD_BATCH_TOKEN, SPMD_BATCH_PASSED -Ranks 2 -MpiImplementation OpenMpi -Environment @{ SPMD_BATCH_TOKEN = 'batch token value' } -PassEnvironment SPMD_BATCH_PASSED
+                $j | Wait-ParallelJob -Timeout 120 | Out-Null; $j
+                """, ("p", Program)).Single();
+            var job = (PowerShellParallelJobView)item;
+
+            Assert.That(job.State, Is.EqualTo(nameof(MPI.Launch.JobState.Completed)), () => File.ReadAllText(Path.Combine(job.Directory, BatchJobs.OutputFile)));
+            var said = session.RunClean("Receive-ParallelJob $j -Keep").Select(record => (LogRecord)record.BaseObject)
+                .Where(record => record.Rank is not null).Select(record => $"{record.Rank}:{record.Message}").ToList();
+            foreach (int rank in new[] { 0, 1 })
+                Assert.That(said, Has.Some.Contains($"{rank}:SPMD_BATCH_TOKEN=batch token value").And.Some.Contains($"{rank}:SPMD_BATCH_PASSED=batch-passed-value"));
+            foreach (var name in new[] { BatchJobs.ScriptFile, "manifest.json" })
+            {
+                Assert.That(File.ReadAllText(Path.Combine(job.Directory, name)), Does.Not.Contain("batch token value").And.Not.Contain("batch-passed-value"), name);
+            }
+            Assert.That(File.ReadAllText(Path.Combine(job.Directory, "manifest.json")), Does.Contain("SPMD_BATCH_TOKEN"));
+            const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            var modes = Directory.GetFiles(job.Directory).ToDictionary(path => Path.GetFileName(path), File.GetUnixFileMode);
+            Assert.That(modes.Keys, Does.Contain(BatchJobs.ScriptFile).And.Contain(BatchJobs.OutputFile).And.Contain("environment.json").And.Contain("rank-0.clef"));
+            Assert.That(modes.Where(file => file.Value != ownerOnly).Select(file => file.Key), Is.Empty, "files readable by others");
+            Assert.That(File.GetUnixFileMode(job.Directory), Is.EqualTo(ownerOnly | UnixFileMode.UserExecute));
+        }
+        finally
+        {
+            System.Environment.SetEnvironmentVariable("SPMD_BATCH_PASSED", null);
+        }
+    }
+
+    [Test]
     public void WhatIfAndExportShowTheScriptAndSubmitNothing()
     {
         using var session = new PowerShellSession();

@@ -49,6 +49,10 @@ switch (mode)
             args.Length > 2 ? args[2] : "complete",
             args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : -1));
         break;
+    case "echo-env":
+        // echo-env <milliseconds> <variable>...: every rank logs a record, prints each variable as NAME=value, waits a little, ends.
+        MPI.Environment.Run(world => Scenarios.EchoEnvironment(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2..]));
+        break;
     case "stall-before-init":
         // Never reaches MPI: what a launcher's startup deadline is for.
         Thread.Sleep(Timeout.Infinite);

@@ -117,6 +117,21 @@ internal static partial class Scenarios
     }
 
     /// <summary>
+    /// Every rank logs one record (so it creates its record file), prints each of <paramref name="names"/> as
+    /// NAME=value, and stays <paramref name="milliseconds"/> so its launcher's processes can be looked at.
+    /// </summary>
+    public static void EchoEnvironment(Intracommunicator world, int milliseconds, string[] names)
+    {
+        var log = MPI.Logging.RankLogging.Configure();
+        log.Information("Rank {Rank} reports {Count} variables", world.Rank, names.Length);
+        foreach (var name in names)
+            Console.WriteLine($"{name}={System.Environment.GetEnvironmentVariable(name)}");
+        Thread.Sleep(milliseconds);
+        world.Barrier();
+        Serilog.Log.CloseAndFlush();
+    }
+
+    /// <summary>
     /// Every rank logs <paramref name="events"/> structured events and one plain line, then the job ends as
     /// <paramref name="ending"/> says: completes, rank <paramref name="rank"/> throws or kills itself (SIGKILL)
     /// while the others wait in a barrier, or exits with code 3 after finishing normally, or every rank hangs; or

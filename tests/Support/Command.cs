@@ -1,10 +1,14 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Tests.Support;
 
 /// <summary>Runs a program to its end with an argument list (never a shell line) and gives back what it said.</summary>
 public static class Command
 {
+    /// <summary>How long output still arriving after a program exited is waited for.</summary>
+    private static readonly TimeSpan Drain = TimeSpan.FromSeconds(2);
+
     /// <summary>How a program ended and what it wrote.</summary>
     public sealed record Result(int ExitCode, string Output, string Error)
     {
@@ -28,15 +32,58 @@ public static class Command
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             start.Environment[name] = value;
         using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
+        var (exited, output, error) = Collect(process, timeout ?? TimeSpan.FromMinutes(3));
+        if (!exited)
             NUnit.Framework.Assert.Fail($"{program} {string.Join(' ', arguments)} did not end in time");
-        }
-        var result = new Result(process.ExitCode, output.Result, error.Result);
+        var result = new Result(process.ExitCode, output, error);
         NUnit.Framework.TestContext.Out.WriteLine($"{program}: exit {result.ExitCode}\n{result.Output}{result.Error}");
         return result;
+    }
+
+    /// <summary>
+    /// Reads a started process's stdout and stderr until it exits (killed with its tree at <paramref name="timeout"/>),
+    /// then for a short while longer: a daemon or helper it left holding the pipes (cluster.sh's daemons, a rank's
+    /// helper) cannot hold the caller, as waiting for end-of-file would. Leftovers are not this method's to end.
+    /// </summary>
+    public static (bool Exited, string Output, string Error) Collect(Process process, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        using var stop = new CancellationTokenSource();
+        var output = new StringBuilder();
+        var error = new StringBuilder();
+        var readers = new[] { Pump(process.StandardOutput, output, stop.Token), Pump(process.StandardError, error, stop.Token) };
+        // Without reading through events, this returns when the process exits, not at end-of-file.
+        bool exited = process.WaitForExit(timeout);
+        if (!exited)
+            process.Kill(entireProcessTree: true);
+        if (!Task.WaitAll(readers, Drain))
+        {
+            stop.Cancel();
+            Task.WaitAll(readers);
+        }
+        process.WaitForExit(Drain);
+        lock (output)
+        {
+            lock (error)
+                return (exited, output.ToString(), error.ToString());
+        }
+    }
+
+    private static async Task Pump(StreamReader reader, StringBuilder text, CancellationToken stop)
+    {
+        var buffer = new char[4096];
+        try
+        {
+            int read;
+            while ((read = await reader.ReadAsync(buffer.AsMemory(), stop).ConfigureAwait(false)) > 0)
+            {
+                lock (text)
+                    text.Append(buffer, 0, read);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // Reading was given up or the pipe broke: what arrived is kept.
+        }
     }
 }

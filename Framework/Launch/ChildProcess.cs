@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace MPI.Launch;
+
+/// <summary>How a program run by <see cref="ChildProcess.Run"/> ended and what it wrote.</summary>
+/// <param name="ExitCode">The exit code; null when the program was killed at its deadline.</param>
+/// <param name="Output">Its standard output (what arrived by the end).</param>
+/// <param name="Error">Its standard error (what arrived by the end).</param>
+/// <param name="TimedOut">Whether it was still running at the deadline (then it was killed).</param>
+/// <param name="LeftBehind">How many processes it left holding its output after it ended (these were killed).</param>
+public sealed record ChildResult(int? ExitCode, string Output, string Error, bool TimedOut, int LeftBehind);
+
+/// <summary>
+/// Runs a helper program (a host probe through ssh, sbatch, squeue...) to its end under a deadline, with an argument
+/// list, never a shell line. Its output is read while it runs, and reading stops shortly after it exits: a process it
+/// left in the background holding its stdout or stderr (ssh's ControlPersist master after a dropped connection does)
+/// cannot hold the caller past the deadline, as waiting for end-of-file on those pipes would.
+/// </summary>
+/// <remarks>
+/// Everything the program starts carries a marker variable in its environment. What still holds its pipes once it
+/// has exited (or everything, at the deadline) was started for this run and has no one left to read it: it is killed.
+/// A process that detached from the pipes (closed or redirected them) is left alone.
+/// </remarks>
+public static partial class ChildProcess
+{
+    /// <summary>The environment variable that marks the processes of one run.</summary>
+    public const string MarkerVariable = "SPMD_CHILD_RUN";
+
+    /// <summary>How long output still arriving after the program exited is waited for.</summary>
+    public static readonly TimeSpan Drain = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Runs <paramref name="program"/> with <paramref name="arguments"/>, standard input closed, and returns within
+    /// about <paramref name="deadline"/> (plus <see cref="Drain"/>) whatever the program and its descendants do.
+    /// </summary>
+    /// <param name="program">The program (a path, or a name looked up on PATH).</param>
+    /// <param name="arguments">Its arguments, each passed as is.</param>
+    /// <param name="deadline">How long it may run before it and everything it started are killed.</param>
+    /// <param name="environment">Variables to set (a null value removes the variable).</param>
+    /// <param name="workingDirectory">Where it runs (default: the current directory).</param>
+    /// <exception cref="System.ComponentModel.Win32Exception">The program could not be started.</exception>
+    public static ChildResult Run(string program, IEnumerable<string> arguments, TimeSpan deadline,
+        IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(arguments);
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
+        }
+        var marker = Guid.NewGuid().ToString("N");
+        start.Environment[MarkerVariable] = marker;
+        using var process = new Process { StartInfo = start };
+        process.Start();
+        process.StandardInput.Close();
+        using var stopReading = new CancellationTokenSource();
+        var output = new StringBuilder();
+        var error = new StringBuilder();
+        var readers = new[]
+        {
+            Pump(process.StandardOutput, output, stopReading.Token),
+            Pump(process.StandardError, error, stopReading.Token),
+        };
+        // Without reading redirected output through events, this returns when the process exits, not at end-of-file.
+        bool exited = process.WaitForExit(deadline);
+        if (!exited)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // It ended just now.
+            }
+        }
+        int leftBehind = 0;
+        if (!Task.WaitAll(readers, Drain))
+        {
+            // Someone still holds the pipes: a descendant the program left running. It was started for this run only.
+            leftBehind = KillMarked(marker);
+            stopReading.CancelAfter(Drain);
+            try
+            {
+                Task.WaitAll(readers);
+            }
+            catch (AggregateException)
+            {
+                // Cancelled reads: what arrived is kept.
+            }
+        }
+        else if (!exited)
+        {
+            KillMarked(marker);
+        }
+        process.WaitForExit(Drain);
+        int? code = exited ? process.ExitCode : null;
+        lock (output)
+        {
+            lock (error)
+                return new ChildResult(code, output.ToString(), error.ToString(), !exited, leftBehind);
+        }
+    }
+
+    private static async Task Pump(StreamReader reader, StringBuilder text, CancellationToken stop)
+    {
+        var buffer = new char[4096];
+        try
+        {
+            int read;
+            while ((read = await reader.ReadAsync(buffer.AsMemory(), stop).ConfigureAwait(false)) > 0)
+            {
+                lock (text)
+                    text.Append(buffer, 0, read);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // Reading was given up (see Run) or the pipe broke: what arrived is kept.
+        }
+    }
+
+    // Processes carrying this run's marker: kill them, and say how many there were.
+    private static int KillMarked(string marker)
+    {
+        var found = new HashSet<int>();
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            var marked = ProcessIdentity.WithEnvironment(MarkerVariable, marker).ToList();
+            if (marked.Count == 0)
+                break;
+            foreach (int processId in marked)
+            {
+                found.Add(processId);
+                _ = SendSignal(processId, 9);
+            }
+            Thread.Sleep(50);
+        }
+        return found.Count;
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int SendSignal(int processId, int signal);
+}
