@@ -26,10 +26,10 @@ public sealed class LoggingTests
         Assert.That(run.ExitCode, Is.Zero, run.Describe());
         Assert.That(run.Stdout, Does.Not.Contain("[rank 1]"));
         var records = run.Stderr.Split('\n').Where(line => line.StartsWith("@spmd-record ", StringComparison.Ordinal)).ToList();
-        // Per rank: started, two events, finished, exited.
-        Assert.That(records, Has.Count.EqualTo(10), run.Describe());
+        // Per rank: started, two events, finished, finalized, exited.
+        Assert.That(records, Has.Count.EqualTo(12), run.Describe());
         Assert.That(records, Has.All.Contains("\"JobId\":\"job-42\""));
-        Assert.That(records.Count(line => line.Contains("\"Rank\":1", StringComparison.Ordinal)), Is.EqualTo(5));
+        Assert.That(records.Count(line => line.Contains("\"Rank\":1", StringComparison.Ordinal)), Is.EqualTo(6));
         Assert.That(records.Count(line => line.Contains("\"@mt\":\"Rank {Rank} exited with code {ExitCode}\"", StringComparison.Ordinal)
             && line.Contains("\"ExitCode\":0", StringComparison.Ordinal)), Is.EqualTo(2));
     }
