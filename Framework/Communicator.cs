@@ -33,7 +33,15 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     {
         Handle = handle;
         _predefined = predefined;
+        // Every communicator is created by all its processes together, so this is where the duplicate that carries
+        // the payloads of large serialized messages can be made (see SerializedMessages.cs).
+        ShadowHandle = DuplicateHandle(handle);
+        if (predefined && handle == Mpi.Abi.CommWorld)
+            DynamicProcesses.AdoptParentAtStart();
     }
+
+    /// <summary>A duplicate of this communicator, private to the framework: payloads of serialized messages.</summary>
+    internal nint ShadowHandle { get; private set; }
 
     /// <summary>The native MPI handle (for interoperation with other MPI code).</summary>
     public nint Handle { get; private set; }
@@ -191,7 +199,9 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         GC.SuppressFinalize(this);
         if (_predefined || Handle == 0)
             return;
+        Mpi.FreeWhileActive(ShadowHandle, Mpi.Comm_free);
         Mpi.FreeWhileActive(Handle, Mpi.Comm_free);
+        ShadowHandle = 0;
         Handle = 0;
     }
 
