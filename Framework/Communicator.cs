@@ -35,7 +35,7 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         _predefined = predefined;
         // Every communicator is created by all its processes together, so this is where the duplicate that carries
         // the payloads of large serialized messages can be made (see SerializedMessages.cs).
-        ShadowHandle = DuplicateHandle(handle);
+        ShadowHandle = handle == Mpi.Abi.CommNull ? 0 : DuplicateHandle(handle);
         if (predefined && handle == Mpi.Abi.CommWorld)
             DynamicProcesses.AdoptParentAtStart();
     }
@@ -199,7 +199,8 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         GC.SuppressFinalize(this);
         if (_predefined || Handle == 0)
             return;
-        Mpi.FreeWhileActive(ShadowHandle, Mpi.Comm_free);
+        if (ShadowHandle != 0)
+            Mpi.FreeWhileActive(ShadowHandle, Mpi.Comm_free);
         Mpi.FreeWhileActive(Handle, Mpi.Comm_free);
         ShadowHandle = 0;
         Handle = 0;
