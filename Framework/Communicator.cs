@@ -35,7 +35,7 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         _predefined = predefined;
         // Every communicator is created by all its processes together, so this is where the duplicate that carries
         // the payloads of large serialized messages can be made (see SerializedMessages.cs).
-        ShadowHandle = handle == Mpi.Abi.CommNull ? 0 : DuplicateHandle(handle);
+        ShadowHandle = handle == 0 || handle == Mpi.Abi.CommNull ? 0 : DuplicateHandle(handle);
         if (predefined && handle == Mpi.Abi.CommWorld)
             DynamicProcesses.AdoptParentAtStart();
     }
