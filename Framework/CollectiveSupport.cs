@@ -7,22 +7,39 @@ namespace MPI;
 /// <summary>What the collectives of intra- and intercommunicators share: argument checks, frames, folds.</summary>
 public abstract unsafe partial class Communicator
 {
-    private protected byte[] Pack<T>(T value)
+    /// <summary>Serializes a contribution to a collective into storage that never moves, padded to 8 bytes.</summary>
+    private protected Frame Pack<T>(T value)
     {
-        var frame = SerializedFrame.Write(value, Serialization);
+        var writer = SerializedFrame.Write(value, Serialization);
         try
         {
-            return frame.WrittenSpan.ToArray();
+            long length = writer.Length - FrameWriter.Reserved;
+            var storage = FrameStorage.Allocate(Padded(length));
+            long at = 0;
+            bool first = true;
+            foreach (var segment in writer.Segments())
+            {
+                var bytes = first ? segment.AsSpan(FrameWriter.Reserved) : segment.AsSpan();
+                bytes.CopyTo(new Span<byte>(storage.Pointer + at, bytes.Length));
+                at += bytes.Length;
+                first = false;
+            }
+            return new Frame(storage, 0, length);
         }
         finally
         {
-            SerializedFrame.Release(frame);
+            SerializedFrame.Release(writer);
         }
     }
 
-    private protected T Unpack<T>(byte[] frame, int source) => SerializedFrame.Read<T>(frame, Serialization, source, tag: -1);
+    private protected T Unpack<T>(Frame frame, int source)
+    {
+        var value = SerializedFrame.Read<T>(frame.Bytes, Serialization, source, tag: -1);
+        GC.KeepAlive(frame); // its storage may be native memory freed by a finalizer
+        return value;
+    }
 
-    private protected T[] UnpackAll<T>(byte[][] frames)
+    private protected T[] UnpackAll<T>(Frame[] frames)
     {
         var values = new T[frames.Length];
         for (int rank = 0; rank < frames.Length; rank++)
@@ -64,14 +81,6 @@ public abstract unsafe partial class Communicator
     private protected static ref byte FirstByte<T>(T[]? values) => ref values is null
         ? ref Unsafe.NullRef<byte>()
         : ref Unsafe.As<T, byte>(ref MemoryMarshal.GetArrayDataReference(values));
-
-    private protected static byte[][] Split(byte[] all, int[] lengths, int[] displacements)
-    {
-        var frames = new byte[lengths.Length][];
-        for (int i = 0; i < lengths.Length; i++)
-            frames[i] = all.AsSpan(displacements[i], lengths[i]).ToArray();
-        return frames;
-    }
 
     /// <summary>Left fold in rank order: ((v0 op v1) op v2)...</summary>
     private protected static T Fold<T>(IReadOnlyList<T> values, int count, ReductionOperation<T> op)
@@ -120,120 +129,162 @@ public abstract unsafe partial class Communicator
     }
 
 
-    // Serialized frames travel as lengths first, then bytes, through the v-collectives. The same code serves intra-
-    // and intercommunicators: callers pass the native root and, where this rank receives, how many frames it gets.
+    // Serialized frames travel as lengths first (64-bit), then bytes, through the v-collectives. The bytes move in
+    // units of 8 (frames are padded to 8 bytes), so that counts and displacements, which MPI takes as int, reach
+    // 16 GiB per collective instead of 2 GiB. The same code serves intra- and intercommunicators: callers pass the
+    // native root and, where this rank receives, how many frames it gets.
+
+    private static long Padded(long length) => (length + 7) & ~7L;
+
+    private static int Units(long length) => (length + 7) / 8 <= int.MaxValue
+        ? (int)((length + 7) / 8)
+        : throw new ArgumentException($"A serialized value of {length} bytes is more than one collective can carry.");
+
+    private static nint Unit => DatatypeOf<UnitOfEight>.Handle;
+
+    /// <summary>Unit counts and displacements of frames of <paramref name="lengths"/> bytes laid end to end.</summary>
+    private static (int[] Counts, int[] Displacements) Layout(long[] lengths)
+    {
+        var counts = new int[lengths.Length];
+        for (int i = 0; i < lengths.Length; i++)
+            counts[i] = Units(lengths[i]);
+        Sum(counts, "frames");
+        return (counts, Displacements(counts));
+    }
+
+    private static Frame[] Split(FrameStorage all, long[] lengths, int[] displacements)
+    {
+        var frames = new Frame[lengths.Length];
+        for (int i = 0; i < lengths.Length; i++)
+            frames[i] = new Frame(all, displacements[i] * 8L, lengths[i]);
+        return frames;
+    }
+
+    /// <summary>Frames laid end to end (each at a multiple of 8) in new storage.</summary>
+    private static FrameStorage Concatenate(Frame[] frames, int[] counts, int[] displacements)
+    {
+        long total = frames.Length == 0 ? 0 : (displacements[^1] + (long)counts[^1]) * 8;
+        var all = FrameStorage.Allocate(total);
+        for (int i = 0; i < frames.Length; i++)
+        {
+            long at = displacements[i] * 8L;
+            foreach (var piece in frames[i].Bytes)
+            {
+                piece.Span.CopyTo(new Span<byte>(all.Pointer + at, piece.Length));
+                at += piece.Length;
+            }
+            GC.KeepAlive(frames[i]);
+        }
+        return all;
+    }
 
     /// <summary>Broadcasts a frame; ranks that <paramref name="receives"/> get a new one, others keep theirs.</summary>
-    private protected byte[]? BroadcastBytes(byte[]? frame, int nativeRoot, bool receives)
+    private protected Frame? BroadcastBytes(Frame? frame, int nativeRoot, bool receives)
     {
-        int length = frame?.Length ?? 0;
-        Mpi.Check(Mpi.Bcast(&length, 1, Mpi.Abi.Datatypes.Int32, nativeRoot, LiveHandle));
+        long length = frame?.Length ?? 0;
+        Mpi.Check(Mpi.Bcast(&length, 1, Mpi.Abi.Datatypes.Int64, nativeRoot, LiveHandle));
         if (receives)
-            frame = new byte[length];
-        fixed (byte* p = frame)
-            Mpi.Check(Mpi.Bcast(p, length, Mpi.Abi.Datatypes.Byte, nativeRoot, LiveHandle));
+            frame = new Frame(FrameStorage.Allocate(Padded(length)), 0, length);
+        Mpi.Check(Mpi.Bcast(frame is null ? null : frame.Pointer, Units(length), Unit, nativeRoot, LiveHandle));
+        GC.KeepAlive(frame);
         return frame;
     }
 
     /// <summary>Gathers frames at the root, which receives <paramref name="rootReceives"/> of them (null elsewhere).</summary>
-    private protected byte[][]? GatherBytes(byte[] frame, int nativeRoot, int? rootReceives)
+    private protected Frame[]? GatherBytes(Frame frame, int nativeRoot, int? rootReceives)
     {
-        var lengths = rootReceives is { } count ? new int[count] : null;
-        int length = frame.Length;
-        fixed (int* lengthsPointer = lengths)
+        var lengths = rootReceives is { } count ? new long[count] : null;
+        long length = frame.Length;
+        fixed (long* lengthsPointer = lengths)
         {
-            Mpi.Check(Mpi.Gather(&length, 1, Mpi.Abi.Datatypes.Int32, lengthsPointer, 1, Mpi.Abi.Datatypes.Int32,
+            Mpi.Check(Mpi.Gather(&length, 1, Mpi.Abi.Datatypes.Int64, lengthsPointer, 1, Mpi.Abi.Datatypes.Int64,
                 nativeRoot, LiveHandle));
         }
-        var displacements = lengths is null ? null : Displacements(lengths);
-        var all = lengths is null ? null : new byte[Sum(lengths, "frames")];
-        fixed (byte* send = frame)
-        fixed (byte* receive = all)
-        fixed (int* lengthsPointer = lengths)
+        var (counts, displacements) = lengths is null ? (null, null) : Layout(lengths);
+        var all = lengths is null ? null : FrameStorage.Allocate((displacements!.LastOrDefault() + (long)counts!.LastOrDefault()) * 8);
+        fixed (int* countsPointer = counts)
         fixed (int* displacementsPointer = displacements)
         {
-            Mpi.Check(Mpi.Gatherv(send, length, Mpi.Abi.Datatypes.Byte, receive, lengthsPointer, displacementsPointer,
-                Mpi.Abi.Datatypes.Byte, nativeRoot, LiveHandle));
+            Mpi.Check(Mpi.Gatherv(frame.Pointer, Units(length), Unit, all is null ? null : all.Pointer, countsPointer,
+                displacementsPointer, Unit, nativeRoot, LiveHandle));
         }
+        GC.KeepAlive(frame);
         return all is null ? null : Split(all, lengths!, displacements!);
     }
 
     /// <summary>Every rank gets the <paramref name="count"/> frames of the group it receives from.</summary>
-    private protected byte[][] AllgatherBytes(byte[] frame, int count)
+    private protected Frame[] AllgatherBytes(Frame frame, int count)
     {
-        var lengths = new int[count];
-        int length = frame.Length;
-        fixed (int* lengthsPointer = lengths)
+        var lengths = new long[count];
+        long length = frame.Length;
+        fixed (long* lengthsPointer = lengths)
         {
-            Mpi.Check(Mpi.Allgather(&length, 1, Mpi.Abi.Datatypes.Int32, lengthsPointer, 1, Mpi.Abi.Datatypes.Int32,
+            Mpi.Check(Mpi.Allgather(&length, 1, Mpi.Abi.Datatypes.Int64, lengthsPointer, 1, Mpi.Abi.Datatypes.Int64,
                 LiveHandle));
         }
-        var displacements = Displacements(lengths);
-        var all = new byte[Sum(lengths, "frames")];
-        fixed (byte* send = frame)
-        fixed (byte* receive = all)
-        fixed (int* lengthsPointer = lengths)
+        var (counts, displacements) = Layout(lengths);
+        var all = FrameStorage.Allocate((displacements.LastOrDefault() + (long)counts.LastOrDefault()) * 8);
+        fixed (int* countsPointer = counts)
         fixed (int* displacementsPointer = displacements)
         {
-            Mpi.Check(Mpi.Allgatherv(send, length, Mpi.Abi.Datatypes.Byte, receive, lengthsPointer,
-                displacementsPointer, Mpi.Abi.Datatypes.Byte, LiveHandle));
+            Mpi.Check(Mpi.Allgatherv(frame.Pointer, Units(length), Unit, all.Pointer, countsPointer,
+                displacementsPointer, Unit, LiveHandle));
         }
+        GC.KeepAlive(frame);
         return Split(all, lengths, displacements);
     }
 
     /// <summary>Frame r of the root's <paramref name="frames"/> (null elsewhere) goes to receiving rank r.</summary>
-    private protected byte[] ScatterBytes(byte[][]? frames, int nativeRoot)
+    private protected Frame ScatterBytes(Frame[]? frames, int nativeRoot)
     {
         var lengths = frames?.Select(frame => frame.Length).ToArray();
-        int length = 0;
-        fixed (int* lengthsPointer = lengths)
+        long length = 0;
+        fixed (long* lengthsPointer = lengths)
         {
-            Mpi.Check(Mpi.Scatter(lengthsPointer, 1, Mpi.Abi.Datatypes.Int32, &length, 1, Mpi.Abi.Datatypes.Int32,
+            Mpi.Check(Mpi.Scatter(lengthsPointer, 1, Mpi.Abi.Datatypes.Int64, &length, 1, Mpi.Abi.Datatypes.Int64,
                 nativeRoot, LiveHandle));
         }
-        var displacements = lengths is null ? null : Displacements(lengths);
-        var all = frames?.SelectMany(frame => frame).ToArray();
-        var mine = new byte[length];
-        fixed (byte* send = all)
-        fixed (byte* receive = mine)
-        fixed (int* lengthsPointer = lengths)
+        var (counts, displacements) = lengths is null ? (null, null) : Layout(lengths);
+        var all = frames is null ? null : Concatenate(frames, counts!, displacements!);
+        var mine = new Frame(FrameStorage.Allocate(Padded(length)), 0, length);
+        fixed (int* countsPointer = counts)
         fixed (int* displacementsPointer = displacements)
         {
-            Mpi.Check(Mpi.Scatterv(send, lengthsPointer, displacementsPointer, Mpi.Abi.Datatypes.Byte, receive, length,
-                Mpi.Abi.Datatypes.Byte, nativeRoot, LiveHandle));
+            Mpi.Check(Mpi.Scatterv(all is null ? null : all.Pointer, countsPointer, displacementsPointer, Unit,
+                mine.Pointer, Units(length), Unit, nativeRoot, LiveHandle));
         }
+        GC.KeepAlive(all);
         return mine;
     }
 
     /// <summary>Frame r goes to rank r of the group this rank exchanges with; element r of the result came from it.</summary>
-    private protected byte[][] AlltoallBytes(byte[][] frames)
+    private protected Frame[] AlltoallBytes(Frame[] frames)
     {
         var sendLengths = frames.Select(frame => frame.Length).ToArray();
-        var receiveLengths = new int[frames.Length];
-        fixed (int* send = sendLengths)
-        fixed (int* receive = receiveLengths)
+        var receiveLengths = new long[frames.Length];
+        fixed (long* send = sendLengths)
+        fixed (long* receive = receiveLengths)
         {
-            Mpi.Check(Mpi.Alltoall(send, 1, Mpi.Abi.Datatypes.Int32, receive, 1, Mpi.Abi.Datatypes.Int32, LiveHandle));
+            Mpi.Check(Mpi.Alltoall(send, 1, Mpi.Abi.Datatypes.Int64, receive, 1, Mpi.Abi.Datatypes.Int64, LiveHandle));
         }
-        var sendDisplacements = Displacements(sendLengths);
-        var receiveDisplacements = Displacements(receiveLengths);
-        var outgoing = frames.SelectMany(frame => frame).ToArray();
-        var incoming = new byte[Sum(receiveLengths, "frames")];
-        fixed (byte* send = outgoing)
-        fixed (byte* receive = incoming)
-        fixed (int* sendCounts = sendLengths)
+        var (sendCounts, sendDisplacements) = Layout(sendLengths);
+        var (receiveCounts, receiveDisplacements) = Layout(receiveLengths);
+        var outgoing = Concatenate(frames, sendCounts, sendDisplacements);
+        var incoming = FrameStorage.Allocate((receiveDisplacements.LastOrDefault() + (long)receiveCounts.LastOrDefault()) * 8);
+        fixed (int* sendCountsPointer = sendCounts)
         fixed (int* sendOffsets = sendDisplacements)
-        fixed (int* receiveCounts = receiveLengths)
+        fixed (int* receiveCountsPointer = receiveCounts)
         fixed (int* receiveOffsets = receiveDisplacements)
         {
-            Mpi.Check(Mpi.Alltoallv(send, sendCounts, sendOffsets, Mpi.Abi.Datatypes.Byte, receive, receiveCounts,
-                receiveOffsets, Mpi.Abi.Datatypes.Byte, LiveHandle));
+            Mpi.Check(Mpi.Alltoallv(outgoing.Pointer, sendCountsPointer, sendOffsets, Unit, incoming.Pointer,
+                receiveCountsPointer, receiveOffsets, Unit, LiveHandle));
         }
+        GC.KeepAlive(outgoing);
         return Split(incoming, receiveLengths, receiveDisplacements);
     }
 
     /// <summary>The blocks that <paramref name="frames"/> carry, checked against the expected counts, concatenated.</summary>
-    private protected T[] ConcatenateBlocks<T>(byte[][] frames, int[] counts, string sender)
+    private protected T[] ConcatenateBlocks<T>(Frame[] frames, int[] counts, string sender)
     {
         var parts = UnpackAll<T[]>(frames);
         for (int rank = 0; rank < parts.Length; rank++)
@@ -283,9 +334,17 @@ public abstract unsafe partial class Communicator
     }
 
     /// <summary>Frames of consecutive blocks of <paramref name="values"/>, <paramref name="counts"/>[r] elements each.</summary>
-    private protected byte[][] PackBlocks<T>(T[] values, int[] counts)
+    private protected Frame[] PackBlocks<T>(T[] values, int[] counts)
     {
         var offsets = Displacements(counts);
         return counts.Select((count, rank) => Pack(values.AsSpan(offsets[rank], count).ToArray())).ToArray();
     }
+}
+
+/// <summary>The unit serialized frames move in through the collectives: 8 bytes, an MPI contiguous type of 8 bytes.</summary>
+internal struct UnitOfEight
+{
+#pragma warning disable CS0169, IDE0051 // Only its size matters.
+    private long _bytes;
+#pragma warning restore CS0169, IDE0051
 }

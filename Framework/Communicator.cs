@@ -33,7 +33,15 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     {
         Handle = handle;
         _predefined = predefined;
+        // Every communicator is created by all its processes together, so this is where the duplicate that carries
+        // the payloads of large serialized messages can be made (see SerializedMessages.cs).
+        ShadowHandle = handle == 0 || handle == Mpi.Abi.CommNull ? 0 : DuplicateHandle(handle);
+        if (predefined && handle == Mpi.Abi.CommWorld)
+            DynamicProcesses.AdoptParentAtStart();
     }
+
+    /// <summary>A duplicate of this communicator, private to the framework: payloads of serialized messages.</summary>
+    internal nint ShadowHandle { get; private set; }
 
     /// <summary>The native MPI handle (for interoperation with other MPI code).</summary>
     public nint Handle { get; private set; }
@@ -205,7 +213,10 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         GC.SuppressFinalize(this);
         if (_predefined || Handle == 0)
             return;
+        if (ShadowHandle != 0)
+            Mpi.FreeWhileActive(ShadowHandle, Mpi.Comm_free);
         Mpi.FreeWhileActive(Handle, Mpi.Comm_free);
+        ShadowHandle = 0;
         Handle = 0;
     }
 

@@ -65,13 +65,26 @@ internal static unsafe class DynamicProcesses
     {
         if (_parentKnown)
             return _parent;
+        AdoptParentAtStart();
+        return _parent;
+    }
+
+    /// <summary>
+    /// Called while MPI_COMM_WORLD is wrapped at start-up: a spawned process wraps its parent intercommunicator then,
+    /// because wrapping duplicates it (collective with the parents, who do so when Spawn returns), which cannot
+    /// wait until the first rank happens to ask for <see cref="Communicator.Parent"/>.
+    /// </summary>
+    public static void AdoptParentAtStart()
+    {
+        if (_parentKnown)
+            return;
         _parentKnown = true;
         long handle = 0;
         Mpi.Check(Mpi.Comm_get_parent(&handle));
         var parent = Mpi.ReadHandle(&handle);
         if (parent == Mpi.Abi.CommNull)
-            return null;
+            return;
         Mpi.Check(Mpi.Comm_set_errhandler(parent, Mpi.Abi.ErrorsReturn));
-        return _parent = new Intercommunicator(parent);
+        _parent = new Intercommunicator(parent);
     }
 }

@@ -119,7 +119,7 @@ public sealed unsafe class Intercommunicator : Communicator
             }
             return values;
         }
-        var frames = GatherBytes(IsReceiver(root) ? Pack(value) : [], root);
+        var frames = GatherBytes(IsReceiver(root) ? Pack(value) : Frame.Empty, root);
         return frames is null ? null : UnpackAll<T>(frames);
     }
 
@@ -198,7 +198,7 @@ public sealed unsafe class Intercommunicator : Communicator
                 ReduceCore(send, receive, 1, op, nativeRoot);
             return root == Root ? result : default!;
         }
-        var frames = GatherBytes(IsReceiver(root) ? Pack(value) : [], root);
+        var frames = GatherBytes(IsReceiver(root) ? Pack(value) : Frame.Empty, root);
         return frames is null ? default! : Fold(UnpackAll<T>(frames), frames.Length, op);
     }
 
@@ -230,7 +230,7 @@ public sealed unsafe class Intercommunicator : Communicator
             }
             return;
         }
-        var frames = GatherBytes(IsReceiver(root) ? Pack(inValues) : [], root);
+        var frames = GatherBytes(IsReceiver(root) ? Pack(inValues) : Frame.Empty, root);
         if (frames is not null)
             outValues = FoldArrays(UnpackAll<T[]>(frames), frames.Length, op);
     }
@@ -389,7 +389,7 @@ public sealed unsafe class Intercommunicator : Communicator
         var nativeRoot = NativeRoot(root);
         if (Wire<T>.Kind != WireKind.Raw)
         {
-            var frames = GatherBytes(inValues is null ? [] : Pack(inValues), root);
+            var frames = GatherBytes(inValues is null ? Frame.Empty : Pack(inValues), root);
             if (frames is null)
                 return null;
             return ConcatenateBlocks<T>(frames, counts!, "remote rank");
@@ -450,11 +450,11 @@ public sealed unsafe class Intercommunicator : Communicator
         return results;
     }
 
-    private byte[]? BroadcastBytes(byte[]? frame, int root) =>
+    private Frame? BroadcastBytes(Frame? frame, int root) =>
         BroadcastBytes(frame, Ranks.ToNative(root), receives: IsReceiver(root));
 
-    private byte[][]? GatherBytes(byte[] frame, int root) =>
+    private Frame[]? GatherBytes(Frame frame, int root) =>
         GatherBytes(frame, Ranks.ToNative(root), root == Root ? RemoteSize : null);
 
-    private byte[][] AllgatherBytes(byte[] frame) => AllgatherBytes(frame, RemoteSize);
+    private Frame[] AllgatherBytes(Frame frame) => AllgatherBytes(frame, RemoteSize);
 }

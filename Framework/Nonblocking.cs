@@ -7,8 +7,10 @@ namespace MPI;
 /// <summary>
 /// Nonblocking point-to-point communication. Raw values and arrays are sent from (and received into) pinned
 /// memory without copying, except a single value, which is copied into a one-element array first. Serialized
-/// values are serialized when the send starts. A receive of a serialized value, or of a raw array whose length is
-/// not known in advance, matches its message when it is tested or waited on (a matched probe), not when posted.
+/// values are serialized when the send starts. A receive of a serialized value posts the receive of its header at
+/// once, so it matches messages in MPI's order; a receive of a raw array whose length is not known in advance
+/// matches its message with a matched probe, which any later call of this process makes (see
+/// <see cref="PendingReceives"/>).
 /// </summary>
 public abstract unsafe partial class Communicator
 {
@@ -21,7 +23,7 @@ public abstract unsafe partial class Communicator
         {
             WireKind.Raw => PostSend(new T[] { value }.AsMemory().Pin(), 1, DatatypeOf<T>.Handle, dest, tag),
             WireKind.RawArray => PostSendOfArray((Array)(object)value!, dest, tag),
-            _ => PostSerializedSend(value, dest, tag),
+            _ => (Request)PostSerializedSend(value, dest, tag),
         };
     }
 
@@ -48,7 +50,9 @@ public abstract unsafe partial class Communicator
     {
         ValidateSource(source);
         ValidateTag(tag, allowAny: true);
-        if (Wire<T>.Kind != WireKind.Raw)
+        if (Wire<T>.Kind == WireKind.Serialized)
+            return new SerializedReceiveRequest<T>(this, source, tag, action);
+        if (Wire<T>.Kind == WireKind.RawArray)
             return new ProbedReceiveRequest<T>(this, source, tag, action);
         var cell = new T[1];
         var operation = PostReceive(cell.AsMemory().Pin(), 1, DatatypeOf<T>.Handle, source, tag);
@@ -74,7 +78,7 @@ public abstract unsafe partial class Communicator
             var operation = PostReceive(values.AsMemory().Pin(), values.Length, DatatypeOf<T>.Handle, source, tag);
             return new PostedReceiveRequest(operation, DatatypeOf<T>.Handle, () => values);
         }
-        return new ProbedReceiveRequest<T[]>(this, source, tag, received =>
+        return new SerializedReceiveRequest<T[]>(this, source, tag, received =>
         {
             if (received.Length > values.Length)
                 throw new MessageTruncatedException(
@@ -108,25 +112,8 @@ public abstract unsafe partial class Communicator
         return PostSend(pin, values.Length, Datatypes.For(values.GetType().GetElementType()!), dest, tag);
     }
 
-    private PostedRequest PostSerializedSend<T>(T value, int dest, int tag)
-    {
-        var frame = SerializedFrame.Write(value, Serialization);
-        try
-        {
-            var copy = ArrayPool<byte>.Shared.Rent(frame.WrittenCount);
-            frame.WrittenSpan.CopyTo(copy);
-            var pin = copy.AsMemory().Pin();
-            int length = frame.WrittenCount;
-            var comm = LiveHandle;
-            var operation = new PostedOperation([pin], copy, request =>
-                Mpi.Isend(pin.Pointer, length, Mpi.Abi.Datatypes.Byte, Ranks.ToNative(dest), tag, comm, (void*)request));
-            return new PostedRequest(operation, native => new CompletedStatus(native, value is Array array ? array.Length : 1));
-        }
-        finally
-        {
-            SerializedFrame.Release(frame);
-        }
-    }
+    private MultipartRequest PostSerializedSend<T>(T value, int dest, int tag) =>
+        new(PostSerialized(value, dest, tag), value is Array array ? array.Length : 1);
 
     private PostedOperation PostReceive(MemoryHandle pin, int count, nint datatype, int source, int tag)
     {
@@ -157,41 +144,106 @@ internal sealed class PostedReceiveRequest(PostedOperation operation, nint datat
 }
 
 /// <summary>
-/// A receive of unknown size: each test is a nonblocking matched probe (MPI_Improbe), a wait a blocking one, and
-/// the matched message is then received whole. Cancelling before a message matched needs no MPI call.
+/// A receive of a raw array of unknown length. It cannot be posted to MPI without a buffer, so it waits among the
+/// <see cref="PendingReceives"/>: every call of this process that advances them tries a nonblocking matched probe
+/// (MPI_Improbe), oldest receive first, and receives the matched message whole. Cancelling before a message matched
+/// needs no MPI call.
 /// </summary>
-internal sealed unsafe class ProbedReceiveRequest<T>(
-    Communicator communicator, int source, int tag, Action<T>? onArrival, object? resultOverride = null) : ReceiveRequest
+internal sealed unsafe class ProbedReceiveRequest<T> : ReceiveRequest, IPendingReceive
 {
+    private readonly Communicator _communicator;
+    private readonly int _source;
+    private readonly int _tag;
+    private readonly Action<T>? _onArrival;
     private object? _value;
+    private CompletedStatus? _status;
+    private Exception? _failure;
     private bool _cancelled;
+
+    public ProbedReceiveRequest(Communicator communicator, int source, int tag, Action<T>? onArrival)
+    {
+        _communicator = communicator;
+        _source = source;
+        _tag = tag;
+        _onArrival = onArrival;
+        PendingReceives.Add(this);
+    }
 
     private protected override object? Value => _value;
 
-    private protected override CompletedStatus? Progress(bool block)
+    bool IPendingReceive.Advance()
     {
-        if (_cancelled)
-            return CompletedStatus.CancelledBeforeMatch();
-        long message = 0;
-        StatusBuffer probed = default;
-        var comm = communicator.LiveHandle;
-        int nativeSource = Ranks.ToNative(source), nativeTag = Ranks.TagToNative(tag);
-        if (block)
+        if (_cancelled || _status is not null)
+            return true;
+        try
         {
-            Mpi.Check(Mpi.Mprobe(nativeSource, nativeTag, comm, &message, &probed));
-        }
-        else
-        {
+            long message = 0;
+            StatusBuffer probed = default;
             int found = 0;
-            Mpi.Check(Mpi.Improbe(nativeSource, nativeTag, comm, &found, &message, &probed));
+            Mpi.Check(Mpi.Improbe(Ranks.ToNative(_source), Ranks.TagToNative(_tag), _communicator.LiveHandle, &found,
+                &message, &probed));
             if (found == 0)
-                return null;
+                return false;
+            var earlier = PendingReceives.EarlierAccepting(_communicator.LiveHandle, probed, this);
+            if (earlier is not null)
+            {
+                earlier.TakeMatched(message, probed);
+                return false;
+            }
+            TakeMatched(message, probed);
         }
-        var value = communicator.ReceiveProbed<T>(message, probed, out var status);
-        onArrival?.Invoke(value);
-        _value = resultOverride ?? value;
-        return status;
+#pragma warning disable CA1031 // Kept for the owner's Wait or Test, which rethrows it.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _failure = e;
+        }
+        return true;
     }
 
-    private protected override void CancelInFlight() => _cancelled = true;
+    bool IPendingReceive.Accepts(nint comm, int nativeSource, int nativeTag) =>
+        !_cancelled && _status is null && _failure is null && comm == _communicator.Handle &&
+        (_source == Communicator.anySource || Ranks.ToNative(_source) == nativeSource) &&
+        (_tag == Communicator.anyTag || Ranks.TagToNative(_tag) == nativeTag);
+
+    public void TakeMatched(long message, StatusBuffer status)
+    {
+        try
+        {
+            _value = Communicator.ReceiveProbed<T>(message, status, out var completed);
+            _status = completed;
+        }
+#pragma warning disable CA1031 // Kept for the owner's Wait or Test, which rethrows it.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _failure = e;
+        }
+    }
+
+    private protected override CompletedStatus? Progress(bool block)
+    {
+        while (true)
+        {
+            if (_cancelled)
+                return CompletedStatus.CancelledBeforeMatch();
+            // Advancing all of them, oldest first, keeps the order in which unknown-length receives match.
+            PendingReceives.Advance();
+            if (_failure is not null)
+                throw _failure;
+            if (_status is not null)
+            {
+                _onArrival?.Invoke((T)_value!);
+                return _status;
+            }
+            if (!block)
+                return null;
+        }
+    }
+
+    private protected override void CancelInFlight()
+    {
+        _cancelled = true;
+        PendingReceives.Remove(this);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MPI.Native;
@@ -7,8 +6,10 @@ namespace MPI;
 
 /// <summary>
 /// Blocking point-to-point communication. Two paths share the same names: unmanaged values, arrays and spans go
-/// as raw memory (zero-copy); every other type is serialized into one message and received with a matched probe,
-/// so any-source/any-tag receives report the true sender and tag.
+/// as raw memory (zero-copy); every other type is serialized and travels as a header message plus, when large, a
+/// payload (see <c>SerializedMessages.cs</c>). A raw array of unknown length is received with a matched probe, so
+/// any-source/any-tag receives report the true sender and tag. While nonblocking receives wait for this process to
+/// advance them, blocking calls poll and advance them (see <see cref="PendingReceives"/>).
 /// </summary>
 public abstract unsafe partial class Communicator
 {
@@ -68,13 +69,16 @@ public abstract unsafe partial class Communicator
                 T received = default!;
                 StatusBuffer native = default;
                 var datatype = DatatypeOf<T>.Handle;
-                Mpi.Check(Mpi.Recv(Unsafe.AsPointer(ref received), 1, datatype, Ranks.ToNative(source),
-                    Ranks.TagToNative(tag), LiveHandle, &native));
+                PendingReceives.Receive(Unsafe.AsPointer(ref received), 1, datatype, Ranks.ToNative(source),
+                    Ranks.TagToNative(tag), LiveHandle, &native);
                 value = received;
                 status = new CompletedStatus(native, datatype);
                 break;
-            default:
+            case WireKind.RawArray:
                 value = ReceiveUnsized<T>(source, tag, out status);
+                break;
+            default:
+                value = ReceiveSerialized<T>(source, tag, out status);
                 break;
         }
     }
@@ -180,7 +184,7 @@ public abstract unsafe partial class Communicator
         ValidateSource(source);
         ValidateTag(tag, allowAny: true);
         StatusBuffer native = default;
-        Mpi.Check(Mpi.Probe(Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle, &native));
+        PendingReceives.Probe(Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle, &native);
         return new Status(native);
     }
 
@@ -202,8 +206,8 @@ public abstract unsafe partial class Communicator
         StatusBuffer native = default;
         fixed (byte* p = &Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(values)))
         {
-            Mpi.Check(Mpi.Recv(p, values.Length, datatype, Ranks.ToNative(source), Ranks.TagToNative(tag),
-                LiveHandle, &native));
+            PendingReceives.Receive(p, values.Length, datatype, Ranks.ToNative(source), Ranks.TagToNative(tag),
+                LiveHandle, &native);
         }
         return new CompletedStatus(native, datatype);
     }
@@ -216,27 +220,16 @@ public abstract unsafe partial class Communicator
             SendBlocking(p, values.Length, datatype, dest, tag);
     }
 
+    private void SendBlocking(void* data, int count, nint datatype, int dest, int tag) =>
+        SendBlocking(data, count, datatype, dest, tag, LiveHandle);
+
     /// <summary>Every blocking send ends here; a send to this rank itself is buffered (see <see cref="SelfSends"/>).</summary>
-    private void SendBlocking(void* data, int count, nint datatype, int dest, int tag)
+    private void SendBlocking(void* data, int count, nint datatype, int dest, int tag, nint comm)
     {
         if (AddressesSelf(dest))
-            SelfSends.Send(data, count, datatype, tag, Ranks.ToNative(dest), LiveHandle);
+            SelfSends.Send(data, count, datatype, tag, Ranks.ToNative(dest), comm);
         else
-            Mpi.Check(Mpi.Send(data, count, datatype, Ranks.ToNative(dest), tag, LiveHandle));
-    }
-
-    private void SendSerialized<T>(T value, int dest, int tag)
-    {
-        var frame = SerializedFrame.Write(value, Serialization);
-        try
-        {
-            fixed (byte* p = frame.WrittenSpan)
-                SendBlocking(p, frame.WrittenCount, Mpi.Abi.Datatypes.Byte, dest, tag);
-        }
-        finally
-        {
-            SerializedFrame.Release(frame);
-        }
+            PendingReceives.Send(data, count, datatype, Ranks.ToNative(dest), tag, comm);
     }
 
     /// <summary>
@@ -245,35 +238,34 @@ public abstract unsafe partial class Communicator
     /// </summary>
     private void SendWhile<T>(T value, int dest, int tag, Action receive)
     {
-        var raw = Wire<T>.Kind == WireKind.RawArray;
-        var frame = raw ? null : SerializedFrame.Write(value, Serialization);
-        try
+        if (Wire<T>.Kind != WireKind.RawArray)
         {
-            var array = raw ? (Array)(object)value! : null;
-            ref byte start = ref raw
-                ? ref MemoryMarshal.GetArrayDataReference(array!)
-                : ref MemoryMarshal.GetReference(frame!.WrittenSpan);
-            fixed (byte* p = &start)
+            var operations = PostSerialized(value, dest, tag);
+            try
             {
-                long request = 0;
-                var (count, datatype) = raw
-                    ? (array!.Length, Datatypes.For(array.GetType().GetElementType()!))
-                    : (frame!.WrittenCount, Mpi.Abi.Datatypes.Byte);
-                Mpi.Check(Mpi.Isend(p, count, datatype, Ranks.ToNative(dest), tag, LiveHandle, &request));
-                try
-                {
-                    receive();
-                }
-                finally
-                {
-                    Mpi.Check(Mpi.Wait(&request, (void*)Mpi.Abi.StatusIgnore));
-                }
+                receive();
             }
+            finally
+            {
+                foreach (var operation in operations)
+                    operation.Complete(block: true, out _);
+            }
+            return;
         }
-        finally
+        var array = (Array)(object)value!;
+        fixed (byte* p = &MemoryMarshal.GetArrayDataReference(array))
         {
-            if (frame is not null)
-                SerializedFrame.Release(frame);
+            long request = 0;
+            Mpi.Check(Mpi.Isend(p, array.Length, Datatypes.For(array.GetType().GetElementType()!), Ranks.ToNative(dest),
+                tag, LiveHandle, &request));
+            try
+            {
+                receive();
+            }
+            finally
+            {
+                PendingReceives.Wait(&request, (void*)Mpi.Abi.StatusIgnore);
+            }
         }
     }
 
@@ -285,45 +277,21 @@ public abstract unsafe partial class Communicator
     {
         long message = 0;
         StatusBuffer probed = default;
-        Mpi.Check(Mpi.Mprobe(Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle, &message, &probed));
+        PendingReceives.MatchedProbe(Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle, &message, &probed);
         return ReceiveProbed<T>(message, probed, out status);
     }
 
-    /// <summary>Receives the message a matched probe (blocking or not) found.</summary>
-    internal T ReceiveProbed<T>(long message, StatusBuffer probed, out CompletedStatus status)
+    /// <summary>Receives the raw array a matched probe (blocking or not) found.</summary>
+    internal static T ReceiveProbed<T>(long message, StatusBuffer probed, out CompletedStatus status)
     {
-        if (Wire<T>.Kind == WireKind.RawArray)
-        {
-            var elementType = typeof(T).GetElementType()!;
-            var datatype = Datatypes.For(elementType);
-            int count = CountOf(probed, datatype);
-            var values = Array.CreateInstance(elementType, count);
-            fixed (void* p = &MemoryMarshal.GetArrayDataReference(values))
-                Mpi.Check(Mpi.Mrecv(p, count, datatype, &message, &probed));
-            status = new CompletedStatus(probed, count);
-            return (T)(object)values;
-        }
-        int length = CountOf(probed, Mpi.Abi.Datatypes.Byte);
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            fixed (byte* p = buffer)
-                Mpi.Check(Mpi.Mrecv(p, length, Mpi.Abi.Datatypes.Byte, &message, &probed));
-            var from = Ranks.FromNative(probed.Source);
-            if (from == Ranks.ProcNull)
-            {
-                status = new CompletedStatus(probed, 0);
-                return default!;
-            }
-            var value = SerializedFrame.Read<T>(buffer.AsMemory(0, length), Serialization, from,
-                Ranks.TagFromNative(probed.Tag));
-            status = new CompletedStatus(probed, value is Array array ? array.Length : 1);
-            return value;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        var elementType = typeof(T).GetElementType()!;
+        var datatype = Datatypes.For(elementType);
+        int count = CountOf(probed, datatype);
+        var values = Array.CreateInstance(elementType, count);
+        fixed (void* p = &MemoryMarshal.GetArrayDataReference(values))
+            Mpi.Check(Mpi.Mrecv(p, count, datatype, &message, &probed));
+        status = new CompletedStatus(probed, count);
+        return (T)(object)values;
     }
 
     private static int CountOf(in StatusBuffer native, nint datatype)

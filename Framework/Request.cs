@@ -130,7 +130,24 @@ internal sealed unsafe class PostedOperation
         StatusBuffer native = default;
         long handle = _handle;
         int done = 1;
-        int code = block ? Mpi.Wait(&handle, &native) : Mpi.Test(&handle, &done, &native);
+        int code = 0;
+        if (block)
+        {
+            try
+            {
+                PendingReceives.Wait(&handle, &native);
+            }
+            catch
+            {
+                _handle = handle;
+                Release();
+                throw;
+            }
+        }
+        else
+        {
+            code = Mpi.Test(&handle, &done, &native);
+        }
         _handle = handle;
         if (code != 0)
         {

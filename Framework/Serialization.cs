@@ -56,26 +56,29 @@ public sealed class ObjectSerializer : ISerializer
     internal static void Serialize<T>(IBufferWriter<byte> writer, T value) =>
         MessagePackSerializer.Serialize(writer, value, Options);
 
-    internal static T Deserialize<T>(ReadOnlyMemory<byte> bytes, out int bytesRead) =>
-        MessagePackSerializer.Deserialize<T>(bytes, Options, out bytesRead);
+    internal static T Deserialize<T>(in ReadOnlySequence<byte> bytes, out long bytesRead)
+    {
+        var reader = new MessagePackReader(bytes);
+        var value = MessagePackSerializer.Deserialize<T>(ref reader, Options);
+        bytesRead = reader.Consumed;
+        return value;
+    }
 }
 
 /// <summary>
-/// The frame of a serialized message: the sender's type name (so a receiver that asks for an incompatible type
-/// is told what was sent) followed by the serializer's bytes. One MPI message per value.
+/// The frame of a serialized value: the sender's type name (so a receiver that asks for an incompatible type is told
+/// what was sent) followed by the serializer's bytes, written after <see cref="FrameWriter.Reserved"/> header bytes.
 /// </summary>
 internal static class SerializedFrame
 {
     [ThreadStatic]
-    private static ArrayBufferWriter<byte>? _writer;
+    private static FrameWriter? _writer;
 
-    // Buffers that grew past this are dropped after use rather than kept per thread.
-    private const int RetainedBufferLimit = 1 << 20;
-
-    public static ArrayBufferWriter<byte> Write<T>(T value, Serialization serialization)
+    /// <summary>Serializes into this thread's writer; pass it to <see cref="Release"/> when done.</summary>
+    public static FrameWriter Write<T>(T value, Serialization serialization)
     {
-        var writer = _writer ??= new ArrayBufferWriter<byte>(256);
-        writer.ResetWrittenCount();
+        var writer = _writer ?? new FrameWriter();
+        _writer = null; // a nested write (a serializer that sends) gets its own writer
         var name = TypeName<T>.Utf8;
         var header = writer.GetSpan(2 + name.Length);
         header[0] = (byte)(name.Length >> 8);
@@ -95,27 +98,30 @@ internal static class SerializedFrame
         return writer;
     }
 
-    public static void Release(ArrayBufferWriter<byte> writer)
+    public static void Release(FrameWriter writer)
     {
-        if (writer.Capacity > RetainedBufferLimit)
-            _writer = null;
+        writer.Reset();
+        _writer = writer;
     }
 
-    public static T Read<T>(ReadOnlyMemory<byte> frame, Serialization serialization, int source, int tag)
+    public static T Read<T>(ReadOnlyMemory<byte> frame, Serialization serialization, int source, int tag) =>
+        Read<T>(new ReadOnlySequence<byte>(frame), serialization, source, tag);
+
+    public static T Read<T>(ReadOnlySequence<byte> frame, Serialization serialization, int source, int tag)
     {
-        var span = frame.Span;
-        int nameLength = span.Length >= 2 ? (span[0] << 8) | span[1] : -1;
-        if (nameLength < 0 || 2 + nameLength > span.Length)
+        var first = frame.FirstSpan;
+        int nameLength = first.Length >= 2 ? (first[0] << 8) | first[1] : -1;
+        if (nameLength < 0 || 2 + nameLength > first.Length)
             throw new MessageTypeMismatchException(
                 $"The message from rank {source} with tag {tag} ({frame.Length} bytes) is not a serialized object, " +
                 $"so it cannot be received as {typeof(T)}; it was probably sent as raw values of another type.");
-        var sentType = Encoding.UTF8.GetString(span.Slice(2, nameLength));
-        var payload = frame[(2 + nameLength)..];
+        var sentType = Encoding.UTF8.GetString(first.Slice(2, nameLength));
+        var payload = frame.Slice(2 + nameLength);
         try
         {
             if (serialization.Serializer is ObjectSerializer)
             {
-                var value = ObjectSerializer.Deserialize<T>(payload, out int read);
+                var value = ObjectSerializer.Deserialize<T>(payload, out long read);
                 return read == payload.Length
                     ? value
                     : throw new MessageTypeMismatchException(

@@ -11,9 +11,9 @@ namespace MPI;
 public unsafe partial class Intracommunicator
 {
 
-    private byte[] BroadcastBytes(byte[]? frame, int root) => BroadcastBytes(frame, root, receives: Rank != root)!;
+    private Frame BroadcastBytes(Frame? frame, int root) => BroadcastBytes(frame, root, receives: Rank != root)!;
 
-    private byte[][]? GatherBytes(byte[] frame, int root) => GatherBytes(frame, root, Rank == root ? Size : null);
+    private Frame[]? GatherBytes(Frame frame, int root) => GatherBytes(frame, root, Rank == root ? Size : null);
 
-    private byte[][] AllgatherBytes(byte[] frame) => AllgatherBytes(frame, Size);
+    private Frame[] AllgatherBytes(Frame frame) => AllgatherBytes(frame, Size);
 }

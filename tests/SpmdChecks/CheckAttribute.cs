@@ -6,6 +6,11 @@ public sealed class CheckAttribute : Attribute
 {
     /// <summary>The fewest ranks the check needs; with fewer it is not run (and no test case is generated).</summary>
     public int MinRanks { get; init; } = 1;
+
+    /// <summary>
+    /// Needs many gigabytes of memory: left out of the ordinary run, run alone by <c>heavy-checks</c> (2 ranks).
+    /// </summary>
+    public bool Heavy { get; init; }
 }
 
 /// <summary>A failed expectation inside a check.</summary>

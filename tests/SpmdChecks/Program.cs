@@ -1,5 +1,6 @@
 // Runs the checks under mpiexec (or as a singleton), or one of the failure scenarios the tests provoke.
 //   SpmdChecks checks [name-prefix...]   every check (or those whose name starts with a prefix), on every rank
+//   SpmdChecks heavy-checks [prefix...]  the checks that need many gigabytes (messages beyond 2 GiB), run alone
 //   SpmdChecks throw-in-run <rank>       that rank throws inside Environment.Run while the others wait for it
 //   SpmdChecks throw-unhandled <rank>    the same, from plain code under `using var env = new Environment(...)`
 //   SpmdChecks leave <rank> <exit|return|throw-caught> <code>   that rank leaves mid-job without disposing MPI.Environment
@@ -21,6 +22,9 @@ switch (mode)
 {
     case "checks":
         MPI.Environment.Run(world => Runner.RunChecks(world, args.Skip(1).ToArray()));
+        break;
+    case "heavy-checks":
+        MPI.Environment.Run(world => Runner.RunChecks(world, args.Skip(1).ToArray(), heavy: true));
         break;
     case "throw-in-run":
         MPI.Environment.Run(world => Scenarios.FailOnOneRank(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture)));

@@ -1,0 +1,419 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using MPI.Native;
+
+namespace MPI;
+
+/// <summary>
+/// How a serialized value travels point to point. The sender sends a header message on the communicator with the
+/// caller's tag: 16 bytes (a marker, the payload tag, the frame's length) followed by as much of the frame as fits in
+/// <see cref="HeaderCapacity"/> bytes, which for small values is all of it. The rest of the frame (the payload)
+/// follows on the communicator's private duplicate, with a tag the sender draws for that message alone, cut at fixed
+/// offsets into messages of at most 1 GiB, so frames beyond 2 GiB travel too.
+/// <para>
+/// A receiver posts a real MPI receive for the header into a buffer of <see cref="HeaderCapacity"/> bytes, so MPI's
+/// own matching decides which receive gets which message (non-overtaking holds across blocking and nonblocking
+/// receives, any source and any tag). Once the header is in, the payload is received from the header's sender with
+/// the header's payload tag, on a communicator no user receive can match: no other receive can take it.
+/// </para>
+/// </summary>
+internal static unsafe class SerializedMessages
+{
+    public const int HeaderCapacity = 16 << 10;
+    private const int Marker = 0x4E504D53; // "SMPN"
+
+    [ThreadStatic]
+    private static byte[]? _headerBuffer;
+
+    /// <summary>This thread's buffer for blocking header receives (pinned: no fixed needed for the GC's sake).</summary>
+    public static byte[] HeaderBuffer => _headerBuffer ??= GC.AllocateUninitializedArray<byte>(HeaderCapacity, pinned: true);
+
+    /// <summary>Fills the header fields of a written frame; returns the header message's length.</summary>
+    public static int Seal(FrameWriter writer, int payloadTag)
+    {
+        var header = writer.First.AsSpan(0, FrameWriter.Reserved);
+        BinaryPrimitives.WriteInt32LittleEndian(header, Marker);
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], payloadTag);
+        BinaryPrimitives.WriteInt64LittleEndian(header[8..], writer.Length - FrameWriter.Reserved);
+        return (int)Math.Min(writer.Length, HeaderCapacity);
+    }
+
+    /// <summary>The payload messages of a frame of <paramref name="streamLength"/> bytes (header bytes included).</summary>
+    public static IEnumerable<(int Segment, int Offset, int Count)> Chunks(long streamLength)
+    {
+        for (long start = HeaderCapacity; start < streamLength;)
+        {
+            int segment = (int)(start / FrameWriter.SegmentSize);
+            long end = Math.Min(streamLength, (segment + 1L) * FrameWriter.SegmentSize);
+            yield return (segment, (int)(start - (long)segment * FrameWriter.SegmentSize), (int)(end - start));
+            start = end;
+        }
+    }
+
+    /// <summary>The header received in <paramref name="header"/> (<paramref name="count"/> bytes), checked.</summary>
+    public static (int PayloadTag, long StreamLength) Parse(ReadOnlySpan<byte> header, int count, int source, int tag,
+        Type expected)
+    {
+        if (count < FrameWriter.Reserved || BinaryPrimitives.ReadInt32LittleEndian(header) != Marker)
+            throw NotSerialized(source, tag, expected, count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                null);
+        long length = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
+        long stream = length + FrameWriter.Reserved;
+        if (length < 0 || (stream <= HeaderCapacity ? stream != count : count != HeaderCapacity))
+            throw NotSerialized(source, tag, expected, count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                null);
+        return (BinaryPrimitives.ReadInt32LittleEndian(header[4..]), stream);
+    }
+
+    public static MessageTypeMismatchException NotSerialized(int source, int tag, Type expected, string size,
+        Exception? inner) =>
+        new($"The message from rank {source} with tag {tag} ({size} bytes) is not a serialized object, so it cannot " +
+            $"be received as {expected}; it was probably sent as raw values of another type.", inner!);
+}
+
+/// <summary>The segments a large incoming frame is received into, laid out as the sender's.</summary>
+internal sealed class IncomingFrame
+{
+    private readonly byte[][] _segments;
+    private readonly long _streamLength;
+
+    public IncomingFrame(ReadOnlySpan<byte> header, long streamLength)
+    {
+        _streamLength = streamLength;
+        int count = (int)((streamLength + FrameWriter.SegmentSize - 1) / FrameWriter.SegmentSize);
+        _segments = new byte[count][];
+        for (int i = 0; i < count; i++)
+            _segments[i] = GC.AllocateUninitializedArray<byte>(
+                (int)Math.Min(FrameWriter.SegmentSize, streamLength - (long)i * FrameWriter.SegmentSize));
+        header.CopyTo(_segments[0]);
+    }
+
+    /// <summary>Posts the receives of the payload from <paramref name="source"/> (native rank) on the shadow communicator.</summary>
+    public List<PostedOperation> PostPayload(int source, int payloadTag, nint shadow)
+    {
+        var operations = new List<PostedOperation>();
+        foreach (var (segment, offset, count) in SerializedMessages.Chunks(_streamLength))
+        {
+            var pin = _segments[segment].AsMemory(offset, count).Pin();
+            operations.Add(new PostedOperation([pin], null, request => PostReceive(pin, count, source, payloadTag, shadow, request)));
+        }
+        return operations;
+    }
+
+    private static unsafe int PostReceive(MemoryHandle pin, int count, int source, int tag, nint comm, nint request) =>
+        Mpi.Irecv(pin.Pointer, count, Mpi.Abi.Datatypes.Byte, source, tag, comm, (void*)request);
+
+    /// <summary>The frame (after the header fields), once every payload message is in.</summary>
+    public ReadOnlySequence<byte> Frame()
+    {
+        var memories = new List<ReadOnlyMemory<byte>>(_segments.Length);
+        foreach (var segment in _segments)
+            memories.Add(segment);
+        return FrameSequence.Of(memories).Slice(FrameWriter.Reserved);
+    }
+}
+
+public abstract unsafe partial class Communicator
+{
+    private int _payloadTags;
+
+    /// <summary>A tag for one message's payload on the shadow communicator, unique among this process's recent ones.</summary>
+    private int NextPayloadTag() => (int)((uint)Interlocked.Increment(ref _payloadTags) % ((uint)MaxTagValue + 1));
+
+    private void SendSerialized<T>(T value, int dest, int tag)
+    {
+        var writer = SerializedFrame.Write(value, Serialization);
+        try
+        {
+            bool payload = writer.Length > SerializedMessages.HeaderCapacity;
+            int headerLength = SerializedMessages.Seal(writer, payload ? NextPayloadTag() : 0);
+            fixed (byte* p = writer.First)
+                SendBlocking(p, headerLength, Mpi.Abi.Datatypes.Byte, dest, tag, LiveHandle);
+            if (!payload)
+                return;
+            int payloadTag = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(writer.First.AsSpan(4));
+            var segments = writer.Segments().ToList();
+            foreach (var (segment, offset, count) in SerializedMessages.Chunks(writer.Length))
+            {
+                fixed (byte* p = &segments[segment].Array![offset])
+                    SendBlocking(p, count, Mpi.Abi.Datatypes.Byte, dest, payloadTag, ShadowHandle);
+            }
+        }
+        finally
+        {
+            SerializedFrame.Release(writer);
+        }
+    }
+
+    /// <summary>Posts the header and payload sends of <paramref name="value"/>; the operations own their buffers.</summary>
+    private List<PostedOperation> PostSerialized<T>(T value, int dest, int tag)
+    {
+        var writer = SerializedFrame.Write(value, Serialization);
+        List<ArraySegment<byte>> segments;
+        byte[]? pooled = null;
+        int headerLength;
+        long length = writer.Length;
+        bool payload = length > SerializedMessages.HeaderCapacity;
+        int payloadTag = payload ? NextPayloadTag() : 0;
+        try
+        {
+            headerLength = SerializedMessages.Seal(writer, payloadTag);
+            if (!payload)
+            {
+                // Small frames are copied into a pooled array; the thread's writer stays for the next value.
+                pooled = ArrayPool<byte>.Shared.Rent(headerLength);
+                writer.First.AsSpan(0, headerLength).CopyTo(pooled);
+                segments = [new ArraySegment<byte>(pooled, 0, headerLength)];
+            }
+            else
+            {
+                segments = writer.Detach();
+            }
+        }
+        finally
+        {
+            SerializedFrame.Release(writer);
+        }
+        var comm = LiveHandle;
+        var shadow = ShadowHandle;
+        int nativeDest = Ranks.ToNative(dest);
+        var operations = new List<PostedOperation>();
+        try
+        {
+            var headerPin = segments[0].Array.AsMemory(0, headerLength).Pin();
+            operations.Add(new PostedOperation([headerPin], pooled, request =>
+                Mpi.Isend(headerPin.Pointer, headerLength, Mpi.Abi.Datatypes.Byte, nativeDest, tag, comm, (void*)request)));
+            foreach (var (segment, offset, count) in payload ? SerializedMessages.Chunks(length) : Enumerable.Empty<(int, int, int)>())
+            {
+                var pin = segments[segment].Array.AsMemory(offset, count).Pin();
+                operations.Add(new PostedOperation([pin], null, request =>
+                    Mpi.Isend(pin.Pointer, count, Mpi.Abi.Datatypes.Byte, nativeDest, payloadTag, shadow, (void*)request)));
+            }
+        }
+        catch
+        {
+            foreach (var operation in operations)
+                operation.Complete(block: true, out _);
+            throw;
+        }
+        return operations;
+    }
+
+    /// <summary>A blocking receive of a serialized value: the header into this thread's buffer, then any payload.</summary>
+    private T ReceiveSerialized<T>(int source, int tag, out CompletedStatus status)
+    {
+        var header = SerializedMessages.HeaderBuffer;
+        StatusBuffer native = default;
+        try
+        {
+            fixed (byte* p = header)
+                PendingReceives.Receive(p, SerializedMessages.HeaderCapacity, Mpi.Abi.Datatypes.Byte,
+                    Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle, &native);
+        }
+        catch (MessageTruncatedException e)
+        {
+            throw SerializedMessages.NotSerialized(source, tag, typeof(T), $"more than {SerializedMessages.HeaderCapacity}", e);
+        }
+        return FinishSerialized<T>(header, native, out status, onArrival: null);
+    }
+
+    /// <summary>
+    /// Completes a serialized receive whose header arrived: reads a small frame from the header, or receives the
+    /// payload (blocking) and then reads it.
+    /// </summary>
+    internal T FinishSerialized<T>(byte[] header, in StatusBuffer native, out CompletedStatus status,
+        Action<T>? onArrival)
+    {
+        var incoming = TakeHeader(header, native, typeof(T), out var small, out int from, out int tag);
+        if (from == Ranks.ProcNull)
+        {
+            status = new CompletedStatus(native, 0);
+            return default!;
+        }
+        if (incoming is not null)
+        {
+            foreach (var operation in incoming.PostPayload(native.Source, PayloadTagOf(header), ShadowHandle))
+                operation.Complete(block: true, out _);
+        }
+        var value = incoming is null
+            ? SerializedFrame.Read<T>(small, Serialization, from, tag)
+            : SerializedFrame.Read<T>(incoming.Frame(), Serialization, from, tag);
+        onArrival?.Invoke(value);
+        status = new CompletedStatus(native, value is Array array ? array.Length : 1);
+        return value;
+    }
+
+    internal static int PayloadTagOf(byte[] header) => System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(4));
+
+    /// <summary>
+    /// Checks a received header: null with the frame in <paramref name="small"/> when the header holds all of it,
+    /// otherwise the segments to receive the payload into.
+    /// </summary>
+    internal static IncomingFrame? TakeHeader(byte[] header, in StatusBuffer native, Type expected,
+        out ReadOnlyMemory<byte> small, out int from, out int tag)
+    {
+        small = default;
+        from = Ranks.FromNative(native.Source);
+        tag = Ranks.TagFromNative(native.Tag);
+        if (from == Ranks.ProcNull)
+            return null;
+        int count = CountOf(native, Mpi.Abi.Datatypes.Byte);
+        var (_, stream) = SerializedMessages.Parse(header, count, from, tag, expected);
+        if (stream <= SerializedMessages.HeaderCapacity)
+        {
+            small = header.AsMemory(FrameWriter.Reserved, count - FrameWriter.Reserved);
+            return null;
+        }
+        return new IncomingFrame(header.AsSpan(0, count), stream);
+    }
+}
+
+/// <summary>A nonblocking serialized send: the header and payload messages, complete when all are.</summary>
+internal sealed class MultipartRequest(List<PostedOperation> operations, int count) : Request
+{
+    private StatusBuffer _first;
+    private int _done;
+
+    private protected override CompletedStatus? Progress(bool block)
+    {
+        for (; _done < operations.Count; _done++)
+        {
+            if (!operations[_done].Complete(block, out var native))
+                return null;
+            if (_done == 0)
+                _first = native;
+        }
+        return new CompletedStatus(_first, count);
+    }
+
+    // A serialized send is cancelled through its header; once that is matched, the payload must follow.
+    private protected override void CancelInFlight()
+    {
+        if (_done == 0)
+            operations[0].Cancel();
+    }
+}
+
+/// <summary>
+/// A nonblocking receive of a serialized value: the header receive is posted at once (so it takes its place in MPI's
+/// matching order); the payload receive is posted as soon as the header is in, by whichever call notices first (a
+/// test, a wait, or any blocking call of this process, through <see cref="PendingReceives"/>).
+/// </summary>
+internal sealed unsafe class SerializedReceiveRequest<T> : ReceiveRequest, IPendingReceive
+{
+    private readonly Communicator _communicator;
+    private readonly Action<T>? _onArrival;
+    private readonly object? _resultOverride;
+    private readonly byte[] _header;
+    private readonly PostedOperation _headerReceive;
+    private StatusBuffer _headerStatus;
+    private bool _headerDone;
+    private bool _busy;
+    private IncomingFrame? _incoming;
+    private List<PostedOperation> _payload = [];
+    private int _payloadDone;
+    private Exception? _failure;
+    private object? _value;
+
+    public SerializedReceiveRequest(Communicator communicator, int source, int tag, Action<T>? onArrival,
+        object? resultOverride = null)
+    {
+        _communicator = communicator;
+        _onArrival = onArrival;
+        _resultOverride = resultOverride;
+        _header = ArrayPool<byte>.Shared.Rent(SerializedMessages.HeaderCapacity);
+        var pin = _header.AsMemory(0, SerializedMessages.HeaderCapacity).Pin();
+        var comm = communicator.LiveHandle;
+        int nativeSource = Ranks.ToNative(source), nativeTag = Ranks.TagToNative(tag);
+        _headerReceive = new PostedOperation([pin], null, request => Mpi.Irecv(pin.Pointer,
+            SerializedMessages.HeaderCapacity, Mpi.Abi.Datatypes.Byte, nativeSource, nativeTag, comm, (void*)request));
+        PendingReceives.Add(this);
+    }
+
+    private protected override object? Value => _value;
+
+    bool IPendingReceive.Advance()
+    {
+        if (_busy)
+            return false;
+        try
+        {
+            return TryHeader();
+        }
+#pragma warning disable CA1031 // Kept for the owner's Wait or Test, which rethrows it.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _failure = e;
+            return true;
+        }
+    }
+
+    /// <summary>Tests the header receive; once it is in, posts the payload receives. True when the header is in.</summary>
+    private bool TryHeader()
+    {
+        if (_headerDone)
+            return true;
+        if (!_headerReceive.Complete(block: false, out var native))
+            return false;
+        _headerDone = true;
+        _headerStatus = native;
+        var status = new Status(native);
+        if (status.Cancelled)
+            return true;
+        _incoming = Communicator.TakeHeader(_header, native, typeof(T), out _, out _, out _);
+        if (_incoming is not null)
+            _payload = _incoming.PostPayload(native.Source, Communicator.PayloadTagOf(_header), _communicator.ShadowHandle);
+        return true;
+    }
+
+    private protected override CompletedStatus? Progress(bool block)
+    {
+        _busy = true;
+        try
+        {
+            if (_failure is not null)
+                throw _failure;
+            while (!TryHeader())
+            {
+                if (!block)
+                    return null;
+                PendingReceives.Advance();
+            }
+            PendingReceives.Remove(this);
+            if (new Status(_headerStatus).Cancelled)
+                return new CompletedStatus(_headerStatus, 0);
+            for (; _payloadDone < _payload.Count; _payloadDone++)
+            {
+                if (!_payload[_payloadDone].Complete(block, out _))
+                    return null;
+            }
+            var value = _incoming is null
+                ? _communicator.FinishSerialized(_header, _headerStatus, out var status, _onArrival)
+                : FinishLarge(out status);
+            _value = _resultOverride ?? value;
+            ArrayPool<byte>.Shared.Return(_header);
+            return status;
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private T FinishLarge(out CompletedStatus status)
+    {
+        var from = Ranks.FromNative(_headerStatus.Source);
+        var value = SerializedFrame.Read<T>(_incoming!.Frame(), _communicator.Serialization, from,
+            Ranks.TagFromNative(_headerStatus.Tag));
+        _onArrival?.Invoke(value);
+        status = new CompletedStatus(_headerStatus, value is Array array ? array.Length : 1);
+        return value;
+    }
+
+    private protected override void CancelInFlight()
+    {
+        if (!_headerDone)
+            _headerReceive.Cancel();
+    }
+}
