@@ -220,6 +220,14 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         Handle = 0;
     }
 
+    /// <summary>Frees the framework's duplicate of a predefined communicator, as MPI is about to be finalized.</summary>
+    internal void FreeShadow()
+    {
+        if (ShadowHandle != 0)
+            Mpi.FreeWhileActive(ShadowHandle, Mpi.Comm_free);
+        ShadowHandle = 0;
+    }
+
     /// <summary>The handle, or a clear error when the communicator was disposed.</summary>
     internal nint LiveHandle => Handle != 0
         ? Handle

@@ -258,6 +258,8 @@ public sealed unsafe class Environment : IDisposable
         Reductions.FreeAll();
         Datatypes.FreeCreated();
         int rank = Communicator.world.Rank;
+        Communicator.world.FreeShadow();
+        Communicator.self.FreeShadow();
         Mpi.Check(Mpi.Finalize());
         Logging.RankLogging.ReportFinalizedToLauncher(rank);
     }
