@@ -8,8 +8,8 @@ namespace Launch.Tests;
 
 /// <summary>
 /// Jobs over several hosts: test hosts in network namespaces (scripts/testhosts), reached through the ssh stand-in,
-/// the launcher itself running on h1 as a user logged in there would. Open MPI on 3 hosts, MPICH on 2 (MPICH over TCP
-/// hangs in MPI_Finalize with 3 or more here).
+/// the launcher itself running on h1 as a user logged in there would. MPICH over TCP here often hangs in MPI_Finalize
+/// on 3 hosts after the work is done: the launcher ends such ranks after the spec's FinalizeGrace, and the job completes.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -65,7 +65,7 @@ public sealed class MultiHostTests : StoreFixture
         Assert.That(ProcessIdentity.WithEnvironment(JobContract.JobIdVariable, jobId), Is.Empty, "processes of the job outlived it on some host");
 
     [TestCase(MpiImplementation.OpenMpi, 3)]
-    [TestCase(MpiImplementation.Mpich, 2)]
+    [TestCase(MpiImplementation.Mpich, 3)]
     public void JobRunsOverTheHostsAndItsLogsNameEachRanksHost(MpiImplementation implementation, int hosts)
     {
         using var launcher = LaunchOnH1(Spec(implementation, hosts, "complete"));
@@ -96,7 +96,7 @@ public sealed class MultiHostTests : StoreFixture
     }
 
     [TestCase(MpiImplementation.OpenMpi, 3, "kill")]
-    [TestCase(MpiImplementation.Mpich, 2, "delete")]
+    [TestCase(MpiImplementation.Mpich, 3, "delete")]
     public void LostHostFailsTheJobNamingItAndLeavesNothingRunning(MpiImplementation implementation, int hosts, string how)
     {
         using var launcher = LaunchOnH1(Spec(implementation, hosts, "hang"));
