@@ -567,12 +567,15 @@ public sealed partial class ParallelJob : IDisposable
                 _ranks[rank] = info with { ExitCode = info.ExitCode ?? 0 };
         }
         var nonZero = _ranks.Values.Where(info => info.ExitCode is not (null or 0)).OrderBy(info => info.Rank).FirstOrDefault();
+        // The exit order covers the ranks on this machine only: with ranks elsewhere, one of those may have ended first.
+        bool allWatched = _ranks.Keys.All(_exitWatch.IsWatching);
         return _firstException
             ?? beforeStart
-            ?? FirstToEnd()
+            ?? (allWatched ? FirstToEnd() : null)
             ?? reported
             ?? (nonZero is null ? null : $"{nonZero.Describe()} exited with code {nonZero.ExitCode}.")
             ?? LostHost()
+            ?? (allWatched ? null : FirstToEnd())
             ?? reportedByProcess
             ?? _reports.ExitString
             ?? $"mpiexec exited with code {exitCode}.";
@@ -584,20 +587,31 @@ public sealed partial class ParallelJob : IDisposable
     private string? LostHost()
     {
         var silent = _ranks.Values
-            .Where(info => info.Host is not null && !HostProbe.IsThisMachine(info.Host) && info.Failure is null
+            .Where(info => info.Host is not null && !HostProbe.IsThisMachine(info.Host) && !_ownFailures.Contains(info.Rank)
                 && !_finished.Contains(info.Rank) && !_exitCodes.ContainsKey(info.Rank) && !_terminated.Contains(info.Rank)
                 && !_endedInFinalize.Contains(info.Rank))
             .OrderBy(info => info.Rank)
             .ToList();
         if (silent.Count == 0)
             return null;
-        var host = silent[0].Host!;
-        var probe = HostProbe.Probe(host, _manifest.Spec.EffectiveLaunchAgent, LostHostProbeTimeout);
+        // mpiexec ends the ranks on the other hosts too, as silently: the lost host is the one that no longer answers,
+        // else the one mpiexec reported, else the first.
+        var agent = _manifest.Spec.EffectiveLaunchAgent;
+        var probes = silent.Select(info => info.Host!).Distinct()
+            .ToDictionary(host => host, host => Task.Run(() => HostProbe.Probe(host, agent, LostHostProbeTimeout)));
+        Task.WaitAll([.. probes.Values]);
+        var reportedHosts = _reports.Endings.Select(ending => ending.Host).OfType<string>().ToHashSet();
+        var host = probes.Keys.FirstOrDefault(name => !probes[name].Result.Reachable)
+            ?? probes.Keys.FirstOrDefault(reportedHosts.Contains)
+            ?? silent[0].Host!;
+        var probe = probes[host].Result;
         var state = probe.Reachable ? "it still answers, so the job's processes there were killed" : $"it no longer answers: {probe.Reason}";
         var lost = silent.Where(info => info.Host == host).ToList();
         var reason = $"Host {host} was lost while the job ran ({state}): {string.Join(", ", lost.Select(info => info.Describe()))} ended without a word.";
         foreach (var info in lost)
             _ranks[info.Rank] = info with { Failure = reason };
+        foreach (var other in silent.Where(info => info.Host != host))
+            _ranks[other.Rank] = _ranks[other.Rank] with { Failure = null };
         return reason;
     }
 
