@@ -27,8 +27,16 @@ public static partial class ChildProcess
     /// <summary>The environment variable that marks the processes of one run.</summary>
     public const string MarkerVariable = "SPMD_CHILD_RUN";
 
-    /// <summary>How long output still arriving after the program exited is waited for.</summary>
-    public static readonly TimeSpan Drain = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// How long the end of the program's output is waited for after it exited, before what still holds its pipes (a
+    /// process it left running) is killed. Without such a process the end comes at once; the bound is generous
+    /// because this process's readers may be slow to run on a loaded machine.
+    /// </summary>
+    public static readonly TimeSpan Drain = TimeSpan.FromSeconds(2);
+
+    // Once the holders are killed the pipes end, and what is buffered in them is still read; only a holder that
+    // escaped the marker makes the reads be given up, after this.
+    private static readonly TimeSpan LastDrain = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Runs <paramref name="program"/> with <paramref name="arguments"/>, standard input closed, and returns within
@@ -67,14 +75,9 @@ public static partial class ChildProcess
         using var process = new Process { StartInfo = start };
         process.Start();
         process.StandardInput.Close();
-        using var stopReading = new CancellationTokenSource();
         var output = new StringBuilder();
         var error = new StringBuilder();
-        var readers = new[]
-        {
-            Pump(process.StandardOutput, output, stopReading.Token),
-            Pump(process.StandardError, error, stopReading.Token),
-        };
+        var readers = new[] { Pump(process.StandardOutput, output), Pump(process.StandardError, error) };
         // Without reading redirected output through events, this returns when the process exits, not at end-of-file.
         bool exited = process.WaitForExit(deadline);
         if (!exited)
@@ -93,15 +96,7 @@ public static partial class ChildProcess
         {
             // Someone still holds the pipes: a descendant the program left running. It was started for this run only.
             leftBehind = KillMarked(marker);
-            stopReading.CancelAfter(Drain);
-            try
-            {
-                Task.WaitAll(readers);
-            }
-            catch (AggregateException)
-            {
-                // Cancelled reads: what arrived is kept.
-            }
+            Task.WaitAll(readers, LastDrain);
         }
         else if (!exited)
         {
@@ -116,22 +111,33 @@ public static partial class ChildProcess
         }
     }
 
-    private static async Task Pump(StreamReader reader, StringBuilder text, CancellationToken stop)
+    // Reads a pipe to its end on a thread of its own: blocked pool threads (callers waiting for their children) must not
+    // starve the reads, or output that had arrived would be given up. A read that never ends (a holder of the pipe that
+    // escaped the marker) keeps only its thread.
+    private static Task Pump(StreamReader reader, StringBuilder text)
     {
-        var buffer = new char[4096];
-        try
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            int read;
-            while ((read = await reader.ReadAsync(buffer.AsMemory(), stop).ConfigureAwait(false)) > 0)
+            var buffer = new char[4096];
+            try
             {
-                lock (text)
-                    text.Append(buffer, 0, read);
+                int read;
+                while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    lock (text)
+                        text.Append(buffer, 0, read);
+                }
             }
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
-        {
-            // Reading was given up (see Run) or the pipe broke: what arrived is kept.
-        }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // The pipe broke: what arrived is kept.
+            }
+            done.TrySetResult();
+        })
+        { IsBackground = true, Name = "child output" };
+        thread.Start();
+        return done.Task;
     }
 
     // Processes carrying this run's marker: kill them, and say how many there were.
