@@ -48,19 +48,14 @@ public static class Command
     public static (bool Exited, string Output, string Error) Collect(Process process, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(process);
-        using var stop = new CancellationTokenSource();
         var output = new StringBuilder();
         var error = new StringBuilder();
-        var readers = new[] { Pump(process.StandardOutput, output, stop.Token), Pump(process.StandardError, error, stop.Token) };
+        var readers = new[] { Pump(process.StandardOutput, output), Pump(process.StandardError, error) };
         // Without reading through events, this returns when the process exits, not at end-of-file.
         bool exited = process.WaitForExit(timeout);
         if (!exited)
             process.Kill(entireProcessTree: true);
-        if (!Task.WaitAll(readers, Drain))
-        {
-            stop.Cancel();
-            Task.WaitAll(readers);
-        }
+        Task.WaitAll(readers, Drain);
         process.WaitForExit(Drain);
         lock (output)
         {
@@ -69,21 +64,29 @@ public static class Command
         }
     }
 
-    private static async Task Pump(StreamReader reader, StringBuilder text, CancellationToken stop)
+    // Each pipe is read on a thread of its own, so blocked pool threads cannot starve the reads; a read that a leftover
+    // holder keeps open keeps only its thread.
+    private static Task Pump(StreamReader reader, StringBuilder text)
     {
-        var buffer = new char[4096];
-        try
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
         {
-            int read;
-            while ((read = await reader.ReadAsync(buffer.AsMemory(), stop).ConfigureAwait(false)) > 0)
+            var buffer = new char[4096];
+            try
             {
-                lock (text)
-                    text.Append(buffer, 0, read);
+                for (int read; (read = reader.Read(buffer, 0, buffer.Length)) > 0;)
+                {
+                    lock (text)
+                        text.Append(buffer, 0, read);
+                }
             }
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
-        {
-            // Reading was given up or the pipe broke: what arrived is kept.
-        }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // The pipe broke: what arrived is kept.
+            }
+            done.TrySetResult();
+        })
+        { IsBackground = true }.Start();
+        return done.Task;
     }
 }
