@@ -16,6 +16,10 @@ namespace MPI;
 /// receives, any source and any tag). Once the header is in, the payload is received from the header's sender with
 /// the header's payload tag, on a communicator no user receive can match: no other receive can take it.
 /// </para>
+/// <para>
+/// The receiver posts that payload receive only when it next calls the framework, so senders never wait for it: the
+/// payload sends are left to <see cref="DetachedSends"/> once the header is sent.
+/// </para>
 /// </summary>
 internal static unsafe class SerializedMessages
 {
