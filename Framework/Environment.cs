@@ -253,6 +253,8 @@ public sealed unsafe class Environment : IDisposable
         if (!Initialized || Finalized || _terminated)
             return;
         Console.Out.Flush();
+        // Before reporting the finish: until its serialized payloads are received, this rank is still communicating.
+        DetachedSends.CompleteAll();
         Logging.RankLogging.ReportFinishToLauncher();
         SelfSends.CancelAll();
         Reductions.FreeAll();

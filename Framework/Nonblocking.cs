@@ -14,7 +14,11 @@ namespace MPI;
 /// </summary>
 public abstract unsafe partial class Communicator
 {
-    /// <summary>Starts sending one value (serialized values are serialized now).</summary>
+    /// <summary>
+    /// Starts sending one value (serialized values are serialized now). For a serialized value the request completes
+    /// once the header message is sent: the payload then travels on from the framework's own copy, without waiting
+    /// for the receiver to call the framework again (see <c>DetachedSends</c>).
+    /// </summary>
     public Request ImmediateSend<T>(T value, int dest, int tag)
     {
         ValidateDestination(dest);

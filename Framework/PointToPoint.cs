@@ -247,8 +247,8 @@ public abstract unsafe partial class Communicator
             }
             finally
             {
-                foreach (var operation in operations)
-                    operation.Complete(block: true, out _);
+                // As a blocking send: the header completes here, the payload goes on without this call.
+                CompleteHeader(operations);
             }
             return;
         }

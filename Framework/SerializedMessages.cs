@@ -16,6 +16,10 @@ namespace MPI;
 /// receives, any source and any tag). Once the header is in, the payload is received from the header's sender with
 /// the header's payload tag, on a communicator no user receive can match: no other receive can take it.
 /// </para>
+/// <para>
+/// The receiver posts that payload receive only when it next calls the framework, so senders never wait for it: the
+/// payload sends are left to <see cref="DetachedSends"/> once the header is sent.
+/// </para>
 /// </summary>
 internal static unsafe class SerializedMessages
 {
@@ -120,7 +124,44 @@ public abstract unsafe partial class Communicator
     /// <summary>A tag for one message's payload on the shadow communicator, unique among this process's recent ones.</summary>
     private int NextPayloadTag() => (int)((uint)Interlocked.Increment(ref _payloadTags) % ((uint)MaxTagValue + 1));
 
+    /// <summary>
+    /// A blocking send of a serialized value: returns once the header is sent, handing the payload sends to
+    /// <see cref="DetachedSends"/> (the receiver posts the payload receive only when it next calls the framework).
+    /// </summary>
     private void SendSerialized<T>(T value, int dest, int tag)
+    {
+        if (AddressesSelf(dest))
+        {
+            SendSerializedToSelf(value, dest, tag);
+            return;
+        }
+        CompleteHeader(PostSerialized(value, dest, tag));
+    }
+
+    /// <summary>
+    /// Waits for the header send of <paramref name="operations"/> (from <see cref="PostSerialized"/>) and detaches
+    /// the payload sends; a failed header takes its payload sends back (cancelled) so nothing waits for them.
+    /// </summary>
+    private static void CompleteHeader(List<PostedOperation> operations)
+    {
+        try
+        {
+            operations[0].Complete(block: true, out _);
+        }
+        catch
+        {
+            foreach (var operation in operations.Skip(1))
+                operation.Cancel();
+            throw;
+        }
+        finally
+        {
+            DetachedSends.Add(operations.Skip(1));
+        }
+    }
+
+    // Sends to this rank itself are buffered by SelfSends (cancelled at finalize if never received).
+    private void SendSerializedToSelf<T>(T value, int dest, int tag)
     {
         var writer = SerializedFrame.Write(value, Serialization);
         try
@@ -148,6 +189,7 @@ public abstract unsafe partial class Communicator
     /// <summary>Posts the header and payload sends of <paramref name="value"/>; the operations own their buffers.</summary>
     private List<PostedOperation> PostSerialized<T>(T value, int dest, int tag)
     {
+        DetachedSends.ReleaseCompleted();
         var writer = SerializedFrame.Write(value, Serialization);
         List<ArraySegment<byte>> segments;
         byte[]? pooled = null;
@@ -268,30 +310,32 @@ public abstract unsafe partial class Communicator
     }
 }
 
-/// <summary>A nonblocking serialized send: the header and payload messages, complete when all are.</summary>
+/// <summary>
+/// A nonblocking serialized send. It completes when the header send does: the payload sends are then handed to
+/// <see cref="DetachedSends"/>, since the receiver posts their receive only when it next calls the framework, and a
+/// Wait that waited for them could deadlock with a receiver in a collective. So completion means what MPI's
+/// buffered sends mean: the message is under way, its data is the framework's own copy, and it will be delivered
+/// once the receiver takes it (this process completes the payload before MPI is finalized).
+/// </summary>
 internal sealed class MultipartRequest(List<PostedOperation> operations, int count) : Request
 {
-    private StatusBuffer _first;
-    private int _done;
-
     private protected override CompletedStatus? Progress(bool block)
     {
-        for (; _done < operations.Count; _done++)
+        if (!operations[0].Complete(block, out var header))
+            return null;
+        var payload = operations.Skip(1).ToList();
+        if (new Status(header).Cancelled)
         {
-            if (!operations[_done].Complete(block, out var native))
-                return null;
-            if (_done == 0)
-                _first = native;
+            // The receiver never saw the header, so nothing will receive the payload.
+            foreach (var operation in payload)
+                operation.Cancel();
         }
-        return new CompletedStatus(_first, count);
+        DetachedSends.Add(payload);
+        return new CompletedStatus(header, count);
     }
 
     // A serialized send is cancelled through its header; once that is matched, the payload must follow.
-    private protected override void CancelInFlight()
-    {
-        if (_done == 0)
-            operations[0].Cancel();
-    }
+    private protected override void CancelInFlight() => operations[0].Cancel();
 }
 
 /// <summary>
