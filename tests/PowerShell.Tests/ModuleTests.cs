@@ -65,6 +65,19 @@ public sealed class ModuleTests
     }
 
     [Test]
+    public void AllowRunAsRootReachesOpenMpisCommandLine()
+    {
+        using var session = new PowerShellSession();
+        session.RunClean("Start-ParallelJob $p -Ranks 2 -MpiImplementation OpenMpi -AllowRunAsRoot -WhatIf; Start-ParallelJob $p -Ranks 2 -MpiImplementation OpenMpi -WhatIf",
+            ("p", Program));
+
+        var lines = session.Screen.Split('\n').Where(line => line.Contains("mpiexec.openmpi", StringComparison.Ordinal)).ToList();
+        Assert.That(lines, Has.Count.EqualTo(2), session.Screen);
+        Assert.That(lines[0], Does.Contain(" --allow-run-as-root "));
+        Assert.That(lines[1], Does.Not.Contain("--allow-run-as-root"));
+    }
+
+    [Test]
     public void TestParallelHostGivesOneRowPerHostAndNamesWhyAHostFails()
     {
         using var session = new PowerShellSession();
