@@ -4,7 +4,8 @@ namespace MPI;
 /// The payload sends of serialized values whose senders have moved on. A serialized value's payload can only be
 /// received once the receiver's framework has seen its header and posted the payload receive, which happens when
 /// that process next calls into the framework; a sender that waited for it could deadlock with a receiver that is
-/// in a collective. So a blocking send (and the Wait of an immediate send) returns once the header is sent, and
+/// in a collective. So a blocking send (and the Wait of an immediate send) returns once the header is sent (an MPI
+/// standard-mode send, which may wait for the matching receive to be posted), and
 /// hands the payload sends here. Their buffers are the framework's own copy of the frame, so returning early is
 /// MPI's buffered-send semantics; MPI itself moves them on during any later MPI call of this process.
 /// <para>

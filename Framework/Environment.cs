@@ -10,6 +10,8 @@ namespace MPI;
 public sealed unsafe class Environment : IDisposable
 {
     private static Threading _providedThreading;
+    // Exceptions thrown on the creating thread before this environment: none of them can propagate out of its scope.
+    private readonly long _thrownBefore;
     private static string? _libraryVersion;
     private static System.Runtime.InteropServices.PosixSignalRegistration? _termination;
     private static volatile bool _terminated;
@@ -23,6 +25,7 @@ public sealed unsafe class Environment : IDisposable
     public Environment(ref string[] args, Threading threading)
     {
         _ = args;
+        _thrownBefore = FatalErrors.ThrownCount;
         if (Finalized)
             throw new ObjectDisposedException(nameof(Environment),
                 "MPI has already been finalized in this process and cannot be initialized again.");
@@ -63,9 +66,10 @@ public sealed unsafe class Environment : IDisposable
     /// (even one caught further out), it aborts the whole job instead, as an uncaught exception does: finalizing
     /// would wait forever for the ranks still waiting for this one.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public void Dispose()
     {
-        if (FatalErrors.ExceptionInFlight() is { } propagating && Initialized && !Finalized)
+        if (Initialized && !Finalized && FatalErrors.ExceptionInFlight(new System.Diagnostics.StackFrame(1), _thrownBefore) is { } propagating)
             FatalErrors.AbortJob(propagating, propagating: true);
         FinalizeIfActive();
     }

@@ -26,17 +26,45 @@ internal static class FatalErrors
         _rankName = $"rank {rank} of {size}";
         AppDomain.CurrentDomain.UnhandledException +=
             (_, e) => AbortJob(e.ExceptionObject as Exception ?? new InvalidOperationException(e.ExceptionObject?.ToString()));
-        AppDomain.CurrentDomain.FirstChanceException += (_, e) => _lastThrown = e.Exception;
+        AppDomain.CurrentDomain.FirstChanceException += (_, e) =>
+        {
+            _lastThrown = e.Exception;
+            _thrownCount++;
+        };
     }
 
     /// <summary>
-    /// The exception propagating through the caller (a <c>finally</c> block run while the stack unwinds towards a
-    /// handler further out), or null when none is.
+    /// The exception propagating through <paramref name="caller"/> (a <c>finally</c> block run while the stack unwinds
+    /// towards a handler further out), thrown on this thread since <paramref name="since"/> (a
+    /// <see cref="ThrownCount"/>); null when none is. An exception being handled (the caller is in a <c>catch</c>
+    /// block) or one thrown before does not count.
     /// </summary>
-    public static Exception? ExceptionInFlight() =>
-        System.Runtime.InteropServices.Marshal.GetExceptionPointers() == IntPtr.Zero
-            ? null
-            : _lastThrown ?? new InvalidOperationException("An exception of unknown type was propagating.");
+    public static Exception? ExceptionInFlight(System.Diagnostics.StackFrame caller, long since)
+    {
+        if (System.Runtime.InteropServices.Marshal.GetExceptionPointers() == IntPtr.Zero || _thrownCount <= since)
+            return null;
+        return InCatchBlock(caller) ? null : _lastThrown ?? new InvalidOperationException("An exception of unknown type was propagating.");
+    }
+
+    /// <summary>How many exceptions were thrown on this thread so far.</summary>
+    public static long ThrownCount => _thrownCount;
+
+    [ThreadStatic]
+    private static long _thrownCount;
+
+    // Whether the call site is in a catch (or filter) handler of its method rather than a finally. Optimized code reports
+    // the offset just before a handler for calls made in it, unoptimized code one inside it; the innermost handler wins.
+    private static bool InCatchBlock(System.Diagnostics.StackFrame caller)
+    {
+        int offset = caller.GetILOffset();
+        if (offset < 0 || caller.GetMethod()?.GetMethodBody() is not { } body)
+            return false;
+        var handler = body.ExceptionHandlingClauses
+            .Where(clause => (offset >= clause.HandlerOffset && offset < clause.HandlerOffset + clause.HandlerLength) || offset + 1 == clause.HandlerOffset)
+            .OrderBy(clause => clause.HandlerLength)
+            .FirstOrDefault();
+        return handler?.Flags is System.Reflection.ExceptionHandlingClauseOptions.Clause or System.Reflection.ExceptionHandlingClauseOptions.Filter;
+    }
 
     /// <summary>
     /// Prints the exception with the rank, then aborts the job with <see cref="UnhandledExceptionExitCode"/>.
@@ -71,7 +99,8 @@ internal static class FatalErrors
         Console.Out.Flush();
         Logging.RankLogging.ReportFatal(null, "{Who} exited with code {ExitCode} without finalizing MPI, aborting the job", who, code);
         Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] exited with code {code} without finalizing MPI, aborting the job.");
-        End(code, exiting: true);
+        // A process's exit status keeps the code's low 8 bits: 256 would tell mpiexec that all went well.
+        End((code & 0xFF) != 0 ? code : 1, exiting: true);
     }
 
     /// <summary>A process that exited with code 0 without finalizing MPI still waits in MPI_Finalize.</summary>

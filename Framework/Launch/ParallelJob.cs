@@ -646,7 +646,9 @@ public sealed partial class ParallelJob : IDisposable
         var order = _exitWatch.EndedInOrder().Where(rank => !_finished.Contains(rank) && !_terminated.Contains(rank)).ToList();
         if (order.Count == 0 || !_ranks.TryGetValue(order[0], out var first))
             return null;
-        var how = _reports.ExitString is null ? "" : $": {_reports.ExitString}";
+        // Hydra's exit string tells how the process it reported ended: said of this rank only if it reported this one.
+        bool aboutAnother = _reports.Endings.Any(ending => ending.ProcessId is { } pid && pid != first.ProcessId);
+        var how = _reports.ExitString is null || aboutAnother ? "" : $": {_reports.ExitString}";
         var reason = first.Failure
             ?? (first.ExitCode is { } code and not 0 ? $"{first.Describe()} exited with code {code}." : $"{first.Describe()} ended without finishing{how}.");
         _ranks[first.Rank] = first with { Failure = reason };

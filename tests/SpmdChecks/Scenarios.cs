@@ -42,6 +42,37 @@ internal static partial class Scenarios
             }
             return 0;
         }
+        if (how == "dispose-in-catch")
+        {
+            var handled = new MPI.Environment(ref args);
+            try
+            {
+                Communicator.world.Barrier();
+                throw new InvalidOperationException("handled");
+            }
+            catch (InvalidOperationException)
+            {
+                Console.WriteLine($"rank {Communicator.world.Rank} done");
+                handled.Dispose();
+            }
+            return 0;
+        }
+        if (how == "using-in-catch")
+        {
+            try
+            {
+                throw new InvalidOperationException("before MPI");
+            }
+            catch (InvalidOperationException)
+            {
+                using (new MPI.Environment(ref args))
+                {
+                    Communicator.world.Barrier();
+                    Console.WriteLine($"rank {Communicator.world.Rank} done");
+                }
+            }
+            return 0;
+        }
         var environment = new MPI.Environment(ref args);
         if (Communicator.world.Rank == rank)
         {
