@@ -12,6 +12,8 @@ public sealed unsafe class Environment : IDisposable
     private static Threading _providedThreading;
     // Exceptions thrown on the creating thread before this environment: none of them can propagate out of its scope.
     private readonly long _thrownBefore;
+    // Whether this environment initialized MPI: only that one finalizes it (nested ones leave it running).
+    private readonly bool _initialized;
     private static string? _libraryVersion;
     private static System.Runtime.InteropServices.PosixSignalRegistration? _termination;
     private static volatile bool _terminated;
@@ -31,6 +33,7 @@ public sealed unsafe class Environment : IDisposable
                 "MPI has already been finalized in this process and cannot be initialized again.");
         if (Initialized)
             return;
+        _initialized = true;
         Mpi.Load();
         var abi = Mpi.Abi;
         int provided = 0;
@@ -62,7 +65,7 @@ public sealed unsafe class Environment : IDisposable
     }
 
     /// <summary>
-    /// Finalizes MPI unless it already is. Disposed while an exception propagates out of its <c>using</c> block
+    /// Finalizes MPI unless it already is or this environment is nested in the one that initialized it. Disposed while an exception propagates out of its <c>using</c> block
     /// (even one caught further out), it aborts the whole job instead, as an uncaught exception does: finalizing
     /// would wait forever for the ranks still waiting for this one.
     /// </summary>
@@ -71,7 +74,8 @@ public sealed unsafe class Environment : IDisposable
     {
         if (Initialized && !Finalized && FatalErrors.ExceptionInFlight(new System.Diagnostics.StackFrame(1), _thrownBefore) is { } propagating)
             FatalErrors.AbortJob(propagating, propagating: true);
-        FinalizeIfActive();
+        if (_initialized)
+            FinalizeIfActive();
     }
 
     /// <summary>

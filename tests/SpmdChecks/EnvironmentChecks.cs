@@ -28,6 +28,11 @@ internal static class EnvironmentChecks
         _ = new MPI.Environment(ref args);
         Expect.True(ReferenceEquals(c, Communicator.world));
         Expect.False(MPI.Environment.Finalized);
+        // Nor does disposing it finalize MPI: the outer environment still runs.
+        using (new MPI.Environment(ref args))
+            c.Barrier();
+        Expect.False(MPI.Environment.Finalized);
+        Expect.Equal(c.Size, c.Allreduce(1, Operation<int>.Add));
     }
 
     [Check]
