@@ -97,8 +97,8 @@ public static class MpiProcess
         return afterName.StartsWith('Z');
     }
 
-    private static RunResult Run(string file, IEnumerable<string> args, Implementation implementation,
-        IDictionary<string, string>? environment, TimeSpan? deadline)
+    /// <summary>A start of <paramref name="file"/> with every standard stream redirected and the arguments as a list.</summary>
+    internal static ProcessStartInfo Redirected(string file, IEnumerable<string> args)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -109,6 +109,13 @@ public static class MpiProcess
         };
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
+        return start;
+    }
+
+    private static RunResult Run(string file, IEnumerable<string> args, Implementation implementation,
+        IDictionary<string, string>? environment, TimeSpan? deadline)
+    {
+        var start = Redirected(file, args);
         var env = start.Environment;
         // No terminal escapes from the .NET console, no library choice leaking in from the caller.
         env.Remove("TERM");
