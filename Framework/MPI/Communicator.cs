@@ -29,14 +29,14 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     private int _peerLimit = -1;
     private int _selfDestination = int.MinValue;
 
-    private protected Communicator(nint handle, bool predefined)
+    private protected Communicator(CommHandle handle, bool predefined)
     {
-        Handle = handle;
+        Handle = handle.Value;
         _predefined = predefined;
         // Every communicator is created by all its processes together, so this is where the duplicate that carries
         // the payloads of large serialized messages can be made (see SerializedMessages.cs).
-        ShadowHandle = handle == 0 || handle == Mpi.Abi.CommNull ? 0 : DuplicateHandle(handle);
-        if (predefined && handle == Mpi.Abi.CommWorld)
+        ShadowHandle = Handle == 0 ? 0 : DuplicateHandle(Handle).Value;
+        if (predefined && Handle == Mpi.Abi.CommWorld)
             DynamicProcesses.AdoptParentAtStart();
     }
 
@@ -156,7 +156,7 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     }
 
     /// <summary>Wraps a duplicate of this communicator's handle in an object of the same kind.</summary>
-    private protected abstract Communicator WrapDuplicate(nint handle);
+    private protected abstract Communicator WrapDuplicate(CommHandle handle);
 
     /// <summary>
     /// A communicator of the processes in <paramref name="group"/> (a subset of this one's), created by every
@@ -167,7 +167,7 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         ArgumentNullException.ThrowIfNull(group);
         long handle = 0;
         Mpi.Check(Mpi.Comm_create(LiveHandle, group.LiveHandle, &handle));
-        return Adopt(Mpi.ReadHandle(&handle));
+        return Wrap(CommHandle.Adopt(&handle));
     }
 
     /// <summary>
@@ -185,7 +185,7 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         if (color < 0)
             throw new ArgumentOutOfRangeException(nameof(color), color,
                 "The colour of a split must not be negative; this rank was left out of the new communicators.");
-        return Adopt(Mpi.ReadHandle(&handle))!;
+        return Wrap(CommHandle.Adopt(&handle))!;
     }
 
     /// <summary>
@@ -195,15 +195,20 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     public static Communicator? Adopt(nint handle)
     {
         var abi = Mpi.Abi;
-        if (handle == abi.CommNull)
-            return null;
         if (handle == abi.CommWorld)
             return world;
         if (handle == abi.CommSelf)
             return self;
+        return Wrap(CommHandle.Adopt(handle));
+    }
+
+    /// <summary>An <see cref="Intracommunicator"/> or <see cref="Intercommunicator"/> as the handle is; null for none.</summary>
+    private static Communicator? Wrap(CommHandle handle)
+    {
+        if (handle.Value == 0)
+            return null;
         int inter = 0;
-        Mpi.Check(Mpi.Comm_test_inter(handle, &inter));
-        Mpi.Check(Mpi.Comm_set_errhandler(handle, abi.ErrorsReturn));
+        Mpi.Check(Mpi.Comm_test_inter(handle.Value, &inter));
         return inter != 0 ? new Intercommunicator(handle) : new Intracommunicator(handle, predefined: false);
     }
 
@@ -235,13 +240,11 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
 
     internal static int MaxTagValue => _maxTag >= 0 ? _maxTag : _maxTag = Environment.MaxTag;
 
-    private protected static nint DuplicateHandle(nint handle)
+    private protected static CommHandle DuplicateHandle(nint handle)
     {
         long copy = 0;
         Mpi.Check(Mpi.Comm_dup(handle, &copy));
-        var duplicate = Mpi.ReadHandle(&copy);
-        Mpi.Check(Mpi.Comm_set_errhandler(duplicate, Mpi.Abi.ErrorsReturn));
-        return duplicate;
+        return CommHandle.Adopt(&copy);
     }
 
     // The checks below run on every message: the common case is two compares against cached fields, and

@@ -36,22 +36,34 @@ internal static unsafe class DynamicProcesses
                 code = Mpi.Comm_spawn(commandPointer, (byte**)arguments, maxprocs, Mpi.Abi.InfoNull, root,
                     parent.LiveHandle, &handle, errorCodes);
             }
-            // MPICH built with ch4:ucx (Debian's) cannot connect to processes started at run time: say so plainly.
-            if (code != 0 && Mpi.Abi.Kind == MpiAbiKind.Mpich)
-                throw new NotSupportedException(
-                    $"Spawning processes failed with {Mpi.LibraryName} ({Environment.LibraryVersionLine}): " +
-                    $"{Mpi.ErrorString(code)}. This MPICH build cannot start processes at run time; start every " +
-                    "process with mpiexec instead, or use Open MPI.", ErrorTranslation.ToException(code));
-            Mpi.Check(code);
-            var intercomm = Mpi.ReadHandle(&handle);
-            Mpi.Check(Mpi.Comm_set_errhandler(intercomm, Mpi.Abi.ErrorsReturn));
-            return new Intercommunicator(intercomm);
+            if (code != 0)
+                throw SpawnFailure(code);
+            return new Intercommunicator(CommHandle.Adopt(&handle));
         }
         finally
         {
             foreach (var pointer in strings)
                 NativeMemory.Free((void*)pointer);
         }
+    }
+
+    /// <summary>
+    /// What a failed MPI_Comm_spawn means, from the library's own error: an argument the library rejects stays an
+    /// <see cref="MpiArgumentException"/>; any other error means the library did not start the processes. That is how
+    /// a build without dynamic processes answers (Debian's MPICH, ch4:ucx, returns MPI_ERR_OTHER "Error in spawn call"
+    /// at once on every rank, without asking its launcher), so it becomes a <see cref="NotSupportedException"/> that
+    /// carries the library's own message and class, whatever the ABI: Intel MPI and MVAPICH share MPICH's and spawn.
+    /// </summary>
+    private static Exception SpawnFailure(int code)
+    {
+        var error = ErrorTranslation.ToException(code);
+        if (error is MpiArgumentException)
+            return error;
+        return new NotSupportedException(
+            $"Spawning processes failed with {Mpi.LibraryName} ({Environment.LibraryVersionLine}): " +
+            $"{Mpi.ErrorString(code)} (MPI error class {Mpi.ErrorClass(code)}). This library cannot start processes " +
+            "at run time here; start every process with mpiexec instead, or use a library that can spawn " +
+            "(Open MPI).", error);
     }
 
     private static Intercommunicator? _parent;
@@ -81,10 +93,8 @@ internal static unsafe class DynamicProcesses
         _parentKnown = true;
         long handle = 0;
         Mpi.Check(Mpi.Comm_get_parent(&handle));
-        var parent = Mpi.ReadHandle(&handle);
-        if (parent == Mpi.Abi.CommNull)
-            return;
-        Mpi.Check(Mpi.Comm_set_errhandler(parent, Mpi.Abi.ErrorsReturn));
-        _parent = new Intercommunicator(parent);
+        var parent = CommHandle.Adopt(&handle);
+        if (parent.Value != 0)
+            _parent = new Intercommunicator(parent);
     }
 }

@@ -39,10 +39,8 @@ public sealed unsafe class Environment : IDisposable
         int provided = 0;
         Mpi.Check(Mpi.Init_thread(null, null, ToNative(threading), &provided));
         _providedThreading = FromNative(provided);
-        Mpi.Check(Mpi.Comm_set_errhandler(abi.CommWorld, abi.ErrorsReturn));
-        Mpi.Check(Mpi.Comm_set_errhandler(abi.CommSelf, abi.ErrorsReturn));
-        Communicator.world = new Intracommunicator(abi.CommWorld, predefined: true);
-        Communicator.self = new Intracommunicator(abi.CommSelf, predefined: true);
+        Communicator.world = new Intracommunicator(CommHandle.Adopt(abi.CommWorld), predefined: true);
+        Communicator.self = new Intracommunicator(CommHandle.Adopt(abi.CommSelf), predefined: true);
         RefuseForeignLauncher();
         FatalErrors.Install(Communicator.world.Rank, Communicator.world.Size);
         Logging.RankLogging.ReportStartToLauncher();

@@ -114,7 +114,7 @@ public sealed unsafe class Group : IDisposable
         return new Group(handle, predefined: handle == Mpi.Abi.GroupEmpty);
     }
 
-    private static Group Combine(Group first, Group second, delegate* unmanaged<nint, nint, void*, int> operation)
+    private static Group Combine(Group first, Group second, GroupSetOperation operation)
     {
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(second);
@@ -123,7 +123,7 @@ public sealed unsafe class Group : IDisposable
         return FromHandleWrittenAt(&handle);
     }
 
-    private Group Select(int[] ranks, delegate* unmanaged<nint, int, int*, void*, int> operation, string parameter)
+    private Group Select(int[] ranks, GroupSelection operation, string parameter)
     {
         ArgumentNullException.ThrowIfNull(ranks, parameter);
         RequireMembers(ranks, parameter);

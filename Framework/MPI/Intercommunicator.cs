@@ -27,7 +27,7 @@ public sealed unsafe class Intercommunicator : Communicator
     {
     }
 
-    internal Intercommunicator(nint handle) : base(handle, predefined: false) { }
+    internal Intercommunicator(CommHandle handle) : base(handle, predefined: false) { }
 
     /// <summary>The number of processes in the remote group.</summary>
     public int RemoteSize
@@ -53,12 +53,10 @@ public sealed unsafe class Intercommunicator : Communicator
     {
         long handle = 0;
         Mpi.Check(Mpi.Intercomm_merge(LiveHandle, upper ? 1 : 0, &handle));
-        var merged = Mpi.ReadHandle(&handle);
-        Mpi.Check(Mpi.Comm_set_errhandler(merged, Mpi.Abi.ErrorsReturn));
-        return new Intracommunicator(merged, predefined: false);
+        return new Intracommunicator(CommHandle.Adopt(&handle), predefined: false);
     }
 
-    private protected override Communicator WrapDuplicate(nint handle) => new Intercommunicator(handle);
+    private protected override Communicator WrapDuplicate(CommHandle handle) => new Intercommunicator(handle);
 
     /// <summary>The processes of the remote group.</summary>
     public Group RemoteGroup
@@ -356,7 +354,7 @@ public sealed unsafe class Intercommunicator : Communicator
         outValues = combined.AsSpan(Displacements(counts)[Rank], counts[Rank]).ToArray();
     }
 
-    private static nint Create(Intracommunicator localComm, int localLeader, Intracommunicator bridgeComm,
+    private static CommHandle Create(Intracommunicator localComm, int localLeader, Intracommunicator bridgeComm,
         int remoteLeader, int tag)
     {
         ArgumentNullException.ThrowIfNull(localComm);
@@ -367,9 +365,7 @@ public sealed unsafe class Intercommunicator : Communicator
         long handle = 0;
         Mpi.Check(Mpi.Intercomm_create(localComm.LiveHandle, localLeader, bridgeComm.LiveHandle, remoteLeader, tag,
             &handle));
-        var created = Mpi.ReadHandle(&handle);
-        Mpi.Check(Mpi.Comm_set_errhandler(created, Mpi.Abi.ErrorsReturn));
-        return created;
+        return CommHandle.Adopt(&handle);
     }
 
     private int NativeRoot(int root)

@@ -5,9 +5,9 @@ namespace MPI;
 /// <summary>A communicator within one group of processes: the home of collective operations.</summary>
 public unsafe partial class Intracommunicator : Communicator
 {
-    internal Intracommunicator(nint handle, bool predefined) : base(handle, predefined) { }
+    internal Intracommunicator(CommHandle handle, bool predefined) : base(handle, predefined) { }
 
-    private protected override Communicator WrapDuplicate(nint handle) => new Intracommunicator(handle, predefined: false);
+    private protected override Communicator WrapDuplicate(CommHandle handle) => new Intracommunicator(handle, predefined: false);
 
     /// <inheritdoc cref="Communicator.Split(int, int)"/>
     public new Intracommunicator Split(int color, int key) => (Intracommunicator)base.Split(color, key);

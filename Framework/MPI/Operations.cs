@@ -127,7 +127,7 @@ internal static unsafe class Reductions
             if (_userOp != 0)
                 return _userOp;
             long handle = 0;
-            Mpi.Check(Mpi.Op_create((delegate* unmanaged<void*, void*, int*, void*, void>)&Combine, 0, &handle));
+            Mpi.Check(Mpi.Op_create(&Combine, 0, &handle));
             return _userOp = Mpi.ReadHandle(&handle);
         }
     }

@@ -5,7 +5,7 @@ namespace MPI;
 /// <summary>An intracommunicator whose ranks are arranged in a topology, with a notion of neighbours.</summary>
 public abstract unsafe class TopologicalCommunicator : Intracommunicator
 {
-    private protected TopologicalCommunicator(nint handle) : base(handle, predefined: false) { }
+    private protected TopologicalCommunicator(CommHandle handle) : base(handle, predefined: false) { }
 
     /// <summary>The neighbours of this rank.</summary>
     public int[] Neighbors => NeighborsOf(Rank);
@@ -22,16 +22,6 @@ public abstract unsafe class TopologicalCommunicator : Intracommunicator
             throw new ArgumentOutOfRangeException(nameof(rank), rank,
                 $"Rank {rank} is out of range: the communicator has {Size} ranks (0 to {Size - 1}).");
     }
-
-    /// <summary>The handle of a new topology communicator, with errors returned; 0 for ranks left out of it.</summary>
-    private protected static nint Adopted(long* written)
-    {
-        var handle = Mpi.ReadHandle(written);
-        if (handle == Mpi.Abi.CommNull)
-            return 0;
-        Mpi.Check(Mpi.Comm_set_errhandler(handle, Mpi.Abi.ErrorsReturn));
-        return handle;
-    }
 }
 
 /// <summary>
@@ -47,7 +37,7 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
     {
     }
 
-    private CartesianCommunicator(nint handle) : base(handle) { }
+    private CartesianCommunicator(CommHandle handle) : base(handle) { }
 
     /// <summary>Whether this rank is on the grid.</summary>
     public bool IsMember => Handle != 0;
@@ -159,7 +149,7 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
         long handle = 0;
         fixed (int* keep = remainDims)
             Mpi.Check(Mpi.Cart_sub(LiveHandle, keep, &handle));
-        return new CartesianCommunicator(Adopted(&handle));
+        return new CartesianCommunicator(CommHandle.Adopt(&handle));
     }
 
     /// <summary>
@@ -210,7 +200,7 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
         return [.. neighbors];
     }
 
-    private protected override Communicator WrapDuplicate(nint handle) => new CartesianCommunicator(handle);
+    private protected override Communicator WrapDuplicate(CommHandle handle) => new CartesianCommunicator(handle);
 
     private (int[] Dimensions, bool[] Periodic, int[] Coordinates) Describe()
     {
@@ -226,7 +216,7 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
         return (dims, periods.Select(flag => flag != 0).ToArray(), coords);
     }
 
-    private static nint Create(Intracommunicator oldComm, int ndims, int[] dims, bool[] periods, bool reorder)
+    private static CommHandle Create(Intracommunicator oldComm, int ndims, int[] dims, bool[] periods, bool reorder)
     {
         ArgumentNullException.ThrowIfNull(oldComm);
         ValidateShape(oldComm, ndims, dims, periods);
@@ -235,7 +225,7 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
         fixed (int* d = dims)
         fixed (int* f = flags)
             Mpi.Check(Mpi.Cart_create(oldComm.LiveHandle, ndims, d, f, reorder ? 1 : 0, &handle));
-        return Adopted(&handle);
+        return CommHandle.Adopt(&handle);
     }
 
     private static void ValidateShape(Intracommunicator comm, int ndims, int[] dims, bool[] periods)
@@ -267,7 +257,7 @@ public sealed unsafe class GraphCommunicator : TopologicalCommunicator
     {
     }
 
-    private GraphCommunicator(nint handle) : base(handle) { }
+    private GraphCommunicator(CommHandle handle) : base(handle) { }
 
     /// <summary>Whether this rank is a node of the graph.</summary>
     public bool IsMember => Handle != 0;
@@ -304,7 +294,7 @@ public sealed unsafe class GraphCommunicator : TopologicalCommunicator
         return neighbors;
     }
 
-    private protected override Communicator WrapDuplicate(nint handle) => new GraphCommunicator(handle);
+    private protected override Communicator WrapDuplicate(CommHandle handle) => new GraphCommunicator(handle);
 
     private (int Nodes, int Edges) Dimensions()
     {
@@ -313,7 +303,7 @@ public sealed unsafe class GraphCommunicator : TopologicalCommunicator
         return (nodes, edges);
     }
 
-    private static nint Create(Intracommunicator oldComm, int[][] edges, bool reorder)
+    private static CommHandle Create(Intracommunicator oldComm, int[][] edges, bool reorder)
     {
         ArgumentNullException.ThrowIfNull(oldComm);
         ArgumentNullException.ThrowIfNull(edges);
@@ -338,6 +328,6 @@ public sealed unsafe class GraphCommunicator : TopologicalCommunicator
         fixed (int* i = index)
         fixed (int* e = flat)
             Mpi.Check(Mpi.Graph_create(oldComm.LiveHandle, edges.Length, i, e, reorder ? 1 : 0, &handle));
-        return Adopted(&handle);
+        return CommHandle.Adopt(&handle);
     }
 }

@@ -1,3 +1,6 @@
+// The function-pointer fields below are each one entry point: Mpi.Load resolves MPI_<field name> into every one of them.
+#pragma warning disable CS0649 // assigned by Mpi.Load, through reflection
+
 namespace MPI.Native;
 
 /// <summary>Nonblocking point-to-point entry points (MPI_Isend, MPI_Wait and MPI_Test live in Mpi.cs).</summary>
@@ -5,10 +8,4 @@ internal static unsafe partial class Mpi
 {
     public static delegate* unmanaged<void*, int, nint, int, int, nint, void*, int> Irecv;
     public static delegate* unmanaged<int, int, nint, int*, void*, void*, int> Improbe;
-
-    static partial void LoadNonblocking(Func<string, nint> resolve)
-    {
-        Irecv = (delegate* unmanaged<void*, int, nint, int, int, nint, void*, int>)resolve("MPI_Irecv");
-        Improbe = (delegate* unmanaged<int, int, nint, int*, void*, void*, int>)resolve("MPI_Improbe");
-    }
 }

@@ -1,4 +1,8 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
+
+// The function-pointer fields below are each one entry point: Mpi.Load resolves MPI_<field name> into every one of them.
+#pragma warning disable CS0649 // assigned by Mpi.Load, through reflection
 
 namespace MPI.Native;
 
@@ -78,60 +82,7 @@ internal static unsafe partial class Mpi
                 return;
             var (library, name) = LibraryLocator.Open();
             var kind = LibraryLocator.DetectAbi(library);
-            nint F(string symbol) => NativeLibrary.TryGetExport(library, symbol, out var address)
-                ? address
-                : throw new MpiLibraryException($"The MPI library {name} does not export {symbol}.");
-
-            Init_thread = (delegate* unmanaged<int*, byte***, int, int*, int>)F("MPI_Init_thread");
-            Initialized = (delegate* unmanaged<int*, int>)F("MPI_Initialized");
-            Finalized = (delegate* unmanaged<int*, int>)F("MPI_Finalized");
-            Finalize = (delegate* unmanaged<int>)F("MPI_Finalize");
-            Abort = (delegate* unmanaged<nint, int, int>)F("MPI_Abort");
-            Query_thread = (delegate* unmanaged<int*, int>)F("MPI_Query_thread");
-            Is_thread_main = (delegate* unmanaged<int*, int>)F("MPI_Is_thread_main");
-            Get_processor_name = (delegate* unmanaged<byte*, int*, int>)F("MPI_Get_processor_name");
-            Get_library_version = (delegate* unmanaged<byte*, int*, int>)F("MPI_Get_library_version");
-            Get_version = (delegate* unmanaged<int*, int*, int>)F("MPI_Get_version");
-            Wtime = (delegate* unmanaged<double>)F("MPI_Wtime");
-            Wtick = (delegate* unmanaged<double>)F("MPI_Wtick");
-            Error_class = (delegate* unmanaged<int, int*, int>)F("MPI_Error_class");
-            Error_string = (delegate* unmanaged<int, byte*, int*, int>)F("MPI_Error_string");
-
-            Comm_rank = (delegate* unmanaged<nint, int*, int>)F("MPI_Comm_rank");
-            Comm_size = (delegate* unmanaged<nint, int*, int>)F("MPI_Comm_size");
-            Comm_compare = (delegate* unmanaged<nint, nint, int*, int>)F("MPI_Comm_compare");
-            Comm_set_errhandler = (delegate* unmanaged<nint, nint, int>)F("MPI_Comm_set_errhandler");
-            Comm_get_attr = (delegate* unmanaged<nint, int, void*, int*, int>)F("MPI_Comm_get_attr");
-            Comm_dup = (delegate* unmanaged<nint, void*, int>)F("MPI_Comm_dup");
-            Comm_split = (delegate* unmanaged<nint, int, int, void*, int>)F("MPI_Comm_split");
-            Comm_free = (delegate* unmanaged<void*, int>)F("MPI_Comm_free");
-            Barrier = (delegate* unmanaged<nint, int>)F("MPI_Barrier");
-
-            Send = (delegate* unmanaged<void*, int, nint, int, int, nint, int>)F("MPI_Send");
-            Recv = (delegate* unmanaged<void*, int, nint, int, int, nint, void*, int>)F("MPI_Recv");
-            Isend = (delegate* unmanaged<void*, int, nint, int, int, nint, void*, int>)F("MPI_Isend");
-            Wait = (delegate* unmanaged<void*, void*, int>)F("MPI_Wait");
-            Test = (delegate* unmanaged<void*, int*, void*, int>)F("MPI_Test");
-            Cancel = (delegate* unmanaged<void*, int>)F("MPI_Cancel");
-            Sendrecv = (delegate* unmanaged<void*, int, nint, int, int, void*, int, nint, int, int, nint, void*, int>)F("MPI_Sendrecv");
-            Probe = (delegate* unmanaged<int, int, nint, void*, int>)F("MPI_Probe");
-            Iprobe = (delegate* unmanaged<int, int, nint, int*, void*, int>)F("MPI_Iprobe");
-            Mprobe = (delegate* unmanaged<int, int, nint, void*, void*, int>)F("MPI_Mprobe");
-            Mrecv = (delegate* unmanaged<void*, int, nint, void*, void*, int>)F("MPI_Mrecv");
-            Get_count = (delegate* unmanaged<void*, nint, int*, int>)F("MPI_Get_count");
-            Test_cancelled = (delegate* unmanaged<void*, int*, int>)F("MPI_Test_cancelled");
-
-            Type_contiguous = (delegate* unmanaged<int, nint, void*, int>)F("MPI_Type_contiguous");
-            Type_commit = (delegate* unmanaged<void*, int>)F("MPI_Type_commit");
-            Type_size = (delegate* unmanaged<nint, int*, int>)F("MPI_Type_size");
-            Type_free = (delegate* unmanaged<void*, int>)F("MPI_Type_free");
-
-            // Each chapter of the API resolves its own entry points, in its own file (Mpi.<Chapter>.cs).
-            LoadNonblocking(F);
-            LoadCollectives(F);
-            LoadGroups(F);
-            LoadTopologies(F);
-            LoadIntercommunicators(F);
+            ResolveEntryPoints(library, name);
 
             LibraryName = name;
             _abi = kind switch
@@ -143,11 +94,29 @@ internal static unsafe partial class Mpi
         }
     }
 
-    static partial void LoadNonblocking(Func<string, nint> resolve);
-    static partial void LoadCollectives(Func<string, nint> resolve);
-    static partial void LoadGroups(Func<string, nint> resolve);
-    static partial void LoadTopologies(Func<string, nint> resolve);
-    static partial void LoadIntercommunicators(Func<string, nint> resolve);
+    /// <summary>
+    /// Every function-pointer field of this class (across its Mpi.*.cs files) is one entry point, named by the field
+    /// with the <c>MPI_</c> prefix: its declaration is the only place its signature is written. The fields stay plain
+    /// static fields, so a call costs what a call through a resolved pointer costs; this runs once, at load.
+    /// </summary>
+    /// <exception cref="MpiLibraryException">The library does not export one of the entry points (named).</exception>
+    private static void ResolveEntryPoints(nint library, string libraryName)
+    {
+        foreach (var field in EntryPoints)
+        {
+            var symbol = SymbolOf(field);
+            if (!NativeLibrary.TryGetExport(library, symbol, out var address))
+                throw new MpiLibraryException($"The MPI library {libraryName} does not export {symbol}.");
+            field.SetValue(null, address);
+        }
+    }
+
+    /// <summary>The entry points this layer declares: the function-pointer fields of <see cref="Mpi"/>.</summary>
+    internal static IEnumerable<FieldInfo> EntryPoints =>
+        typeof(Mpi).GetFields(BindingFlags.Public | BindingFlags.Static).Where(entry => entry.FieldType.IsFunctionPointer);
+
+    /// <summary>The exported symbol an entry-point field stands for.</summary>
+    internal static string SymbolOf(FieldInfo entryPoint) => "MPI_" + entryPoint.Name;
 
     /// <summary>Reads a handle that MPI wrote through a pointer, at the ABI's width.</summary>
     public static nint ReadHandle(void* location) => Abi.HandleSize == 4 ? *(int*)location : *(nint*)location;
