@@ -129,20 +129,23 @@ internal static partial class Scenarios
         }
         using (children)
         {
+            ErrorHandlerChecks.ErrorsAreExceptions(children, "Spawn");
             if (world.Rank == 0)
             {
                 for (int child = 0; child < children.RemoteSize; child++)
                     Console.WriteLine($"SPAWNED {children.Receive<string>(child, 0)}");
             }
             using var everyone = children.Merge(upper: false);
+            ErrorHandlerChecks.ErrorsAreExceptions(everyone, "Spawn then Merge");
             if (world.Rank == 0)
-                Console.WriteLine($"MERGED {everyone.Size} rank {everyone.Rank}");
+                Console.WriteLine($"MERGED {everyone.Size} rank {everyone.Rank}, errors are exceptions");
         }
     }
 
     public static void ReportToParent(Intracommunicator world)
     {
         var parent = world.Parent ?? throw new InvalidOperationException("A spawned child has no parent.");
+        ErrorHandlerChecks.ErrorsAreExceptions(parent, "Parent");
         parent.Send($"child {world.Rank} of {world.Size} (parent group of {parent.RemoteSize})", 0, 0);
         using var everyone = parent.Merge(upper: true);
     }
