@@ -52,6 +52,10 @@ internal sealed class AbiTable
     public required nint MessageNull { get; init; }
     public required nint MessageNoProc { get; init; }
     public required nint ErrorsReturn { get; init; }
+
+    /// <summary>MPI_ERRORS_ARE_FATAL, MPI's default handler, which the framework replaces on every communicator.</summary>
+    public required nint ErrorsAreFatal { get; init; }
+
     public required nint DatatypeNull { get; init; }
     public required nint InfoNull { get; init; }
     public required nint GroupNull { get; init; }

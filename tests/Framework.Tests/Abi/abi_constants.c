@@ -98,6 +98,7 @@ int main(void)
     HANDLE("MessageNull", MPI_MESSAGE_NULL);
     HANDLE("MessageNoProc", MPI_MESSAGE_NO_PROC);
     HANDLE("ErrorsReturn", MPI_ERRORS_RETURN);
+    HANDLE("ErrorsAreFatal", MPI_ERRORS_ARE_FATAL);
     HANDLE("DatatypeNull", MPI_DATATYPE_NULL);
     HANDLE("InfoNull", MPI_INFO_NULL);
     HANDLE("GroupNull", MPI_GROUP_NULL);

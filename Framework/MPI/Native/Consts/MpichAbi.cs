@@ -22,7 +22,8 @@ internal static class MpichAbi
             InStatus: 17, Pending: 18),
         CommWorld = H(0x44000000), CommSelf = H(0x44000001), CommNull = H(0x04000000),
         RequestNull = H(0x2c000000), MessageNull = H(0x2c000000), MessageNoProc = H(0x6c000000),
-        ErrorsReturn = H(0x54000001), DatatypeNull = H(0x0c000000), InfoNull = H(0x1c000000),
+        ErrorsReturn = H(0x54000001), ErrorsAreFatal = H(0x54000000),
+        DatatypeNull = H(0x0c000000), InfoNull = H(0x1c000000),
         GroupNull = H(0x08000000), GroupEmpty = H(0x48000000),
         Datatypes = new PredefinedDatatypes(
             Byte: H(0x4c00010d), Int8: H(0x4c000137), UInt8: H(0x4c00013b), Int16: H(0x4c000238),

@@ -29,6 +29,7 @@ internal static class OpenMpiAbi
             MessageNull = Symbol("ompi_message_null"),
             MessageNoProc = Symbol("ompi_message_no_proc"),
             ErrorsReturn = Symbol("ompi_mpi_errors_return"),
+            ErrorsAreFatal = Symbol("ompi_mpi_errors_are_fatal"),
             DatatypeNull = Symbol("ompi_mpi_datatype_null"),
             InfoNull = Symbol("ompi_mpi_info_null"),
             GroupNull = Symbol("ompi_mpi_group_null"),
