@@ -1,4 +1,4 @@
-// The function-pointer fields below are each one entry point: Mpi.Load resolves MPI_<field name> into every one of them.
+// Each function-pointer field below is one entry point: Mpi.Load resolves MPI_<field name> into it.
 #pragma warning disable CS0649 // assigned by Mpi.Load, through reflection
 
 namespace MPI.Native;

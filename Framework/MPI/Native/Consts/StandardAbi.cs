@@ -23,7 +23,8 @@ internal static class StandardAbi
             InStatus: 19, Pending: 18),
         CommWorld = 0x101, CommSelf = 0x102, CommNull = 0x100,
         RequestNull = 0x180, MessageNull = 0x128, MessageNoProc = 0x129,
-        ErrorsReturn = 0x143, ErrorsAreFatal = 0x141, DatatypeNull = 0x200, InfoNull = 0x130, GroupNull = 0x108, GroupEmpty = 0x109,
+        ErrorsReturn = 0x143, ErrorsAreFatal = 0x141,
+        DatatypeNull = 0x200, InfoNull = 0x130, GroupNull = 0x108, GroupEmpty = 0x109,
         Datatypes = new PredefinedDatatypes(
             Byte: 0x247, Int8: 0x240, UInt8: 0x241, Int16: 0x248, UInt16: 0x249, Int32: 0x250, UInt32: 0x251,
             Int64: 0x258, UInt64: 0x259, Float: 0x210, Double: 0x214, CBool: 0x238, Aint: 0x201),
