@@ -8,7 +8,8 @@ namespace MPI.Native;
 
 /// <summary>
 /// The raw MPI C API as function pointers resolved from the loaded library, plus the ABI table. The only place
-/// that calls native MPI.
+/// that calls native MPI. An entry point is added by declaring its field (the C name without <c>MPI_</c>, the
+/// signature as the field's type) in the file of its chapter; <see cref="Load"/> resolves it.
 /// </summary>
 /// <remarks>
 /// Handles cross the call boundary as <see cref="nint"/> on every ABI. Where the library takes a 32-bit handle
