@@ -23,9 +23,7 @@ public unsafe partial class Intracommunicator : Communicator
     {
         ArgumentException.ThrowIfNullOrEmpty(command);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxprocs);
-        if ((uint)root >= (uint)Size)
-            throw new ArgumentOutOfRangeException(nameof(root), root,
-                $"Root rank {root} is out of range: the communicator has {Size} ranks (0 to {Size - 1}).");
+        ValidateRoot(root);
         return DynamicProcesses.Spawn(this, command, argv ?? [], maxprocs, root);
     }
 }

@@ -29,9 +29,7 @@ public unsafe partial class Intracommunicator
     /// <summary>Starts gathering every rank's block into the root's <paramref name="results"/>.</summary>
     public Request ImmediateGather<T>(ReadOnlyMemory<T> values, Memory<T> results, int root) where T : unmanaged
     {
-        ValidateRoot(root);
-        if (Rank == root)
-            RequireLength(results.Length, checked(values.Length * Size), nameof(results), "Size × values.Length");
+        CheckGather(root, values.Length, results.Length);
         var (send, receive) = (values.Pin(), results.Pin());
         var (comm, datatype, count) = (LiveHandle, DatatypeOf<T>.Handle, values.Length);
         return Posted([send, receive], request =>
@@ -41,7 +39,7 @@ public unsafe partial class Intracommunicator
     /// <summary>Starts gathering every rank's block into every rank's <paramref name="results"/>.</summary>
     public Request ImmediateAllgather<T>(ReadOnlyMemory<T> values, Memory<T> results) where T : unmanaged
     {
-        RequireLength(results.Length, checked(values.Length * Size), nameof(results), "Size × values.Length");
+        CheckAllgather(values.Length, results.Length);
         var (send, receive) = (values.Pin(), results.Pin());
         var (comm, datatype, count) = (LiveHandle, DatatypeOf<T>.Handle, values.Length);
         return Posted([send, receive], request =>
@@ -51,9 +49,7 @@ public unsafe partial class Intracommunicator
     /// <summary>Starts sending block r of the root's <paramref name="values"/> to rank r.</summary>
     public Request ImmediateScatter<T>(ReadOnlyMemory<T> values, Memory<T> results, int root) where T : unmanaged
     {
-        ValidateRoot(root);
-        if (Rank == root)
-            RequireLength(values.Length, checked(results.Length * Size), nameof(values), "Size × results.Length");
+        CheckScatter(root, values.Length, results.Length);
         var (send, receive) = (values.Pin(), results.Pin());
         var (comm, datatype, count) = (LiveHandle, DatatypeOf<T>.Handle, results.Length);
         return Posted([send, receive], request =>
@@ -63,13 +59,9 @@ public unsafe partial class Intracommunicator
     /// <summary>Starts an all-to-all exchange of equal blocks.</summary>
     public Request ImmediateAlltoall<T>(ReadOnlyMemory<T> values, Memory<T> results) where T : unmanaged
     {
-        if (values.Length % Size != 0)
-            throw new ArgumentException(
-                $"values holds {values.Length} elements, which is not a whole number of blocks for {Size} ranks.",
-                nameof(values));
-        RequireLength(results.Length, values.Length, nameof(results), "values.Length");
+        int block = AlltoallBlock(values.Length, results.Length);
         var (send, receive) = (values.Pin(), results.Pin());
-        var (comm, datatype, block) = (LiveHandle, DatatypeOf<T>.Handle, values.Length / Size);
+        var (comm, datatype) = (LiveHandle, DatatypeOf<T>.Handle);
         return Posted([send, receive], request =>
             Mpi.Ialltoall(send.Pointer, block, datatype, receive.Pointer, block, datatype, comm, (void*)request));
     }
@@ -78,10 +70,7 @@ public unsafe partial class Intracommunicator
     public Request ImmediateReduce<T>(ReadOnlyMemory<T> values, Memory<T> results, ReductionOperation<T> op, int root)
         where T : unmanaged
     {
-        ValidateRoot(root);
-        ArgumentNullException.ThrowIfNull(op);
-        if (Rank == root)
-            RequireLength(results.Length, values.Length, nameof(results), "values.Length");
+        CheckReduce(root, op, values.Length, results.Length);
         return PostedReduction(values, results, op, (send, receive, count, reduction, comm, request) =>
             Mpi.Ireduce(send, receive, count, reduction.Datatype, reduction.Op, root, comm, request));
     }
@@ -90,8 +79,7 @@ public unsafe partial class Intracommunicator
     public Request ImmediateAllreduce<T>(ReadOnlyMemory<T> values, Memory<T> results, ReductionOperation<T> op)
         where T : unmanaged
     {
-        ArgumentNullException.ThrowIfNull(op);
-        RequireLength(results.Length, values.Length, nameof(results), "values.Length");
+        CheckElementwise(op, values.Length, results.Length);
         return PostedReduction(values, results, op, (send, receive, count, reduction, comm, request) =>
             Mpi.Iallreduce(send, receive, count, reduction.Datatype, reduction.Op, comm, request));
     }
@@ -100,8 +88,7 @@ public unsafe partial class Intracommunicator
     public Request ImmediateScan<T>(ReadOnlyMemory<T> values, Memory<T> results, ReductionOperation<T> op)
         where T : unmanaged
     {
-        ArgumentNullException.ThrowIfNull(op);
-        RequireLength(results.Length, values.Length, nameof(results), "values.Length");
+        CheckElementwise(op, values.Length, results.Length);
         return PostedReduction(values, results, op, (send, receive, count, reduction, comm, request) =>
             Mpi.Iscan(send, receive, count, reduction.Datatype, reduction.Op, comm, request));
     }
@@ -110,8 +97,7 @@ public unsafe partial class Intracommunicator
     public Request ImmediateExclusiveScan<T>(ReadOnlyMemory<T> values, Memory<T> results, ReductionOperation<T> op)
         where T : unmanaged
     {
-        ArgumentNullException.ThrowIfNull(op);
-        RequireLength(results.Length, values.Length, nameof(results), "values.Length");
+        CheckElementwise(op, values.Length, results.Length);
         bool first = Rank == 0;
         return PostedReduction(values, results, op, (send, receive, count, reduction, comm, request) =>
             Mpi.Iexscan(send, receive, count, reduction.Datatype, reduction.Op, comm, request),
