@@ -60,7 +60,7 @@ internal static class CollectiveChecks
                 Expect.Equal(null, numbers);
                 Expect.Equal(null, names);
             }
-            int[] into = null!;
+            int[]? into = null;
             c.Gather(c.Rank, root, ref into);
             if (c.Rank == root)
                 Expect.Sequence(ranks, into);

@@ -8,14 +8,14 @@ namespace SpmdChecks;
 /// </summary>
 internal static class IntercommunicatorChecks
 {
-    private static (Intercommunicator Inter, int Group) Connect(Intracommunicator world)
+    internal static (Intercommunicator Inter, int Group) Connect(Intracommunicator world)
     {
         int group = world.Rank % 2;
         using var local = world.Split(group, world.Rank);
         return (new Intercommunicator(local, 0, world, group == 0 ? 1 : 0, 77), group);
     }
 
-    private static int GroupSize(Intracommunicator world, int group) => (world.Size + 1 - group) / 2;
+    internal static int GroupSize(Intracommunicator world, int group) => (world.Size + 1 - group) / 2;
 
     /// <summary>The root argument for a collective rooted at local rank 0 of group 0.</summary>
     private static int RootArgument(Intercommunicator inter, int group) =>
@@ -98,7 +98,7 @@ internal static class IntercommunicatorChecks
         Expect.Equal(isRoot ? remote * (remote - 1) / 2 : 0, inter.Reduce(inter.Rank, Operation<int>.Add, root));
         Expect.Equal(isRoot ? string.Concat(Enumerable.Range(0, remote).Select(r => $"n{r}")) : null,
             inter.Reduce($"n{inter.Rank}", Operation<string>.Add, root));
-        int[] sums = isRoot ? new int[2] : null!;
+        int[]? sums = isRoot ? new int[2] : null;
         inter.Reduce(group == 1 ? new[] { inter.Rank, 1 } : null, Operation<int>.Add, root, ref sums);
         if (isRoot)
             Expect.Sequence([remote * (remote - 1) / 2, remote], sums);
