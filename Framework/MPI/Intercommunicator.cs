@@ -8,7 +8,10 @@ namespace MPI;
 /// A communicator between two disjoint groups. Point-to-point ranks address the remote group. In the rooted
 /// collectives the data flows from one group to the other: in the root's group the root passes
 /// <see cref="Root"/> and every other rank <see cref="Null"/>; in the other group every rank passes the root's
-/// rank. The all-to-all forms exchange with the remote group: each rank receives the remote group's data.
+/// rank. The all-to-all forms exchange with the remote group: each rank receives the remote group's data. The
+/// collectives share their implementation with <see cref="Intracommunicator"/>'s (<c>CollectiveCores.cs</c>); as
+/// there, a root that rejects its arguments (a <c>Scatter</c> of the wrong length...) makes the remote group throw
+/// too instead of waiting.
 /// </summary>
 public sealed unsafe class Intercommunicator : Communicator
 {
