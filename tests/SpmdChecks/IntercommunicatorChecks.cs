@@ -255,6 +255,7 @@ internal static class IntercommunicatorChecks
         Expect.Sequence(expected.Select(v => $"{v}"), words);
 
         Expect.Equal(remote * (remote - 1) / 2, inter.Allreduce(rank, Operation<int>.Add));
+        Expect.Equal(new Point(remote * (remote - 1) / 2, remote), inter.Allreduce(new Point(rank, 1), Point.Plus));
         Expect.Equal(string.Concat(Enumerable.Range(0, remote).Select(r => $"{r}")), inter.Allreduce($"{rank}", Operation<string>.Add));
         int[] sums = null!;
         inter.Allreduce(new[] { rank, 1 }, Operation<int>.Add, ref sums);
