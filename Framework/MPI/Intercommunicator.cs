@@ -1,4 +1,5 @@
-using System.Runtime.CompilerServices;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using MPI.Native;
 
 namespace MPI;
@@ -7,7 +8,10 @@ namespace MPI;
 /// A communicator between two disjoint groups. Point-to-point ranks address the remote group. In the rooted
 /// collectives the data flows from one group to the other: in the root's group the root passes
 /// <see cref="Root"/> and every other rank <see cref="Null"/>; in the other group every rank passes the root's
-/// rank. The all-to-all forms exchange with the remote group: each rank receives the remote group's data.
+/// rank. The all-to-all forms exchange with the remote group: each rank receives the remote group's data. The
+/// collectives share their implementation with <see cref="Intracommunicator"/>'s (<c>CollectiveCores.cs</c>); as
+/// there, a root that rejects its arguments (a <c>Scatter</c> of the wrong length...) makes the remote group throw
+/// too instead of waiting.
 /// </summary>
 public sealed unsafe class Intercommunicator : Communicator
 {
@@ -71,288 +75,364 @@ public sealed unsafe class Intercommunicator : Communicator
 
     // ---- Rooted: data flows from the root to the remote group, or from the remote group to the root ----
 
-    /// <summary>Broadcasts the root's value to every rank of the remote group.</summary>
-    public void Broadcast<T>(ref T value, int root)
-    {
-        var nativeRoot = NativeRoot(root);
-        if (Wire<T>.Kind == WireKind.Raw)
-        {
-            fixed (byte* p = &Unsafe.As<T, byte>(ref value))
-                Mpi.Check(Mpi.Bcast(p, 1, DatatypeOf<T>.Handle, nativeRoot, LiveHandle));
-            return;
-        }
-        var frame = BroadcastBytes(root == Root ? Pack(value) : null, root);
-        if (IsReceiver(root))
-            value = Unpack<T>(frame!, root);
-    }
+    /// <summary>Broadcasts the root's value to every rank of the remote group (MPI_Bcast).</summary>
+    /// <param name="value">The value to send at the root; replaced by the root's value in the remote group; unused elsewhere.</param>
+    /// <param name="root"><see cref="Root"/> at the root, <see cref="Null"/> at the other ranks of its group, the root's rank in the remote group.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is none of those.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void Broadcast<T>(ref T value, int root) => BroadcastValue(ref value, Rooted(root));
 
-    /// <summary>Broadcasts the root's array (receivers of raw elements pass an array of the root's length).</summary>
-    public void Broadcast<T>(ref T[] values, int root)
-    {
-        var nativeRoot = NativeRoot(root);
-        if (Wire<T>.Kind == WireKind.Raw)
-        {
-            int length = values?.Length ?? 0;
-            fixed (byte* p = &FirstByte(values))
-                Mpi.Check(Mpi.Bcast(p, length, DatatypeOf<T>.Handle, nativeRoot, LiveHandle));
-            return;
-        }
-        var frame = BroadcastBytes(root == Root ? Pack(values) : null, root);
-        if (IsReceiver(root))
-            values = Unpack<T[]>(frame!, root);
-    }
+    /// <summary>
+    /// Broadcasts the root's array to every rank of the remote group (MPI_Bcast). Raw elements are received into
+    /// each receiver's array, which must have the root's length; serialized elements are copied into it when the
+    /// lengths match, and replace it otherwise.
+    /// </summary>
+    /// <param name="values">The root's elements; in the remote group the array that receives them; unused (may be null) elsewhere.</param>
+    /// <param name="root"><see cref="Root"/> at the root, <see cref="Null"/> at the other ranks of its group, the root's rank in the remote group.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is none of those.</exception>
+    /// <exception cref="ArgumentNullException">The root or a receiver passes null <paramref name="values"/> of an unmanaged <typeparamref name="T"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error, such as a receiving array shorter than the root's.</exception>
+    public void Broadcast<T>(ref T[] values, int root) => BroadcastArray(ref values, Rooted(root));
 
-    /// <summary>The root receives one value from every remote rank; the others return null.</summary>
+    /// <summary>The root receives one value from every rank of the remote group (MPI_Gather).</summary>
+    /// <param name="value">A remote rank's contribution (unused at the root's group).</param>
+    /// <param name="root"><see cref="Root"/> at the root, <see cref="Null"/> at the other ranks of its group, the root's rank in the remote group.</param>
+    /// <returns>At the root, <see cref="RemoteSize"/> values, value r from remote rank r; null elsewhere.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is none of those.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public T[]? Gather<T>(T value, int root)
     {
-        var nativeRoot = NativeRoot(root);
-        if (Wire<T>.Kind == WireKind.Raw)
-        {
-            var values = root == Root ? new T[RemoteSize] : null;
-            fixed (byte* send = &Unsafe.As<T, byte>(ref value))
-            fixed (byte* receive = &FirstByte(values))
-            {
-                var datatype = DatatypeOf<T>.Handle;
-                Mpi.Check(Mpi.Gather(send, 1, datatype, receive, 1, datatype, nativeRoot, LiveHandle));
-            }
-            return values;
-        }
-        var frames = GatherBytes(IsReceiver(root) ? Pack(value) : Frame.Empty, root);
-        return frames is null ? null : UnpackAll<T>(frames);
+        T[]? values = null;
+        GatherValue(value, Rooted(root), ref values);
+        return values;
     }
 
-    /// <summary>GatherFlattened at the root: receives <paramref name="counts"/>[r] elements from remote rank r.</summary>
-    public void GatherFlattened<T>(int[] counts, ref T[] outValues)
+    /// <summary>
+    /// GatherFlattened at the root: receives <paramref name="counts"/>[r] elements from remote rank r, concatenated
+    /// in rank order (MPI_Gatherv).
+    /// </summary>
+    /// <param name="counts">How many elements each remote rank sends (<see cref="RemoteSize"/> counts).</param>
+    /// <param name="outValues">Receives the sum of <paramref name="counts"/> elements (reused when it has that length, allocated otherwise; may be null).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="counts"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="counts"/> does not hold <see cref="RemoteSize"/> counts or holds a negative one (the remote
+    /// ranks throw too, as the root rejects the call before any data moves), or a serialized block does not match
+    /// its count.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error, such as a remote rank sending more elements than its count.</exception>
+    public void GatherFlattened<T>(int[] counts, [NotNull] ref T[]? outValues)
     {
-        ArgumentNullException.ThrowIfNull(counts);
-        RequireLength(counts.Length, RemoteSize, nameof(counts), "RemoteSize");
-        outValues = GatherFlattenedCore<T>(null, counts, Root)!;
+        var role = Rooted(Root);
+        AgreeWithRoot(role, () => RequireCounts(counts, nameof(counts), role));
+        GatherVarying(null, counts, role, ref outValues);
+        Debug.Assert(outValues is not null, "The root receives the blocks.");
     }
 
-    /// <summary>GatherFlattened in the remote group: sends <paramref name="inValues"/> to the root.</summary>
+    /// <summary>GatherFlattened in the remote group: sends <paramref name="inValues"/> to the root (MPI_Gatherv).</summary>
+    /// <param name="inValues">This rank's elements: as many as the root's count for it.</param>
+    /// <param name="root">The root's rank in the remote group.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="inValues"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is not a rank of the remote group.</exception>
+    /// <exception cref="ArgumentException">The root rejected its counts.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void GatherFlattened<T>(T[] inValues, int root)
     {
         ArgumentNullException.ThrowIfNull(inValues);
-        if (root is Root or Null)
-            throw new ArgumentOutOfRangeException(nameof(root), root, "Senders pass the root's rank in the remote group.");
-        GatherFlattenedCore(inValues, null, root);
-    }
-
-    /// <summary>GatherFlattened for the ranks of the root's group other than the root: they take no part.</summary>
-    public void GatherFlattened<T>() => GatherFlattenedCore<T>(null, null, Null);
-
-    /// <summary>Scatter at the root: element r of <paramref name="values"/> goes to remote rank r.</summary>
-    public void Scatter<T>(T[] values)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        RequireLength(values.Length, RemoteSize, nameof(values), "RemoteSize");
-        ScatterCore(values, Root);
-    }
-
-    /// <summary>Scatter in the remote group: receives this rank's element from the root.</summary>
-    public T Scatter<T>(int root)
-    {
-        if (root is Root or Null)
-            throw new ArgumentOutOfRangeException(nameof(root), root, "Receivers pass the root's rank in the remote group.");
-        return ScatterCore<T>(null, root);
-    }
-
-    /// <summary>Scatter for the ranks of the root's group other than the root: they take no part.</summary>
-    public void Scatter<T>() => ScatterCore<T>(null, Null);
-
-    /// <summary>ScatterFromFlattened at the root: <paramref name="counts"/>[r] consecutive elements go to remote rank r.</summary>
-    public void ScatterFromFlattened<T>(T[] inValues, int[] counts)
-    {
-        ArgumentNullException.ThrowIfNull(inValues);
-        ArgumentNullException.ThrowIfNull(counts);
-        RequireLength(counts.Length, RemoteSize, nameof(counts), "RemoteSize");
-        RequireLength(inValues.Length, Sum(counts, nameof(counts)), nameof(inValues), "the sum of counts");
-        ScatterFlattenedCore(inValues, counts, Root);
-    }
-
-    /// <summary>ScatterFromFlattened in the remote group: receives <paramref name="counts"/>[Rank] elements.</summary>
-    public void ScatterFromFlattened<T>(int[] counts, int root, ref T[] outValues)
-    {
-        ArgumentNullException.ThrowIfNull(counts);
-        RequireLength(counts.Length, Size, nameof(counts), "Size");
-        if (root is Root or Null)
-            throw new ArgumentOutOfRangeException(nameof(root), root, "Receivers pass the root's rank in the remote group.");
-        outValues = ScatterFlattenedCore<T>(null, counts, root)!;
-    }
-
-    /// <summary>ScatterFromFlattened for the ranks of the root's group other than the root.</summary>
-    public void ScatterFromFlattened<T>() => ScatterFlattenedCore<T>(null, null, Null);
-
-    /// <summary>The root gets the combination (in rank order) of the remote group's values; others default(T).</summary>
-    public T Reduce<T>(T value, ReductionOperation<T> op, int root)
-    {
-        ArgumentNullException.ThrowIfNull(op);
-        var nativeRoot = NativeRoot(root);
-        if (Wire<T>.Kind == WireKind.Raw)
-        {
-            T result = default!;
-            fixed (byte* send = &Unsafe.As<T, byte>(ref value))
-            fixed (byte* receive = &Unsafe.As<T, byte>(ref result))
-                ReduceCore(send, receive, 1, op, nativeRoot);
-            return root == Root ? result : default!;
-        }
-        var frames = GatherBytes(IsReceiver(root) ? Pack(value) : Frame.Empty, root);
-        return frames is null ? default! : Fold(UnpackAll<T>(frames), frames.Length, op);
+        var role = Receiving(root);
+        AgreeWithRoot(role, () => { });
+        T[]? none = null;
+        GatherVarying(inValues, null, role, ref none);
     }
 
     /// <summary>
-    /// The root gets the position-by-position combination of the remote group's arrays in
-    /// <paramref name="outValues"/>; <paramref name="inValues"/> may be null at the root and idle ranks.
+    /// GatherFlattened for the ranks of the root's group other than the root: they take no part (MPI_Gatherv with
+    /// MPI_PROC_NULL).
     /// </summary>
-    public void Reduce<T>(T[]? inValues, ReductionOperation<T> op, int root, ref T[] outValues)
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void GatherFlattened<T>()
     {
-        ArgumentNullException.ThrowIfNull(op);
-        var nativeRoot = NativeRoot(root);
-        if (IsReceiver(root))
-            ArgumentNullException.ThrowIfNull(inValues);
-        if (Wire<T>.Kind == WireKind.Raw)
-        {
-            // The root learns the length from the array it passes (its result's length), as MPI needs a count there.
-            int count = root == Root
-                ? outValues?.Length ?? inValues?.Length ?? throw new ArgumentException(
-                    "The root of an intercommunicator Reduce of raw arrays passes outValues (or inValues) of the result's length.")
-                : inValues?.Length ?? 0;
-            if (root == Root && (outValues is null || outValues.Length != count))
-                outValues = new T[count];
-            fixed (byte* send = &FirstByte(inValues))
-            fixed (byte* receive = &FirstByte(root == Root ? outValues : null))
-            {
-                // The root's send buffer is never read, but MPICH rejects a null one and one aliasing the result.
-                byte unused = 0;
-                ReduceCore(send is null ? &unused : send, receive, count, op, nativeRoot);
-            }
-            return;
-        }
-        var frames = GatherBytes(IsReceiver(root) ? Pack(inValues) : Frame.Empty, root);
-        if (frames is not null)
-            outValues = FoldArrays(UnpackAll<T[]>(frames), frames.Length, op);
+        var role = Rooted(Null);
+        AgreeWithRoot(role, () => { });
+        T[]? none = null;
+        GatherVarying(null, null, role, ref none);
     }
+
+    /// <summary>Scatter at the root: element r of <paramref name="values"/> goes to remote rank r (MPI_Scatter).</summary>
+    /// <param name="values"><see cref="RemoteSize"/> values.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="values"/> does not hold <see cref="RemoteSize"/> values (the remote ranks throw too, as the
+    /// root rejects the call before any data moves).
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void Scatter<T>(T[] values)
+    {
+        var role = Rooted(Root);
+        AgreeWithRoot(role, () => RequirePerPeer(values, nameof(values), role));
+        ScatterValue(values, role);
+    }
+
+    /// <summary>Scatter in the remote group: receives this rank's element from the root (MPI_Scatter).</summary>
+    /// <param name="root">The root's rank in the remote group.</param>
+    /// <returns>Element <see cref="Communicator.Rank"/> of the root's values.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is not a rank of the remote group.</exception>
+    /// <exception cref="ArgumentException">The root rejected its values.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public T Scatter<T>(int root)
+    {
+        var role = Receiving(root);
+        AgreeWithRoot(role, () => { });
+        return ScatterValue<T>(null, role)!;
+    }
+
+    /// <summary>
+    /// Scatter for the ranks of the root's group other than the root: they take no part (MPI_Scatter with
+    /// MPI_PROC_NULL).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void Scatter<T>()
+    {
+        var role = Rooted(Null);
+        AgreeWithRoot(role, () => { });
+        ScatterValue<T>(null, role);
+    }
+
+    /// <summary>
+    /// ScatterFromFlattened at the root: <paramref name="counts"/>[r] consecutive elements of
+    /// <paramref name="inValues"/> go to remote rank r (MPI_Scatterv).
+    /// </summary>
+    /// <param name="inValues">The sum of <paramref name="counts"/> elements.</param>
+    /// <param name="counts">How many elements each remote rank receives (<see cref="RemoteSize"/> counts).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="inValues"/> or <paramref name="counts"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="counts"/> does not hold <see cref="RemoteSize"/> counts or holds a negative one, or
+    /// <paramref name="inValues"/> does not hold their sum (the remote ranks throw too, as the root rejects the call
+    /// before any data moves).
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void ScatterFromFlattened<T>(T[] inValues, int[] counts)
+    {
+        var role = Rooted(Root);
+        AgreeWithRoot(role, () =>
+        {
+            ArgumentNullException.ThrowIfNull(inValues);
+            RequireLength(inValues.Length, RequireCounts(counts, nameof(counts), role), nameof(inValues),
+                "the sum of counts");
+        });
+        T[]? none = null;
+        ScatterVarying(inValues, counts, role, ref none);
+    }
+
+    /// <summary>
+    /// ScatterFromFlattened in the remote group: receives <paramref name="counts"/>[<see cref="Communicator.Rank"/>]
+    /// elements from the root (MPI_Scatterv).
+    /// </summary>
+    /// <param name="counts">How many elements each rank of this group receives (<see cref="Communicator.Size"/> counts).</param>
+    /// <param name="root">The root's rank in the remote group.</param>
+    /// <param name="outValues">Receives this rank's elements (reused when it has that length, allocated otherwise; may be null).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="counts"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is not a rank of the remote group.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="counts"/> does not hold <see cref="Communicator.Size"/> counts or holds a negative one, or the
+    /// root rejected its arguments.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void ScatterFromFlattened<T>(int[] counts, int root, [NotNull] ref T[]? outValues)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        RequireLength(counts.Length, Size, nameof(counts), "Size");
+        var role = Receiving(root);
+        AgreeWithRoot(role, () => { });
+        ScatterVarying(null, counts, role, ref outValues);
+        Debug.Assert(outValues is not null, "A rank of the remote group receives a block.");
+    }
+
+    /// <summary>
+    /// ScatterFromFlattened for the ranks of the root's group other than the root: they take no part (MPI_Scatterv
+    /// with MPI_PROC_NULL).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void ScatterFromFlattened<T>()
+    {
+        var role = Rooted(Null);
+        AgreeWithRoot(role, () => { });
+        T[]? none = null;
+        ScatterVarying(null, null, role, ref none);
+    }
+
+    /// <summary>
+    /// The root gets the combination, in rank order, of the remote group's values (MPI_Reduce for unmanaged types,
+    /// MPI_Gatherv of serialized values otherwise).
+    /// </summary>
+    /// <param name="value">A remote rank's contribution (unused at the root's group).</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <param name="root"><see cref="Root"/> at the root, <see cref="Null"/> at the other ranks of its group, the root's rank in the remote group.</param>
+    /// <returns>At the root, the combination; default(T) elsewhere.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is none of those.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public T? Reduce<T>(T value, ReductionOperation<T> op, int root) => ReduceValue(value, op, Rooted(root));
+
+    /// <summary>
+    /// The root gets the position-by-position combination, in rank order, of the remote group's arrays (MPI_Reduce
+    /// for unmanaged types, MPI_Gatherv of serialized values otherwise).
+    /// </summary>
+    /// <param name="inValues">A remote rank's elements (the same number on every remote rank); may be null at the root's group.</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <param name="root"><see cref="Root"/> at the root, <see cref="Null"/> at the other ranks of its group, the root's rank in the remote group.</param>
+    /// <param name="outValues">
+    /// At the root: receives the combined elements. For raw elements the root passes an array of the result's length
+    /// here (or in <paramref name="inValues"/>), as MPI needs the count there. Left as it is elsewhere.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is none of those.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null, or a remote rank's <paramref name="inValues"/> is.</exception>
+    /// <exception cref="ArgumentException">
+    /// The root of a raw reduction passed neither array, or serialized arrays of different lengths reached the root.
+    /// </exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void Reduce<T>(T[]? inValues, ReductionOperation<T> op, int root, ref T[]? outValues) =>
+        ReduceArray(inValues, op, Rooted(root), ref outValues);
 
     // ---- All-to-all: every rank gets the remote group's data ----
 
-    /// <summary>The values of every rank of the remote group, in rank order.</summary>
+    /// <summary>Gathers one value from every rank of the remote group, on every rank (MPI_Allgather).</summary>
+    /// <param name="value">This rank's contribution.</param>
+    /// <returns><see cref="RemoteSize"/> values, value r from remote rank r.</returns>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public T[] Allgather<T>(T value)
     {
-        if (Wire<T>.Kind == WireKind.Raw)
-        {
-            var values = new T[RemoteSize];
-            fixed (byte* send = &Unsafe.As<T, byte>(ref value))
-            fixed (byte* receive = &FirstByte(values))
-            {
-                var datatype = DatatypeOf<T>.Handle;
-                Mpi.Check(Mpi.Allgather(send, 1, datatype, receive, 1, datatype, LiveHandle));
-            }
-            return values;
-        }
-        return UnpackAll<T>(AllgatherBytes(Pack(value)));
-    }
-
-    /// <summary>Receives <paramref name="counts"/>[r] elements from remote rank r, concatenated.</summary>
-    public void AllgatherFlattened<T>(T[] inValues, int[] counts, ref T[] outValues)
-    {
-        ArgumentNullException.ThrowIfNull(inValues);
-        ArgumentNullException.ThrowIfNull(counts);
-        RequireLength(counts.Length, RemoteSize, nameof(counts), "RemoteSize");
-        outValues = Wire<T>.Kind == WireKind.Raw
-            ? AllgatherBlocks(inValues, counts, outValues)
-            : ConcatenateBlocks<T>(AllgatherBytes(Pack(inValues)), counts, "remote rank");
-    }
-
-    /// <summary>The combination (in rank order) of the remote group's values.</summary>
-    public T Allreduce<T>(T value, ReductionOperation<T> op)
-    {
-        ArgumentNullException.ThrowIfNull(op);
-        if (Wire<T>.Kind == WireKind.Raw)
-        {
-            T result = default!;
-            fixed (byte* send = &Unsafe.As<T, byte>(ref value))
-            fixed (byte* receive = &Unsafe.As<T, byte>(ref result))
-                AllreduceCore(send, receive, 1, op);
-            return result;
-        }
-        var values = UnpackAll<T>(AllgatherBytes(Pack(value)));
-        return Fold(values, values.Length, op);
-    }
-
-    /// <summary>The position-by-position combination of the remote group's arrays.</summary>
-    public void Allreduce<T>(T[] inValues, ReductionOperation<T> op, ref T[] outValues)
-    {
-        ArgumentNullException.ThrowIfNull(inValues);
-        ArgumentNullException.ThrowIfNull(op);
-        if (Wire<T>.Kind == WireKind.Raw)
-        {
-            if (outValues is null || outValues.Length != inValues.Length)
-                outValues = new T[inValues.Length];
-            fixed (byte* send = &FirstByte(inValues))
-            fixed (byte* receive = &FirstByte(outValues))
-                AllreduceCore(send, receive, inValues.Length, op);
-            return;
-        }
-        var arrays = UnpackAll<T[]>(AllgatherBytes(Pack(inValues)));
-        outValues = FoldArrays(arrays, arrays.Length, op);
-    }
-
-    /// <summary>Element r goes to remote rank r; element r of the result came from remote rank r.</summary>
-    public T[] Alltoall<T>(T[] values)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        RequireLength(values.Length, RemoteSize, nameof(values), "RemoteSize");
-        if (Wire<T>.Kind == WireKind.Raw)
-        {
-            var results = new T[values.Length];
-            fixed (byte* send = &FirstByte(values))
-            fixed (byte* receive = &FirstByte(results))
-                Mpi.Check(Mpi.Alltoall(send, 1, DatatypeOf<T>.Handle, receive, 1, DatatypeOf<T>.Handle, LiveHandle));
-            return results;
-        }
-        var frames = AlltoallBytes(values.Select(Pack).ToArray());
-        return UnpackAll<T>(frames);
-    }
-
-    /// <summary>Sends <paramref name="sendCounts"/>[r] elements to remote rank r, receives <paramref name="recvCounts"/>[r] from it.</summary>
-    public void AlltoallFlattened<T>(T[] inValues, int[] sendCounts, int[] recvCounts, ref T[] outValues)
-    {
-        ArgumentNullException.ThrowIfNull(inValues);
-        ArgumentNullException.ThrowIfNull(sendCounts);
-        ArgumentNullException.ThrowIfNull(recvCounts);
-        RequireLength(sendCounts.Length, RemoteSize, nameof(sendCounts), "RemoteSize");
-        RequireLength(recvCounts.Length, RemoteSize, nameof(recvCounts), "RemoteSize");
-        RequireLength(inValues.Length, Sum(sendCounts, nameof(sendCounts)), nameof(inValues), "the sum of sendCounts");
-        outValues = Wire<T>.Kind == WireKind.Raw
-            ? AlltoallBlocks(inValues, sendCounts, recvCounts, outValues)
-            : ConcatenateBlocks<T>(AlltoallBytes(PackBlocks(inValues, sendCounts)), recvCounts, "remote rank");
+        T[]? values = null;
+        AllgatherValue(value, Everyone, ref values);
+        return values;
     }
 
     /// <summary>
-    /// Combines the remote group's arrays position by position, then gives local rank r the next
-    /// <paramref name="counts"/>[r] elements (counts over the local group; the arrays hold their sum).
+    /// Receives <paramref name="counts"/>[r] elements from remote rank r, concatenated in rank order, on every rank
+    /// (MPI_Allgatherv).
     /// </summary>
-    public void ReduceScatter<T>(T[] inValues, ReductionOperation<T> op, int[] counts, ref T[] outValues)
+    /// <param name="inValues">This rank's elements, as many as the remote group's counts say for it.</param>
+    /// <param name="counts">How many elements each remote rank sends (<see cref="RemoteSize"/> counts).</param>
+    /// <param name="outValues">Receives the sum of <paramref name="counts"/> elements (reused when it has that length, allocated otherwise; may be null).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="inValues"/> or <paramref name="counts"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="counts"/> does not hold <see cref="RemoteSize"/> counts or holds a negative one, or a
+    /// serialized block received does not match its count.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void AllgatherFlattened<T>(T[] inValues, int[] counts, [NotNull] ref T[]? outValues)
     {
         ArgumentNullException.ThrowIfNull(inValues);
-        ArgumentNullException.ThrowIfNull(op);
-        ArgumentNullException.ThrowIfNull(counts);
-        RequireLength(counts.Length, Size, nameof(counts), "Size");
-        RequireLength(inValues.Length, Sum(counts, nameof(counts)), nameof(inValues), "the sum of counts");
-        if (Wire<T>.Kind == WireKind.Raw)
-        {
-            if (outValues is null || outValues.Length != counts[Rank])
-                outValues = new T[counts[Rank]];
-            fixed (byte* send = &FirstByte(inValues))
-            fixed (byte* receive = &FirstByte(outValues))
-            fixed (int* countsPointer = counts)
-                ReduceScatterCore(send, receive, countsPointer, op);
-            return;
-        }
-        var arrays = UnpackAll<T[]>(AllgatherBytes(Pack(inValues)));
-        var combined = FoldArrays(arrays, arrays.Length, op);
-        outValues = combined.AsSpan(Displacements(counts)[Rank], counts[Rank]).ToArray();
+        var all = Everyone;
+        RequireCounts(counts, nameof(counts), all);
+        AllgatherVarying(inValues, counts, all, ref outValues);
     }
+
+    /// <summary>
+    /// The combination, in rank order, of the remote group's values (MPI_Allreduce for unmanaged types,
+    /// MPI_Allgatherv of serialized values otherwise).
+    /// </summary>
+    /// <param name="value">This rank's contribution.</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <returns>The combination of the remote group's values.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public T Allreduce<T>(T value, ReductionOperation<T> op) => AllreduceValue(value, op, Everyone);
+
+    /// <summary>
+    /// The position-by-position combination, in rank order, of the remote group's arrays (MPI_Allreduce for
+    /// unmanaged types, MPI_Allgatherv of serialized values otherwise).
+    /// </summary>
+    /// <param name="inValues">This rank's elements; every rank of both groups passes the same number.</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <param name="outValues">Receives <c>inValues.Length</c> combined elements (reused when it has that length, allocated otherwise; may be null).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="inValues"/> or <paramref name="op"/> is null.</exception>
+    /// <exception cref="ArgumentException">The remote group passed serialized arrays of different lengths.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void Allreduce<T>(T[] inValues, ReductionOperation<T> op, [NotNull] ref T[]? outValues) =>
+        AllreduceArray(inValues, op, Everyone, ref outValues);
+
+    /// <summary>
+    /// Sends element r of <paramref name="values"/> to remote rank r; element r of the result came from remote rank r
+    /// (MPI_Alltoall).
+    /// </summary>
+    /// <param name="values"><see cref="RemoteSize"/> elements.</param>
+    /// <returns><see cref="RemoteSize"/> elements.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not hold <see cref="RemoteSize"/> elements.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public T[] Alltoall<T>(T[] values)
+    {
+        var all = Everyone;
+        RequirePerPeer(values, nameof(values), all);
+        T[]? results = null;
+        AlltoallValues(values, all, ref results);
+        return results;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="sendCounts"/>[r] consecutive elements to remote rank r and receives
+    /// <paramref name="recvCounts"/>[r] from it, concatenated in rank order (MPI_Alltoallv).
+    /// </summary>
+    /// <param name="inValues">The sum of <paramref name="sendCounts"/> elements.</param>
+    /// <param name="sendCounts">How many elements go to each remote rank (<see cref="RemoteSize"/> counts).</param>
+    /// <param name="recvCounts">How many elements come from each remote rank (<see cref="RemoteSize"/> counts).</param>
+    /// <param name="outValues">Receives the sum of <paramref name="recvCounts"/> elements (reused when it has that length, allocated otherwise; may be null).</param>
+    /// <exception cref="ArgumentNullException">An argument other than <paramref name="outValues"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// A counts array does not hold <see cref="RemoteSize"/> counts or holds a negative one,
+    /// <paramref name="inValues"/> does not hold the sum of <paramref name="sendCounts"/>, or a serialized block
+    /// received does not match its count.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void AlltoallFlattened<T>(T[] inValues, int[] sendCounts, int[] recvCounts, [NotNull] ref T[]? outValues) =>
+        AlltoallVarying(inValues, sendCounts, recvCounts, Everyone, ref outValues);
+
+    /// <summary>
+    /// Combines the remote group's arrays position by position, in rank order, then gives local rank r the
+    /// <paramref name="counts"/>[r] elements after those of lower ranks (MPI_Reduce_scatter for unmanaged types,
+    /// MPI_Allgatherv of serialized values otherwise).
+    /// </summary>
+    /// <param name="inValues">This rank's elements: the sum of <paramref name="counts"/> (both groups' sums agree).</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <param name="counts">How many combined elements each rank of this group gets (<see cref="Communicator.Size"/> counts).</param>
+    /// <param name="outValues">
+    /// Receives <paramref name="counts"/>[<see cref="Communicator.Rank"/>] elements (reused when it has that length,
+    /// allocated otherwise; may be null).
+    /// </param>
+    /// <exception cref="ArgumentNullException">An argument other than <paramref name="outValues"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="counts"/> does not hold <see cref="Communicator.Size"/> counts or holds a negative one, or
+    /// <paramref name="inValues"/> does not hold their sum.
+    /// </exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void ReduceScatter<T>(T[] inValues, ReductionOperation<T> op, int[] counts, [NotNull] ref T[]? outValues) =>
+        ReduceScatterArray(inValues, op, counts, Everyone, ref outValues);
 
     private static CommHandle Create(Intracommunicator localComm, int localLeader, Intracommunicator bridgeComm,
         int remoteLeader, int tag)
@@ -368,89 +448,25 @@ public sealed unsafe class Intercommunicator : Communicator
         return CommHandle.Adopt(&handle);
     }
 
-    private int NativeRoot(int root)
+    /// <summary>
+    /// The role of a rank that passed <paramref name="root"/> to a rooted collective: <see cref="Root"/>,
+    /// <see cref="Null"/> or a rank of the remote group.
+    /// </summary>
+    private CollectiveRole Rooted(int root)
     {
         if (root is not (Root or Null) && (uint)root >= (uint)RemoteSize)
             throw new ArgumentOutOfRangeException(nameof(root), root,
                 $"Root {root} is neither Intercommunicator.Root, Intercommunicator.Null nor a rank of the remote " +
                 $"group (0 to {RemoteSize - 1}).");
-        return Ranks.ToNative(root);
+        return CollectiveRole.Between(root, Ranks.ToNative(root), root == Root ? RemoteSize : 0);
     }
 
-    /// <summary>Whether a rank passing <paramref name="root"/> is in the group that exchanges with the root.</summary>
-    private static bool IsReceiver(int root) => root is not (Root or Null);
+    /// <summary>The role of a rank of the remote group, which names the root by its rank there.</summary>
+    private CollectiveRole Receiving(int root) => root is Root or Null
+        ? throw new ArgumentOutOfRangeException(nameof(root), root,
+            "The group that exchanges with the root passes the root's rank in the remote group, not Root or Null.")
+        : Rooted(root);
 
-    private T[]? GatherFlattenedCore<T>(T[]? inValues, int[]? counts, int root)
-    {
-        var nativeRoot = NativeRoot(root);
-        if (Wire<T>.Kind != WireKind.Raw)
-        {
-            var frames = GatherBytes(inValues is null ? Frame.Empty : Pack(inValues), root);
-            if (frames is null)
-                return null;
-            return ConcatenateBlocks<T>(frames, counts!, "remote rank");
-        }
-        var results = root == Root ? new T[Sum(counts, nameof(counts))] : null;
-        var displacements = counts is null ? null : Displacements(counts);
-        var datatype = DatatypeOf<T>.Handle;
-        fixed (byte* send = &FirstByte(inValues))
-        fixed (byte* receive = &FirstByte(results))
-        fixed (int* countsPointer = counts)
-        fixed (int* displacementsPointer = displacements)
-        {
-            Mpi.Check(Mpi.Gatherv(send, inValues?.Length ?? 0, datatype, receive, countsPointer, displacementsPointer,
-                datatype, nativeRoot, LiveHandle));
-        }
-        return results;
-    }
-
-    private T ScatterCore<T>(T[]? values, int root)
-    {
-        var nativeRoot = NativeRoot(root);
-        if (Wire<T>.Kind != WireKind.Raw)
-        {
-            var frame = ScatterBytes(values?.Select(Pack).ToArray(), nativeRoot);
-            return IsReceiver(root) ? Unpack<T>(frame, root) : default!;
-        }
-        T value = default!;
-        fixed (byte* send = &FirstByte(values))
-        fixed (byte* receive = &Unsafe.As<T, byte>(ref value))
-        {
-            var datatype = DatatypeOf<T>.Handle;
-            Mpi.Check(Mpi.Scatter(send, 1, datatype, receive, 1, datatype, nativeRoot, LiveHandle));
-        }
-        return value;
-    }
-
-    private T[]? ScatterFlattenedCore<T>(T[]? inValues, int[]? counts, int root)
-    {
-        var nativeRoot = NativeRoot(root);
-        if (Wire<T>.Kind != WireKind.Raw)
-        {
-            var frames = root == Root ? PackBlocks(inValues!, counts!) : null;
-            var frame = ScatterBytes(frames, nativeRoot);
-            return IsReceiver(root) ? Unpack<T[]>(frame, root) : null;
-        }
-        int mine = IsReceiver(root) ? counts![Rank] : 0;
-        var results = IsReceiver(root) ? new T[mine] : null;
-        var displacements = root == Root ? Displacements(counts) : null;
-        var datatype = DatatypeOf<T>.Handle;
-        fixed (byte* send = &FirstByte(inValues))
-        fixed (byte* receive = &FirstByte(results))
-        fixed (int* countsPointer = root == Root ? counts : null)
-        fixed (int* displacementsPointer = displacements)
-        {
-            Mpi.Check(Mpi.Scatterv(send, countsPointer, displacementsPointer, datatype, receive, mine, datatype,
-                nativeRoot, LiveHandle));
-        }
-        return results;
-    }
-
-    private Frame? BroadcastBytes(Frame? frame, int root) =>
-        BroadcastBytes(frame, Ranks.ToNative(root), receives: IsReceiver(root));
-
-    private Frame[]? GatherBytes(Frame frame, int root) =>
-        GatherBytes(frame, Ranks.ToNative(root), root == Root ? RemoteSize : null);
-
-    private Frame[] AllgatherBytes(Frame frame) => AllgatherBytes(frame, RemoteSize);
+    /// <summary>The role of every rank in a collective without a root: it receives from the remote group.</summary>
+    private CollectiveRole Everyone => CollectiveRole.All(RemoteSize, remote: true);
 }

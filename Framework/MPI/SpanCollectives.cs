@@ -1,200 +1,276 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using MPI.Native;
 
 namespace MPI;
 
 /// <summary>
 /// Collectives over spans of unmanaged values: MPI reads and writes the caller's memory directly, with no copy and
-/// no allocation. Lengths are per rank: <c>results</c> of a gather holds <see cref="Communicator.Size"/> blocks of
-/// <c>values.Length</c>; an all-to-all exchanges <c>values.Length / Size</c> elements with every rank. Reductions
-/// with a predefined operation run as MPI's own; any other delegate runs inside MPI, in rank order.
+/// no allocation. Lengths are in elements, per rank: <c>results</c> of a gather holds <see cref="Communicator.Size"/>
+/// blocks of <c>values.Length</c>; an all-to-all exchanges <c>values.Length / Size</c> elements with every rank.
+/// Reductions with a predefined operation on a primitive type run as MPI's own; any other delegate runs inside MPI,
+/// in rank order. Every rank of the communicator calls each collective, with the same root and block lengths.
 /// </summary>
 public unsafe partial class Intracommunicator
 {
-    /// <summary>Broadcasts the root's elements into every rank's span (all ranks pass the same length).</summary>
+    /// <summary>Broadcasts the root's elements into every rank's span (MPI_Bcast).</summary>
+    /// <param name="values">The root's elements; on the other ranks, where they are received (the same length on every rank).</param>
+    /// <param name="root">The rank whose elements every rank gets.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is not a rank of this communicator.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error, such as lengths that differ between ranks.</exception>
     public void Broadcast<T>(Span<T> values, int root) where T : unmanaged
     {
         ValidateRoot(root);
-        fixed (T* p = values)
-            Mpi.Check(Mpi.Bcast(p, values.Length, DatatypeOf<T>.Handle, root, LiveHandle));
+        fixed (T* buffer = values)
+            RawBroadcast(buffer, values.Length, DatatypeOf<T>.Handle, root);
     }
 
-    /// <summary>Gathers every rank's block into the root's <paramref name="results"/> (in rank order).</summary>
+    /// <summary>Gathers every rank's block into the root's <paramref name="results"/>, in rank order (MPI_Gather).</summary>
+    /// <param name="values">This rank's block; every rank passes the same length.</param>
+    /// <param name="results">At the root: <see cref="Communicator.Size"/> × <c>values.Length</c> elements. Ignored elsewhere (may be empty).</param>
+    /// <param name="root">The rank that receives the blocks.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is not a rank of this communicator.</exception>
+    /// <exception cref="ArgumentException">The root's <paramref name="results"/> has the wrong length (thrown at the root).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Gather<T>(ReadOnlySpan<T> values, Span<T> results, int root) where T : unmanaged
     {
-        ValidateRoot(root);
-        if (Rank == root)
-            RequireLength(results.Length, checked(values.Length * Size), nameof(results), "Size × values.Length");
+        CheckGather(root, values.Length, results.Length);
         fixed (T* send = values)
         fixed (T* receive = results)
-            GatherCore(send, receive, values.Length, DatatypeOf<T>.Handle, root);
+            RawGather(send, receive, values.Length, DatatypeOf<T>.Handle, root);
     }
 
-    /// <summary>Gathers every rank's block into every rank's <paramref name="results"/> (in rank order).</summary>
+    /// <summary>Gathers every rank's block into every rank's <paramref name="results"/>, in rank order (MPI_Allgather).</summary>
+    /// <param name="values">This rank's block; every rank passes the same length.</param>
+    /// <param name="results"><see cref="Communicator.Size"/> × <c>values.Length</c> elements.</param>
+    /// <exception cref="ArgumentException"><paramref name="results"/> has the wrong length.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Allgather<T>(ReadOnlySpan<T> values, Span<T> results) where T : unmanaged
     {
-        RequireLength(results.Length, checked(values.Length * Size), nameof(results), "Size × values.Length");
+        CheckAllgather(values.Length, results.Length);
         fixed (T* send = values)
         fixed (T* receive = results)
-            AllgatherCore(send, receive, values.Length, DatatypeOf<T>.Handle);
+            RawAllgather(send, receive, values.Length, DatatypeOf<T>.Handle);
     }
 
-    /// <summary>Sends block r of the root's <paramref name="values"/> to rank r's <paramref name="results"/>.</summary>
+    /// <summary>Sends block r of the root's <paramref name="values"/> to rank r's <paramref name="results"/> (MPI_Scatter).</summary>
+    /// <param name="values">At the root: <see cref="Communicator.Size"/> × <c>results.Length</c> elements. Ignored elsewhere (may be empty).</param>
+    /// <param name="results">This rank's block; every rank passes the same length.</param>
+    /// <param name="root">The rank that sends.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is not a rank of this communicator.</exception>
+    /// <exception cref="ArgumentException">The root's <paramref name="values"/> has the wrong length (thrown at the root).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Scatter<T>(ReadOnlySpan<T> values, Span<T> results, int root) where T : unmanaged
     {
-        ValidateRoot(root);
-        if (Rank == root)
-            RequireLength(values.Length, checked(results.Length * Size), nameof(values), "Size × results.Length");
+        CheckScatter(root, values.Length, results.Length);
         fixed (T* send = values)
         fixed (T* receive = results)
-            ScatterCore(send, receive, results.Length, DatatypeOf<T>.Handle, root);
+            RawScatter(send, receive, results.Length, DatatypeOf<T>.Handle, root);
     }
 
-    /// <summary>Sends block r of <paramref name="values"/> to rank r; block r of <paramref name="results"/> comes from rank r.</summary>
+    /// <summary>
+    /// Sends block r of <paramref name="values"/> to rank r; block r of <paramref name="results"/> comes from rank r
+    /// (MPI_Alltoall).
+    /// </summary>
+    /// <param name="values"><see cref="Communicator.Size"/> blocks of the same length, block r for rank r.</param>
+    /// <param name="results">As many elements as <paramref name="values"/>.</param>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="values"/> is not a whole number of blocks, or <paramref name="results"/> has another length.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Alltoall<T>(ReadOnlySpan<T> values, Span<T> results) where T : unmanaged
     {
-        if (values.Length % Size != 0)
-            throw new ArgumentException(
-                $"values holds {values.Length} elements, which is not a whole number of blocks for {Size} ranks.",
-                nameof(values));
-        RequireLength(results.Length, values.Length, nameof(results), "values.Length");
+        int block = AlltoallBlock(values.Length, results.Length);
         fixed (T* send = values)
         fixed (T* receive = results)
-            AlltoallCore(send, receive, values.Length / Size, DatatypeOf<T>.Handle);
+            RawAlltoall(send, receive, block, DatatypeOf<T>.Handle);
     }
 
-    /// <summary>Combines every rank's elements position by position into the root's <paramref name="results"/>.</summary>
+    /// <summary>
+    /// Combines every rank's elements position by position, in rank order, into the root's
+    /// <paramref name="results"/> (MPI_Reduce).
+    /// </summary>
+    /// <param name="values">This rank's elements; every rank passes the same length.</param>
+    /// <param name="results">At the root: as many elements as <paramref name="values"/>. Ignored elsewhere (may be empty).</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <param name="root">The rank that receives the result.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is not a rank of this communicator.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null.</exception>
+    /// <exception cref="ArgumentException">The root's <paramref name="results"/> has the wrong length (thrown at the root).</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Reduce<T>(ReadOnlySpan<T> values, Span<T> results, ReductionOperation<T> op, int root)
         where T : unmanaged
     {
-        ValidateRoot(root);
-        ArgumentNullException.ThrowIfNull(op);
-        if (Rank == root)
-            RequireLength(results.Length, values.Length, nameof(results), "values.Length");
+        CheckReduce(root, op, values.Length, results.Length);
         fixed (T* send = values)
         fixed (T* receive = results)
-            ReduceCore(send, receive, values.Length, op, root);
+            RawReduce(send, receive, values.Length, op, root);
     }
 
-    /// <summary>Combines every rank's elements position by position into every rank's <paramref name="results"/>.</summary>
+    /// <summary>
+    /// Combines every rank's elements position by position, in rank order, into every rank's
+    /// <paramref name="results"/> (MPI_Allreduce).
+    /// </summary>
+    /// <param name="values">This rank's elements; every rank passes the same length.</param>
+    /// <param name="results">As many elements as <paramref name="values"/>.</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="results"/> has another length than <paramref name="values"/>.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Allreduce<T>(ReadOnlySpan<T> values, Span<T> results, ReductionOperation<T> op) where T : unmanaged
     {
-        ArgumentNullException.ThrowIfNull(op);
-        RequireLength(results.Length, values.Length, nameof(results), "values.Length");
+        CheckElementwise(op, values.Length, results.Length);
         fixed (T* send = values)
         fixed (T* receive = results)
-            AllreduceCore(send, receive, values.Length, op);
+            RawAllreduce(send, receive, values.Length, op);
     }
 
-    /// <summary>In-place all-reduce: every rank's <paramref name="values"/> is replaced by the combination.</summary>
+    /// <summary>
+    /// In-place all-reduce: every rank's <paramref name="values"/> are replaced by the position-by-position
+    /// combination, in rank order (MPI_Allreduce with MPI_IN_PLACE).
+    /// </summary>
+    /// <param name="values">This rank's elements, then the result; every rank passes the same length.</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Allreduce<T>(Span<T> values, ReductionOperation<T> op) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(op);
         fixed (T* buffer = values)
-            AllreduceCore((void*)Mpi.Abi.InPlace, buffer, values.Length, op);
+            RawAllreduce((void*)Mpi.Abi.InPlace, buffer, values.Length, op);
     }
 
-    /// <summary>In-place reduce: the root's <paramref name="values"/> are replaced by the combination; others' are left as they are.</summary>
+    /// <summary>
+    /// In-place reduce: the root's <paramref name="values"/> are replaced by the position-by-position combination, in
+    /// rank order; the other ranks' are left as they are (MPI_Reduce with MPI_IN_PLACE at the root).
+    /// </summary>
+    /// <param name="values">This rank's elements (at the root, then the result); every rank passes the same length.</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <param name="root">The rank that receives the result.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="root"/> is not a rank of this communicator.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Reduce<T>(Span<T> values, ReductionOperation<T> op, int root) where T : unmanaged
     {
-        ValidateRoot(root);
-        ArgumentNullException.ThrowIfNull(op);
+        CheckReduce(root, op, values.Length, values.Length);
         fixed (T* buffer = values)
         {
             // Only the root may pass MPI_IN_PLACE; the others send their values as usual.
             void* send = Rank == root ? (void*)Mpi.Abi.InPlace : buffer;
-            ReduceCore(send, Rank == root ? buffer : null, values.Length, op, root);
+            RawReduce(send, Rank == root ? buffer : null, values.Length, op, root);
         }
     }
 
-    /// <summary>In-place inclusive prefix reduction.</summary>
+    /// <summary>
+    /// In-place inclusive prefix reduction: rank r's <paramref name="values"/> are replaced by the combination of
+    /// those of ranks 0 to r, position by position (MPI_Scan with MPI_IN_PLACE).
+    /// </summary>
+    /// <param name="values">This rank's elements, then the result; every rank passes the same length.</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Scan<T>(Span<T> values, ReductionOperation<T> op) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(op);
         fixed (T* buffer = values)
-            PrefixCore((void*)Mpi.Abi.InPlace, buffer, values.Length, op, exclusive: false);
+            RawPrefix((void*)Mpi.Abi.InPlace, buffer, values.Length, op, exclusive: false);
     }
 
-    /// <summary>In-place exclusive prefix reduction (rank 0's values are set to default values).</summary>
+    /// <summary>
+    /// In-place exclusive prefix reduction: rank r's <paramref name="values"/> are replaced by the combination of
+    /// those of ranks 0 to r - 1; rank 0's are set to default values (MPI_Exscan with MPI_IN_PLACE).
+    /// </summary>
+    /// <param name="values">This rank's elements, then the result; every rank passes the same length.</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void ExclusiveScan<T>(Span<T> values, ReductionOperation<T> op) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(op);
         fixed (T* buffer = values)
-            PrefixCore((void*)Mpi.Abi.InPlace, buffer, values.Length, op, exclusive: true);
-    }
-
-    /// <summary>Inclusive prefix reduction: rank r gets the combination of ranks 0..r.</summary>
-    public void Scan<T>(ReadOnlySpan<T> values, Span<T> results, ReductionOperation<T> op) where T : unmanaged
-    {
-        ArgumentNullException.ThrowIfNull(op);
-        RequireLength(results.Length, values.Length, nameof(results), "values.Length");
-        fixed (T* send = values)
-        fixed (T* receive = results)
-            PrefixCore(send, receive, values.Length, op, exclusive: false);
+            RawPrefix((void*)Mpi.Abi.InPlace, buffer, values.Length, op, exclusive: true);
     }
 
     /// <summary>
-    /// Exclusive prefix reduction: rank r gets the combination of ranks 0..r-1; rank 0's
-    /// <paramref name="results"/> are set to default values.
+    /// Inclusive prefix reduction: rank r's <paramref name="results"/> get the combination of the values of ranks 0
+    /// to r, position by position (MPI_Scan).
     /// </summary>
+    /// <param name="values">This rank's elements; every rank passes the same length.</param>
+    /// <param name="results">As many elements as <paramref name="values"/>.</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="results"/> has another length than <paramref name="values"/>.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void Scan<T>(ReadOnlySpan<T> values, Span<T> results, ReductionOperation<T> op) where T : unmanaged
+    {
+        CheckElementwise(op, values.Length, results.Length);
+        fixed (T* send = values)
+        fixed (T* receive = results)
+            RawPrefix(send, receive, values.Length, op, exclusive: false);
+    }
+
+    /// <summary>
+    /// Exclusive prefix reduction: rank r's <paramref name="results"/> get the combination of the values of ranks 0
+    /// to r - 1, position by position; rank 0's are set to default values (MPI_Exscan).
+    /// </summary>
+    /// <param name="values">This rank's elements; every rank passes the same length.</param>
+    /// <param name="results">As many elements as <paramref name="values"/>.</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="results"/> has another length than <paramref name="values"/>.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void ExclusiveScan<T>(ReadOnlySpan<T> values, Span<T> results, ReductionOperation<T> op)
         where T : unmanaged
     {
-        ArgumentNullException.ThrowIfNull(op);
-        RequireLength(results.Length, values.Length, nameof(results), "values.Length");
+        CheckElementwise(op, values.Length, results.Length);
         fixed (T* send = values)
         fixed (T* receive = results)
-            PrefixCore(send, receive, values.Length, op, exclusive: true);
+            RawPrefix(send, receive, values.Length, op, exclusive: true);
     }
 
-    /// <summary>Combines position by position, then gives rank r the next <paramref name="counts"/>[r] elements.</summary>
+    /// <summary>
+    /// Combines every rank's elements position by position, in rank order, then gives rank r the
+    /// <paramref name="counts"/>[r] elements after those of lower ranks (MPI_Reduce_scatter).
+    /// </summary>
+    /// <param name="values">This rank's elements: the sum of <paramref name="counts"/>.</param>
+    /// <param name="results">This rank's <paramref name="counts"/>[<see cref="Communicator.Rank"/>] elements.</param>
+    /// <param name="op">The combination; MPI's own operation when it is a predefined one on a primitive type.</param>
+    /// <param name="counts">How many combined elements each rank gets (<see cref="Communicator.Size"/> counts, the same on every rank).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="counts"/> does not hold <see cref="Communicator.Size"/> counts or holds a negative one,
+    /// <paramref name="values"/> does not hold their sum, or <paramref name="results"/> does not hold this rank's.
+    /// </exception>
+    /// <exception cref="InvalidOperationException"><paramref name="op"/> threw while MPI ran it (the exception is the inner one).</exception>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void ReduceScatter<T>(ReadOnlySpan<T> values, Span<T> results, ReductionOperation<T> op,
         ReadOnlySpan<int> counts) where T : unmanaged
     {
-        ArgumentNullException.ThrowIfNull(op);
-        RequireLength(counts.Length, Size, nameof(counts), "Size");
-        RequireLength(values.Length, Sum(counts, nameof(counts)), nameof(values), "the sum of counts");
+        CheckReduceScatter(op, counts, values.Length, nameof(values));
         RequireLength(results.Length, counts[Rank], nameof(results), "counts[Rank]");
         fixed (T* send = values)
         fixed (T* receive = results)
         fixed (int* countsPointer = counts)
-            ReduceScatterCore(send, receive, countsPointer, op);
+            RawReduceScatter(send, receive, countsPointer, op);
     }
-
-    // The cores take pointers so that both the span API (T : unmanaged) and MPI.NET's array API (T known to be
-    // raw only at run time) use them. Arguments are validated by the callers.
-
-    private void GatherCore(void* send, void* receive, int count, nint datatype, int root) =>
-        Mpi.Check(Mpi.Gather(send, count, datatype, receive, count, datatype, root, LiveHandle));
-
-    private void AllgatherCore(void* send, void* receive, int count, nint datatype) =>
-        Mpi.Check(Mpi.Allgather(send, count, datatype, receive, count, datatype, LiveHandle));
-
-    private void ScatterCore(void* send, void* receive, int count, nint datatype, int root) =>
-        Mpi.Check(Mpi.Scatter(send, count, datatype, receive, count, datatype, root, LiveHandle));
-
-    private void AlltoallCore(void* send, void* receive, int block, nint datatype) =>
-        Mpi.Check(Mpi.Alltoall(send, block, datatype, receive, block, datatype, LiveHandle));
-
-    private void PrefixCore<T>(void* send, void* receive, int count, ReductionOperation<T> op, bool exclusive)
-    {
-        using (var reduction = Reductions.Register(op))
-        {
-            var scan = exclusive ? Mpi.Exscan : Mpi.Scan;
-            Mpi.Check(scan(send, receive, count, reduction.Datatype, reduction.Op, LiveHandle));
-        }
-        // MPI leaves rank 0's exclusive-scan result undefined; MPI.NET's contract is default values.
-        if (exclusive && Rank == 0)
-            new Span<byte>(receive, count * Unsafe.SizeOf<T>()).Clear();
-    }
-
-    private void ValidateRoot(int root)
-    {
-        if ((uint)root >= (uint)Size)
-            throw new ArgumentOutOfRangeException(nameof(root), root,
-                $"Root rank {root} is out of range: the communicator has {Size} ranks (0 to {Size - 1}).");
-    }
-
-
 }

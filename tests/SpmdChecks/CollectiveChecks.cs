@@ -60,7 +60,7 @@ internal static class CollectiveChecks
                 Expect.Equal(null, numbers);
                 Expect.Equal(null, names);
             }
-            int[] into = null!;
+            int[]? into = null;
             c.Gather(c.Rank, root, ref into);
             if (c.Rank == root)
                 Expect.Sequence(ranks, into);
@@ -380,5 +380,64 @@ internal static class CollectiveChecks
         for (int i = 0; i < 20; i++)
             Round();
         Expect.Equal(0L, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>What ranks other than the root get back on an intracommunicator, and when arrays are reused.</summary>
+    [Check]
+    public static void WhatNonRootsGetBack(Intracommunicator c)
+    {
+        int n = c.Size, rank = c.Rank;
+        var sentinel = new[] { -1 };
+        foreach (int root in Enumerable.Range(0, n))
+        {
+            bool isRoot = rank == root;
+            // Non-roots' arrays are left alone; the root's is reused when it has the result's length.
+            int[]? gathered = isRoot ? new int[n] : sentinel;
+            var kept = gathered;
+            c.Gather(rank, root, ref gathered);
+            Expect.True(ReferenceEquals(kept, gathered));
+            Expect.Sequence(isRoot ? Enumerable.Range(0, n) : [-1], gathered);
+            int[]? reduced = isRoot ? null : sentinel;
+            c.Reduce(new[] { rank }, Operation<int>.Add, root, ref reduced);
+            Expect.Sequence(isRoot ? [n * (n - 1) / 2] : [-1], reduced);
+            string[]? texts = isRoot ? null : ["kept"];
+            c.GatherFlattened(new[] { $"{rank}" }, root, ref texts);
+            Expect.Sequence(isRoot ? Enumerable.Range(0, n).Select(r => $"{r}") : ["kept"], texts);
+
+            // A receiver's serialized array is replaced when null or of another length.
+            string[] words = isRoot ? ["a", "b"] : rank % 2 == 0 ? null! : ["too", "long", "!"];
+            c.Broadcast(ref words, root);
+            Expect.Sequence(["a", "b"], words);
+
+            // Only the root can see that a count is negative: every rank hears of it.
+            var counts = isRoot ? Enumerable.Range(0, n).Select(r => r == n - 1 ? -1 : 1).ToArray() : null;
+            var error = Expect.Throws<ArgumentException>(() => c.GatherFlattened(new int[1], counts, root));
+            Expect.True(error.Message.Contains(isRoot ? "negative" : $"root (rank {root}) rejected", StringComparison.Ordinal));
+        }
+
+        // Rank 0 of an exclusive scan gets null, even for the array it passed.
+        int[]? scanned = [7];
+        c.ExclusiveScan(new[] { rank }, Operation<int>.Add, ref scanned);
+        Expect.Equal(rank == 0, scanned is null);
+        if (rank > 0)
+            Expect.Sequence([rank * (rank - 1) / 2], scanned);
+        Expect.Equal(rank == 0 ? null : string.Concat(Enumerable.Range(0, rank)),
+            c.ExclusiveScan($"{rank}", Operation<string>.Add));
+
+        // Raw arrays of every rank's result length are reused.
+        int[]? everywhere = new int[n];
+        var same = everywhere;
+        c.Allgather(rank, ref everywhere);
+        Expect.True(ReferenceEquals(same, everywhere));
+        int[]? part = new int[1];
+        same = part;
+        c.ScatterFromFlattened(rank == 0 ? Enumerable.Range(0, n).ToArray() : null, 1, 0, ref part);
+        Expect.True(ReferenceEquals(same, part));
+        Expect.Sequence([rank], part);
+
+        // Raw elements need a receiving array on every rank.
+        int[] none = null!;
+        Expect.Throws<ArgumentNullException>(() => c.Broadcast(ref none, 0));
+        c.Barrier();
     }
 }

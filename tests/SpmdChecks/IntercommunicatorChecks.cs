@@ -4,7 +4,7 @@ namespace SpmdChecks;
 
 /// <summary>
 /// An intercommunicator between the even and the odd ranks of the world, and every collective MPI.NET offers on
-/// it, for raw and serialized payloads. Group 0 (even ranks) holds the root of the rooted collectives.
+/// it, for raw and serialized payloads, with the root of the rooted collectives in either group.
 /// </summary>
 internal static class IntercommunicatorChecks
 {
@@ -16,10 +16,6 @@ internal static class IntercommunicatorChecks
     }
 
     private static int GroupSize(Intracommunicator world, int group) => (world.Size + 1 - group) / 2;
-
-    /// <summary>The root argument for a collective rooted at local rank 0 of group 0.</summary>
-    private static int RootArgument(Intercommunicator inter, int group) =>
-        group == 1 ? 0 : inter.Rank == 0 ? Intercommunicator.Root : Intercommunicator.Null;
 
     [Check(MinRanks = 2)]
     public static void ShapeMergeAndPointToPoint(Intracommunicator world)
@@ -48,46 +44,75 @@ internal static class IntercommunicatorChecks
         }
     }
 
+    /// <summary>
+    /// Every rooted collective with the root at every rank of either group (so both directions), for raw and
+    /// serialized values: the root passes <see cref="Intercommunicator.Root"/>, the rest of its group
+    /// <see cref="Intercommunicator.Null"/>, the remote group the root's rank.
+    /// </summary>
     [Check(MinRanks = 2)]
     public static void RootedCollectives(Intracommunicator world)
     {
         var (inter, group) = Connect(world);
         using var _ = inter;
-        int root = RootArgument(inter, group);
+        for (int rootGroup = 0; rootGroup < 2; rootGroup++)
+        {
+            for (int rootRank = 0; rootRank < GroupSize(world, rootGroup); rootRank++)
+            {
+                bool peer = group != rootGroup;
+                int root = peer ? rootRank : inter.Rank == rootRank ? Intercommunicator.Root : Intercommunicator.Null;
+                RootedOnce(inter, root, peer, 100 * rootGroup + 10 * rootRank);
+            }
+        }
+    }
+
+    /// <summary>Every rooted collective once; <paramref name="tag"/> names the root, so a wrong root shows.</summary>
+    private static void RootedOnce(Intercommunicator inter, int root, bool peer, int tag)
+    {
         bool isRoot = root == Intercommunicator.Root;
-        int remote = inter.RemoteSize;
+        bool sees = isRoot || peer;
+        int remote = inter.RemoteSize, rank = inter.Rank;
 
-        int number = isRoot ? 99 : -1;
+        int number = isRoot ? tag : -1;
         inter.Broadcast(ref number, root);
-        Expect.Equal(group == 1 || isRoot ? 99 : -1, number);
-        string text = isRoot ? "from the root" : "";
+        Expect.Equal(sees ? tag : -1, number);
+        string text = isRoot ? $"t{tag}" : "unset";
         inter.Broadcast(ref text, root);
-        Expect.Equal(group == 1 || isRoot ? "from the root" : "", text);
-        var values = isRoot ? new[] { 1, 2, 3 } : new int[3];
-        inter.Broadcast(ref values, root);
-        Expect.Sequence(group == 1 || isRoot ? [1, 2, 3] : new int[3], values);
+        Expect.Equal(sees ? $"t{tag}" : "unset", text);
+        int[] raw = isRoot ? [tag, tag + 1] : peer ? new int[2] : null!;
+        inter.Broadcast(ref raw, root);
+        if (peer)
+            Expect.Sequence([tag, tag + 1], raw);
+        string[] words = isRoot ? [$"w{tag}"] : peer ? new string[1] : null!;
+        var before = words;
+        inter.Broadcast(ref words, root);
+        if (peer)
+        {
+            Expect.Sequence([$"w{tag}"], words);
+            Expect.True(ReferenceEquals(before, words)); // copied into the receiver's array of the right length
+        }
 
-        var gathered = inter.Gather(inter.Rank * 3, root);
-        var names = inter.Gather($"n{inter.Rank}", root);
+        var gathered = inter.Gather(tag + rank, root);
+        var gatheredText = inter.Gather($"g{tag + rank}", root);
         if (isRoot)
         {
-            Expect.Sequence(Enumerable.Range(0, remote).Select(r => r * 3), gathered);
-            Expect.Sequence(Enumerable.Range(0, remote).Select(r => $"n{r}"), names);
+            Expect.Sequence(Enumerable.Range(0, remote).Select(r => tag + r), gathered);
+            Expect.Sequence(Enumerable.Range(0, remote).Select(r => $"g{tag + r}"), gatheredText);
         }
         else
         {
             Expect.Equal(null, gathered);
+            Expect.Equal(null, gatheredText);
         }
 
         if (isRoot)
         {
-            inter.Scatter(Enumerable.Range(0, remote).Select(r => r + 50).ToArray());
-            inter.Scatter(Enumerable.Range(0, remote).Select(r => $"s{r}").ToArray());
+            inter.Scatter(Enumerable.Range(0, remote).Select(r => tag + r).ToArray());
+            inter.Scatter(Enumerable.Range(0, remote).Select(r => $"s{tag + r}").ToArray());
         }
-        else if (group == 1)
+        else if (peer)
         {
-            Expect.Equal(inter.Rank + 50, inter.Scatter<int>(0));
-            Expect.Equal($"s{inter.Rank}", inter.Scatter<string>(0));
+            Expect.Equal(tag + rank, inter.Scatter<int>(root));
+            Expect.Equal($"s{tag + rank}", inter.Scatter<string>(root));
         }
         else
         {
@@ -95,49 +120,51 @@ internal static class IntercommunicatorChecks
             inter.Scatter<string>();
         }
 
-        Expect.Equal(isRoot ? remote * (remote - 1) / 2 : 0, inter.Reduce(inter.Rank, Operation<int>.Add, root));
-        Expect.Equal(isRoot ? string.Concat(Enumerable.Range(0, remote).Select(r => $"n{r}")) : null,
-            inter.Reduce($"n{inter.Rank}", Operation<string>.Add, root));
-        int[] sums = isRoot ? new int[2] : null!;
-        inter.Reduce(group == 1 ? new[] { inter.Rank, 1 } : null, Operation<int>.Add, root, ref sums);
+        int sum = remote * (remote - 1) / 2;
+        Expect.Equal(isRoot ? tag * remote + sum : 0, inter.Reduce(tag + rank, Operation<int>.Add, root));
+        Expect.Equal(isRoot ? new Point(sum, remote) : default, inter.Reduce(new Point(rank, 1), Point.Plus, root));
+        Expect.Equal(isRoot ? string.Concat(Enumerable.Range(0, remote).Select(r => $"{r}")) : null,
+            inter.Reduce($"{rank}", Operation<string>.Add, root));
+        // The root of a raw reduction learns the count from the array it passes for the result.
+        int[]? sums = isRoot ? new int[2] : null;
+        inter.Reduce(peer ? new[] { rank, tag } : null, Operation<int>.Add, root, ref sums);
         if (isRoot)
-            Expect.Sequence([remote * (remote - 1) / 2, remote], sums);
-    }
+            Expect.Sequence([sum, tag * remote], sums);
+        string[]? joined = null;
+        inter.Reduce(peer ? new[] { $"{rank}" } : null, Operation<string>.Add, root, ref joined);
+        if (isRoot)
+            Expect.Sequence([string.Concat(Enumerable.Range(0, remote).Select(r => $"{r}"))], joined);
+        else
+            Expect.Equal(null, joined);
 
-    [Check(MinRanks = 2)]
-    public static void FlattenedRootedCollectives(Intracommunicator world)
-    {
-        var (inter, group) = Connect(world);
-        using var _ = inter;
-        int root = RootArgument(inter, group);
-        int remote = inter.RemoteSize;
-        // Remote rank r contributes (and receives) r + 1 elements.
-        var remoteCounts = Enumerable.Range(1, remote).ToArray();
-        var expected = Enumerable.Range(0, remote).SelectMany(r => Enumerable.Repeat(r, r + 1)).ToArray();
-
-        if (root == Intercommunicator.Root)
+        // Peer r sends (and receives) r + 1 elements.
+        var counts = Enumerable.Range(1, remote).ToArray();
+        var flat = Enumerable.Range(0, remote).SelectMany(r => Enumerable.Repeat(tag + r, r + 1)).ToArray();
+        var mine = Enumerable.Repeat(tag + rank, rank + 1).ToArray();
+        if (isRoot)
         {
-            int[] raw = null!;
-            inter.GatherFlattened(remoteCounts, ref raw);
-            Expect.Sequence(expected, raw);
-            string[] words = null!;
-            inter.GatherFlattened(remoteCounts, ref words);
-            Expect.Sequence(expected.Select(v => $"w{v}"), words);
-            inter.ScatterFromFlattened(expected, remoteCounts);
-            inter.ScatterFromFlattened(expected.Select(v => $"w{v}").ToArray(), remoteCounts);
+            int[]? rawBlocks = null;
+            inter.GatherFlattened(counts, ref rawBlocks);
+            Expect.Sequence(flat, rawBlocks);
+            string[]? textBlocks = null;
+            inter.GatherFlattened(counts, ref textBlocks);
+            Expect.Sequence(flat.Select(v => $"{v}"), textBlocks);
+            inter.ScatterFromFlattened(flat, counts);
+            inter.ScatterFromFlattened(flat.Select(v => $"{v}").ToArray(), counts);
         }
-        else if (group == 1)
+        else if (peer)
         {
-            var mine = Enumerable.Repeat(inter.Rank, inter.Rank + 1).ToArray();
-            inter.GatherFlattened(mine, 0);
-            inter.GatherFlattened(mine.Select(v => $"w{v}").ToArray(), 0);
+            inter.GatherFlattened(mine, root);
+            inter.GatherFlattened(mine.Select(v => $"{v}").ToArray(), root);
             var localCounts = Enumerable.Range(1, inter.Size).ToArray();
-            int[] raw = null!;
-            inter.ScatterFromFlattened(localCounts, 0, ref raw);
-            Expect.Sequence(mine, raw);
-            string[] words = null!;
-            inter.ScatterFromFlattened(localCounts, 0, ref words);
-            Expect.Sequence(mine.Select(v => $"w{v}"), words);
+            int[]? rawPart = new int[rank + 1];
+            var kept = rawPart;
+            inter.ScatterFromFlattened(localCounts, root, ref rawPart);
+            Expect.Sequence(mine, rawPart);
+            Expect.True(ReferenceEquals(kept, rawPart)); // an array of the right length is reused
+            string[]? textPart = null;
+            inter.ScatterFromFlattened(localCounts, root, ref textPart);
+            Expect.Sequence(mine.Select(v => $"{v}"), textPart);
         }
         else
         {
@@ -145,6 +172,67 @@ internal static class IntercommunicatorChecks
             inter.GatherFlattened<string>();
             inter.ScatterFromFlattened<int>();
             inter.ScatterFromFlattened<string>();
+        }
+    }
+
+    /// <summary>
+    /// A root that rejects its arguments on an intercommunicator throws, the remote group throws too instead of
+    /// waiting, the rest of the root's group goes on; then the intercommunicator still works.
+    /// </summary>
+    [Check(MinRanks = 2)]
+    public static void RootRejectionReachesTheRemoteGroup(Intracommunicator world)
+    {
+        var (inter, group) = Connect(world);
+        using var _ = inter;
+        int remote = inter.RemoteSize;
+        bool isRoot = group == 0 && inter.Rank == 0;
+        var tooShort = Enumerable.Range(1, remote).ToArray()[..^1];
+
+        Rejected(inter, group, isRoot,
+            () => inter.Scatter(new int[remote + 1]),
+            () => inter.Scatter<int>(0),
+            () => inter.Scatter<int>());
+        Rejected(inter, group, isRoot,
+            () => inter.Scatter(new string[remote + 1]),
+            () => inter.Scatter<string>(0),
+            () => inter.Scatter<string>());
+        Rejected(inter, group, isRoot,
+            () => inter.ScatterFromFlattened(new int[remote + 1], Enumerable.Repeat(1, remote).ToArray()),
+            () =>
+            {
+                int[]? part = null;
+                inter.ScatterFromFlattened(Enumerable.Repeat(1, inter.Size).ToArray(), 0, ref part);
+            },
+            () => inter.ScatterFromFlattened<int>());
+        Rejected(inter, group, isRoot,
+            () =>
+            {
+                string[]? all = null;
+                inter.GatherFlattened(tooShort, ref all);
+            },
+            () => inter.GatherFlattened(new[] { "x" }, 0),
+            () => inter.GatherFlattened<string>());
+
+        inter.Barrier();
+        Expect.Equal(remote, inter.Allreduce(1, Operation<int>.Add));
+    }
+
+    private static void Rejected(Intercommunicator inter, int group, bool isRoot, Action atRoot, Action atPeer,
+        Action elsewhere)
+    {
+        if (isRoot)
+        {
+            var error = Expect.Throws<ArgumentException>(atRoot);
+            Expect.False(error.Message.Contains("rejected", StringComparison.Ordinal));
+        }
+        else if (group == 1)
+        {
+            var error = Expect.Throws<ArgumentException>(atPeer);
+            Expect.True(error.Message.Contains("root (rank 0) rejected", StringComparison.Ordinal));
+        }
+        else
+        {
+            elsewhere();
         }
     }
 
@@ -167,6 +255,7 @@ internal static class IntercommunicatorChecks
         Expect.Sequence(expected.Select(v => $"{v}"), words);
 
         Expect.Equal(remote * (remote - 1) / 2, inter.Allreduce(rank, Operation<int>.Add));
+        Expect.Equal(new Point(remote * (remote - 1) / 2, remote), inter.Allreduce(new Point(rank, 1), Point.Plus));
         Expect.Equal(string.Concat(Enumerable.Range(0, remote).Select(r => $"{r}")), inter.Allreduce($"{rank}", Operation<string>.Add));
         int[] sums = null!;
         inter.Allreduce(new[] { rank, 1 }, Operation<int>.Add, ref sums);
