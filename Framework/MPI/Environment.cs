@@ -79,19 +79,34 @@ public sealed unsafe class Environment : IDisposable
     }
 
     /// <summary>
-    /// Initializes MPI, runs <paramref name="action"/> on the world communicator and finalizes MPI. With
+    /// Initializes MPI (MPI_Init_thread, <see cref="Threading.Serialized"/>) with this process's command line, runs
+    /// <paramref name="action"/> on the world communicator and finalizes MPI (MPI_Finalize). With
     /// <paramref name="cleanupEnvironment"/>, an exception that escapes the action is printed with the rank and
-    /// aborts the whole job.
+    /// aborts the whole job (MPI_Abort); without it, MPI is left initialized and the exception propagates.
     /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">MPI was already finalized in this process.</exception>
+    /// <exception cref="MpiLibraryException">No usable MPI library, or one that does not match the launcher.</exception>
     public static void Run(Action<Intracommunicator> action, bool cleanupEnvironment = true)
     {
         var args = System.Environment.GetCommandLineArgs();
         Run(ref args, Threading.Serialized, action, cleanupEnvironment);
     }
 
+    /// <summary>As <see cref="Run(Action{Intracommunicator}, bool)"/>, with <paramref name="args"/> (MPI.NET's form; not passed to MPI).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">MPI was already finalized in this process.</exception>
+    /// <exception cref="MpiLibraryException">No usable MPI library, or one that does not match the launcher.</exception>
     public static void Run(ref string[] args, Action<Intracommunicator> action, bool cleanupEnvironment = true) =>
         Run(ref args, Threading.Serialized, action, cleanupEnvironment);
 
+    /// <summary>
+    /// As <see cref="Run(Action{Intracommunicator}, bool)"/>, asking MPI for the <paramref name="threading"/> level
+    /// (see <see cref="Threading"/> for what was granted).
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">MPI was already finalized in this process.</exception>
+    /// <exception cref="MpiLibraryException">No usable MPI library, or one that does not match the launcher.</exception>
     public static void Run(ref string[] args, Threading threading, Action<Intracommunicator> action,
         bool cleanupEnvironment = true)
     {

@@ -41,14 +41,40 @@ public sealed class Operation<T> : IDisposable
     public nint Op => Reductions.HandleFor(Reduction);
 
 #pragma warning disable CA1000 // MPI.NET's API: Operation<int>.Add is how programs name a reduction.
+    /// <summary>x + y (MPI_SUM for primitives; <c>op_Addition</c>, or concatenation for strings).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no addition operator.</exception>
     public static ReductionOperation<T> Add => AddOperation.Value;
+
+    /// <summary>x * y (MPI_PROD for primitives; <c>op_Multiply</c> otherwise).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no multiplication operator.</exception>
     public static ReductionOperation<T> Multiply => MultiplyOperation.Value;
+
+    /// <summary>The smaller of x and y, x on a tie (MPI_MIN for primitives; <c>op_LessThan</c> otherwise).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no &lt; operator.</exception>
     public static ReductionOperation<T> Min => MinOperation.Value;
+
+    /// <summary>The larger of x and y, y on a tie (MPI_MAX for primitives; <c>op_GreaterThan</c> otherwise).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no &gt; operator.</exception>
     public static ReductionOperation<T> Max => MaxOperation.Value;
+
+    /// <summary>x &amp;&amp; y (MPI_LAND for primitives).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> is not <see cref="bool"/> and defines no such operator.</exception>
     public static ReductionOperation<T> LogicalAnd => LogicalAndOperation.Value;
+
+    /// <summary>x || y (MPI_LOR for primitives).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> is not <see cref="bool"/> and defines no such operator.</exception>
     public static ReductionOperation<T> LogicalOr => LogicalOrOperation.Value;
+
+    /// <summary>x &amp; y (MPI_BAND for integers; <c>op_BitwiseAnd</c> otherwise).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no &amp; operator.</exception>
     public static ReductionOperation<T> BitwiseAnd => BitwiseAndOperation.Value;
+
+    /// <summary>x | y (MPI_BOR for integers; <c>op_BitwiseOr</c> otherwise).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no | operator.</exception>
     public static ReductionOperation<T> BitwiseOr => BitwiseOrOperation.Value;
+
+    /// <summary>x ^ y (MPI_BXOR for integers; <c>op_ExclusiveOr</c> otherwise).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no ^ operator.</exception>
     public static ReductionOperation<T> ExclusiveOr => ExclusiveOrOperation.Value;
 #pragma warning restore CA1000
 

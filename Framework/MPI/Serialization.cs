@@ -8,8 +8,11 @@ namespace MPI;
 /// <summary>Turns objects into bytes and back, for values that cannot travel as raw memory.</summary>
 public interface ISerializer
 {
+    /// <summary>Writes <paramref name="value"/> to <paramref name="stream"/>, leaving the stream open.</summary>
     void Serialize<T>(Stream stream, T value);
 
+    /// <summary>Reads one <typeparamref name="T"/> from <paramref name="stream"/> (which holds exactly one value).</summary>
+    /// <remarks>Whatever this throws reaches the receiver as a <see cref="MessageTypeMismatchException"/>.</remarks>
     T Deserialize<T>(Stream stream);
 }
 
@@ -42,6 +45,7 @@ public class Serialization
 /// </summary>
 public sealed class ObjectSerializer : ISerializer
 {
+    /// <summary>The one instance (the serializer is stateless).</summary>
     public static ObjectSerializer Default { get; } = new();
 
     private static readonly MessagePackSerializerOptions Options =
@@ -49,8 +53,12 @@ public sealed class ObjectSerializer : ISerializer
 
     private ObjectSerializer() { }
 
+    /// <summary>Writes <paramref name="value"/> to <paramref name="stream"/> as MessagePack.</summary>
+    /// <exception cref="MessagePackSerializationException">A member of the value's type cannot be serialized.</exception>
     public void Serialize<T>(Stream stream, T value) => MessagePackSerializer.Serialize(stream, value, Options);
 
+    /// <summary>Reads one <typeparamref name="T"/> written by <see cref="Serialize{T}(Stream, T)"/>.</summary>
+    /// <exception cref="MessagePackSerializationException">The bytes do not hold a <typeparamref name="T"/>.</exception>
     public T Deserialize<T>(Stream stream) => MessagePackSerializer.Deserialize<T>(stream, Options);
 
     internal static void Serialize<T>(IBufferWriter<byte> writer, T value) =>

@@ -28,6 +28,8 @@ public sealed class LauncherSink : ILogEventSink
 
     private LauncherSink(RecordChannel channel, bool announce) => (_channel, _announce) = (channel, announce);
 
+    /// <summary>Writes <paramref name="logEvent"/> as one compact-JSON record, before returning.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="logEvent"/> is null.</exception>
     public void Emit(LogEvent logEvent)
     {
         ArgumentNullException.ThrowIfNull(logEvent);
