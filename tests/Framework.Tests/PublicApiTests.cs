@@ -96,15 +96,15 @@ internal static class LineDiff
                 x++;
                 y++;
             }
-            else if (y < b.Length && (x == a.Length || common[x, y + 1] >= common[x + 1, y]))
-            {
-                text.Append(System.Globalization.CultureInfo.InvariantCulture, $"+{y + 1,5}: {b[y]}\n");
-                y++;
-            }
-            else
+            else if (x < a.Length && (y == b.Length || common[x + 1, y] >= common[x, y + 1]))
             {
                 text.Append(System.Globalization.CultureInfo.InvariantCulture, $"-{x + 1,5}: {a[x]}\n");
                 x++;
+            }
+            else
+            {
+                text.Append(System.Globalization.CultureInfo.InvariantCulture, $"+{y + 1,5}: {b[y]}\n");
+                y++;
             }
         }
         return text.ToString();
