@@ -28,6 +28,7 @@ public sealed class Operation<T> : IDisposable
     private static readonly Lazy<ReductionOperation<T>> ExclusiveOrOperation = new(() => Build("ExclusiveOr", Expression.ExclusiveOr));
 
     /// <summary>Wraps a reduction so that raw values reduce inside MPI with it.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null.</exception>
     public Operation(ReductionOperation<T> op)
     {
         ArgumentNullException.ThrowIfNull(op);
@@ -37,7 +38,13 @@ public sealed class Operation<T> : IDisposable
     /// <summary>The reduction this operation applies.</summary>
     public ReductionOperation<T> Reduction { get; }
 
-    /// <summary>The MPI operation handle for raw values of <typeparamref name="T"/> (created on first use).</summary>
+    /// <summary>
+    /// The MPI operation handle (<c>MPI_Op</c>, at the library's width) for raw values of <typeparamref name="T"/>:
+    /// a predefined one (MPI_SUM...) when <see cref="Reduction"/> is a standard reduction of a primitive type,
+    /// otherwise the one user operation (MPI_Op_create, non-commutative) that every user reduction shares.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">MPI is not initialized.</exception>
+    /// <exception cref="MpiException">MPI could not create the operation.</exception>
     public nint Op => Reductions.HandleFor(Reduction);
 
 #pragma warning disable CA1000 // MPI.NET's API: Operation<int>.Add is how programs name a reduction.
