@@ -19,19 +19,22 @@ public interface ISerializer
 /// <summary>The serialization settings of a communicator (which serializer it uses for non-raw types).</summary>
 public class Serialization
 {
-    /// <summary>The serializer for values that are not unmanaged types. Defaults to <see cref="ObjectSerializer.Default"/>.</summary>
+    /// <summary>
+    /// The serializer for values that are not unmanaged types. Defaults to <see cref="ObjectSerializer.Default"/>.
+    /// Sender and receiver must use the same one.
+    /// </summary>
     public ISerializer Serializer { get; set; } = ObjectSerializer.Default;
 
     // MPI.NET's tuning knobs and hooks for its chunked, threaded transport. Kept for source compatibility; the
     // transport here does not consult them (it sizes its own buffers and runs on the caller's thread).
 
-    /// <summary>MPI.NET: the chunk size of a split serialized object. Not consulted here.</summary>
+    /// <summary>MPI.NET: the chunk size of a split serialized object, in bytes (16 MiB). Not consulted here.</summary>
     public int BufferSize { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>MPI.NET: the most serialization worker threads. Not consulted here.</summary>
     public int WorkerCount { get; set; } = 16;
 
-    /// <summary>MPI.NET: called with the size and destination of each block sent. Not called here.</summary>
+    /// <summary>MPI.NET: called with the size (bytes) and destination rank of each block sent. Not called here.</summary>
     public Action<int, int>? SendLogger { get; set; }
 
     /// <summary>MPI.NET: called while a process waits. Not called here.</summary>
