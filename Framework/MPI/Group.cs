@@ -56,41 +56,41 @@ public sealed unsafe class Group : IDisposable
 
     /// <summary>The processes of either group: those of <paramref name="first"/> in order, then the others.</summary>
     /// <remarks>MPI_Group_union; the caller disposes the new group.</remarks>
-        /// <exception cref="ArgumentNullException">Either group is null.</exception>
-        /// <exception cref="ObjectDisposedException">Either group has been disposed.</exception>
-        /// <exception cref="MpiException">MPI reported an error.</exception>
+    /// <exception cref="ArgumentNullException">Either group is null.</exception>
+    /// <exception cref="ObjectDisposedException">Either group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static Group operator |(Group first, Group second) => Combine(first, second, Mpi.Group_union);
 
     /// <summary>The processes in both groups, in the order of <paramref name="first"/>.</summary>
     /// <remarks>MPI_Group_intersection; the caller disposes the new group.</remarks>
-        /// <exception cref="ArgumentNullException">Either group is null.</exception>
-        /// <exception cref="ObjectDisposedException">Either group has been disposed.</exception>
-        /// <exception cref="MpiException">MPI reported an error.</exception>
+    /// <exception cref="ArgumentNullException">Either group is null.</exception>
+    /// <exception cref="ObjectDisposedException">Either group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static Group operator &(Group first, Group second) => Combine(first, second, Mpi.Group_intersection);
 
     /// <summary>The processes of <paramref name="first"/> that are not in <paramref name="second"/>.</summary>
     /// <remarks>MPI_Group_difference; the caller disposes the new group.</remarks>
-        /// <exception cref="ArgumentNullException">Either group is null.</exception>
-        /// <exception cref="ObjectDisposedException">Either group has been disposed.</exception>
-        /// <exception cref="MpiException">MPI reported an error.</exception>
+    /// <exception cref="ArgumentNullException">Either group is null.</exception>
+    /// <exception cref="ObjectDisposedException">Either group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static Group operator -(Group first, Group second) => Combine(first, second, Mpi.Group_difference);
 
     /// <summary>A group of the members at <paramref name="ranks"/>, in that order.</summary>
     /// <remarks>MPI_Group_incl; the caller disposes the new group.</remarks>
-        /// <exception cref="ArgumentNullException"><paramref name="ranks"/> is null.</exception>
-        /// <exception cref="ArgumentOutOfRangeException">A rank is not a member of this group (0 to <see cref="Size"/> - 1).</exception>
-        /// <exception cref="ArgumentException">A rank appears twice.</exception>
-        /// <exception cref="ObjectDisposedException">The group has been disposed.</exception>
-        /// <exception cref="MpiException">MPI reported an error.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="ranks"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A rank is not a member of this group (0 to <see cref="Size"/> - 1).</exception>
+    /// <exception cref="ArgumentException">A rank appears twice.</exception>
+    /// <exception cref="ObjectDisposedException">The group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public Group IncludeOnly(int[] ranks) => Select(ranks, Mpi.Group_incl, nameof(ranks));
 
     /// <summary>This group without the members at <paramref name="ranks"/>.</summary>
     /// <remarks>MPI_Group_excl; the caller disposes the new group.</remarks>
-        /// <exception cref="ArgumentNullException"><paramref name="ranks"/> is null.</exception>
-        /// <exception cref="ArgumentOutOfRangeException">A rank is not a member of this group (0 to <see cref="Size"/> - 1).</exception>
-        /// <exception cref="ArgumentException">A rank appears twice.</exception>
-        /// <exception cref="ObjectDisposedException">The group has been disposed.</exception>
-        /// <exception cref="MpiException">MPI reported an error.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="ranks"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A rank is not a member of this group (0 to <see cref="Size"/> - 1).</exception>
+    /// <exception cref="ArgumentException">A rank appears twice.</exception>
+    /// <exception cref="ObjectDisposedException">The group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public Group Exclude(int[] ranks) => Select(ranks, Mpi.Group_excl, nameof(ranks));
 
     /// <summary>
