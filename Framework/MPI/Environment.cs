@@ -301,8 +301,8 @@ public sealed unsafe class Environment : IDisposable
     /// The exception this library throws for an MPI error code (as MPI.NET's method of the same name):
     /// <see cref="MessageTruncatedException"/>, <see cref="MpiArgumentException"/> or <see cref="MpiException"/> by
     /// the code's error class (MPI_Error_class), with the library's text (MPI_Error_string). Returned, not thrown.
+    /// Call it only once MPI is initialized.
     /// </summary>
-    /// <exception cref="InvalidOperationException">MPI is not initialized (no <see cref="Environment"/> was created).</exception>
     public static Exception TranslateErrorIntoException(int errorCode) => ErrorTranslation.ToException(errorCode);
 
     // The process exits while MPI is still active: Environment.Exit, or a return from Main, without disposing the
