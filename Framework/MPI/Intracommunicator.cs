@@ -1,5 +1,3 @@
-using MPI.Native;
-
 namespace MPI;
 
 /// <summary>A communicator within one group of processes: the home of collective operations.</summary>

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using MessagePack;
-using MessagePack.Resolvers;
 
 namespace MPI;
 
