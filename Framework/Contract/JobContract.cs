@@ -24,10 +24,14 @@ public static class JobContract
     /// </summary>
     public const string ExitChannelVariable = "SPMD_EXIT_CHANNEL";
 
-    /// <summary>The exit channel's name for a job.</summary>
+    /// <summary>The exit channel's name for a job (the value of <see cref="ExitChannelVariable"/>; no leading zero byte).</summary>
     public static string ExitChannelName(string jobId) => $"spmd-exit-{jobId}";
 
-    /// <summary>The socket address (sockaddr_un, abstract namespace) of the exit channel named <paramref name="name"/>.</summary>
+    /// <summary>
+    /// The socket address (sockaddr_un, abstract namespace) of the exit channel named <paramref name="name"/>: the
+    /// family (2 bytes, little-endian), a zero byte, then the name in UTF-8; 3 + the name's byte length in all.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
     public static byte[] ExitChannelAddress(string name)
     {
         var path = System.Text.Encoding.UTF8.GetBytes(name);
@@ -42,7 +46,8 @@ public static class JobContract
 
     /// <summary>
     /// The record directory named by <paramref name="directory"/> as this process sees it, when it is the one the
-    /// launcher of job <paramref name="jobId"/> reads: null on a node that does not share the launcher's filesystem.
+    /// launcher of job <paramref name="jobId"/> reads: null on a node that does not share the launcher's filesystem,
+    /// when the marker cannot be read, or when either argument is null or empty. Never throws for I/O.
     /// </summary>
     public static string? SharedRecordDirectory(string? directory, string? jobId)
     {
@@ -64,8 +69,11 @@ public static class JobContract
 
     /// <summary>
     /// Where the records in a rank's record file end: at its first zero byte (the file grows ahead of its records),
-    /// or at its end.
+    /// or at its end. In bytes from the file's start; reads the file from the start (64 KiB at a time).
     /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="file"/> is null.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="file"/> is closed.</exception>
     public static long RecordsLength(Microsoft.Win32.SafeHandles.SafeFileHandle file)
     {
         long length = RandomAccess.GetLength(file);
@@ -83,7 +91,7 @@ public static class JobContract
         return length;
     }
 
-    /// <summary>The file in the record directory that holds one rank's records.</summary>
+    /// <summary>The name (not a path) of the file in the record directory that holds one rank's records.</summary>
     public static string RecordFile(int rank) => $"rank-{rank}.clef";
 
     /// <summary>Marks a standard-error line as a structured record rather than plain output.</summary>
@@ -107,7 +115,10 @@ public static class JobContract
     /// <summary>The record a rank sends when it is told to stop (SIGTERM, from mpiexec ending the job): it did not fail by itself.</summary>
     public const string TerminatedTemplate = "Rank {Rank} was told to stop (signal {Signal})";
 
-    /// <summary>The properties every rank record carries.</summary>
+    /// <summary>
+    /// The properties every rank record carries: the rank in MPI_COMM_WORLD, the world's size, the host name, the
+    /// job id and the operating system's process id.
+    /// </summary>
     public const string RankProperty = "Rank", SizeProperty = "Size", HostProperty = "Host",
         JobIdProperty = "JobId", ProcessIdProperty = "ProcessId";
 }

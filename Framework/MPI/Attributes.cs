@@ -26,7 +26,10 @@ public abstract class Attribute : IDisposable
     /// <summary>How values of this attribute reach a communicator's clone.</summary>
     public AttributeDuplication Duplication { get; }
 
-    /// <summary>Creates a key for values of type <typeparamref name="T"/>.</summary>
+    /// <summary>
+    /// Creates a key for values of type <typeparamref name="T"/>, copied to clones as <paramref name="duplication"/>
+    /// says. Kept in .NET: no MPI keyval is created.
+    /// </summary>
     /// <exception cref="ArgumentException">Deep duplication of a class that is not <see cref="ICloneable"/>.</exception>
     public static Attribute Create<T>(AttributeDuplication duplication)
     {
@@ -61,7 +64,8 @@ public sealed class AttributeSet
 {
     private readonly Dictionary<Attribute, Slot> _slots = [];
 
-    /// <summary>The value of <paramref name="attribute"/> on this communicator; null when it has none.</summary>
+    /// <summary>The value of <paramref name="attribute"/> on this communicator; null when it has none. Setting null keeps the attribute, with a null value.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="attribute"/> is null.</exception>
     public object? this[Attribute attribute]
     {
         get
@@ -80,6 +84,7 @@ public sealed class AttributeSet
     }
 
     /// <summary>Removes the attribute's value from this communicator (a clone keeps its own); removing twice is fine.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="attribute"/> is null.</exception>
     public void Remove(Attribute attribute)
     {
         ArgumentNullException.ThrowIfNull(attribute);

@@ -8,17 +8,17 @@ namespace MPI;
 /// </summary>
 public abstract unsafe partial class Communicator : IDisposable, ICloneable
 {
-    /// <summary>Receive from any rank.</summary>
+    /// <summary>Receive from any rank (MPI_ANY_SOURCE; -1 here, translated to the loaded library's value).</summary>
     public const int anySource = Ranks.AnySource;
 
-    /// <summary>Receive a message with any tag.</summary>
+    /// <summary>Receive a message with any tag (MPI_ANY_TAG; -1 here, translated to the loaded library's value).</summary>
     public const int anyTag = Ranks.AnyTag;
 
 #pragma warning disable CA2211 // Public static fields: MPI.NET programs use Communicator.world and .self as fields.
-    /// <summary>All processes of the job (MPI_COMM_WORLD), set when MPI is initialized.</summary>
+    /// <summary>All processes of the job (MPI_COMM_WORLD), set when MPI is initialized; null before that.</summary>
     public static Intracommunicator world = null!;
 
-    /// <summary>This process alone (MPI_COMM_SELF), set when MPI is initialized.</summary>
+    /// <summary>This process alone (MPI_COMM_SELF), set when MPI is initialized; null before that.</summary>
     public static Intracommunicator self = null!;
 #pragma warning restore CA2211
 
@@ -43,13 +43,18 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     /// <summary>A duplicate of this communicator, private to the framework: payloads of serialized messages.</summary>
     internal nint ShadowHandle { get; private set; }
 
-    /// <summary>The native MPI handle (for interoperation with other MPI code).</summary>
+    /// <summary>
+    /// The native MPI handle (for interoperation with other MPI code): an <c>MPI_Comm</c> at the loaded library's
+    /// width (a pointer for Open MPI, a 32-bit integer for MPICH); 0 once disposed.
+    /// </summary>
     public nint Handle { get; private set; }
 
     /// <summary>How this communicator serializes values that are not unmanaged types.</summary>
     public Serialization Serialization { get; set; } = new();
 
-    /// <summary>This process's rank in the communicator.</summary>
+    /// <summary>This process's rank in the communicator, 0 to <see cref="Size"/> - 1 (MPI_Comm_rank, asked once).</summary>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public int Rank
     {
         get
@@ -64,7 +69,9 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         }
     }
 
-    /// <summary>The number of processes in the communicator (the local group, for an intercommunicator).</summary>
+    /// <summary>The number of processes in the communicator (the local group, for an intercommunicator; MPI_Comm_size, asked once).</summary>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public int Size
     {
         get
@@ -89,15 +96,20 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     private protected bool AddressesSelf(int dest) =>
         dest == (_selfDestination != int.MinValue ? _selfDestination : _selfDestination = SelfDestination);
 
-    /// <summary>The intercommunicator to the processes that spawned this job, or null when mpiexec started it.</summary>
+    /// <summary>
+    /// The intercommunicator to the processes that spawned this job (MPI_Comm_get_parent), or null when mpiexec
+    /// started it. The same object on every call; not to be disposed.
+    /// </summary>
 #pragma warning disable CA1822 // An instance property in MPI.NET: programs write Communicator.world.Parent.
     public Intercommunicator? Parent => DynamicProcesses.Parent();
 #pragma warning restore CA1822
 
     /// <summary>
     /// Waits until every rank of the communicator has called it; on an intercommunicator, every rank of both groups.
-    /// Declared here, as in MPI.NET, so code holding a plain <see cref="Communicator"/> can call it.
+    /// Declared here, as in MPI.NET, so code holding a plain <see cref="Communicator"/> can call it (MPI_Barrier).
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public void Barrier() => Mpi.Check(Mpi.Barrier(LiveHandle));
 
 #pragma warning disable CA1051 // A public field in MPI.NET: programs assign comm.SplitLargeObjects.
@@ -108,7 +120,13 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     public bool SplitLargeObjects = true;
 #pragma warning restore CA1051
 
-    /// <summary>Aborts every process of this communicator's job.</summary>
+    /// <summary>
+    /// Aborts every process of this communicator's job (MPI_Abort) after flushing this process's console output;
+    /// <paramref name="errorcode"/> becomes the job's exit code (mpiexec's, where the implementation passes it on).
+    /// Does not return when MPI honours it.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public void Abort(int errorcode)
     {
         Console.Out.Flush();
@@ -116,7 +134,14 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         Mpi.Check(Mpi.Abort(LiveHandle, errorcode));
     }
 
-    /// <summary>Compares the membership and context of two communicators.</summary>
+    /// <summary>
+    /// Compares the membership and context of two communicators (MPI_Comm_compare): identical (the same
+    /// communicator), congruent (same ranks in the same order, another context, as a clone), similar (same
+    /// processes, another order) or unequal.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="other"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">Either communicator has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public Comparison Compare(Communicator other)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -130,10 +155,15 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         return result == abi.Similar ? Comparison.Similar : Comparison.Unequal;
     }
 
-    /// <summary>Values cached on this communicator, carried to clones as their attributes say.</summary>
+    /// <summary>Values cached on this communicator, carried to clones as their attributes say. Kept in .NET, not in MPI.</summary>
     public AttributeSet Attributes { get; } = new();
 
-    /// <summary>The processes of this communicator (the local group, for an intercommunicator).</summary>
+    /// <summary>
+    /// The processes of this communicator (the local group, for an intercommunicator): a new <see cref="Group"/>
+    /// on each call (MPI_Comm_group), which the caller disposes.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public Group Group
     {
         get
@@ -146,8 +176,11 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
 
     /// <summary>
     /// Duplicates the communicator (MPI_Comm_dup): the copy has the same group and kind, a new message space, and
-    /// this communicator's attributes as their duplication policies say.
+    /// this communicator's attributes as their duplication policies say. Collective: every rank calls it. The
+    /// caller disposes the copy.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public object Clone()
     {
         var clone = WrapDuplicate(DuplicateHandle(LiveHandle));
@@ -160,8 +193,12 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
 
     /// <summary>
     /// A communicator of the processes in <paramref name="group"/> (a subset of this one's), created by every
-    /// rank of this communicator together; null on the ranks outside the group.
+    /// rank of this communicator together with the same group (MPI_Comm_create); null on the ranks outside the
+    /// group. The caller disposes it.
     /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="group"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">This communicator or the group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public Communicator? Create(Group group)
     {
         ArgumentNullException.ThrowIfNull(group);
@@ -172,12 +209,16 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
 
     /// <summary>
     /// Splits the communicator: ranks that pass the same <paramref name="color"/> end up together, ordered by
-    /// <paramref name="key"/> then by their rank here.
+    /// <paramref name="key"/> then by their rank here (MPI_Comm_split). Collective: every rank calls it. Returns
+    /// this rank's new communicator (an <see cref="Intracommunicator"/>, or an <see cref="Intercommunicator"/> when
+    /// splitting one), which the caller disposes.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">
     /// <paramref name="color"/> is negative. The caller still takes part in the split (as a rank that joins no
     /// new communicator), so the other ranks get theirs instead of waiting.
     /// </exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public Communicator Split(int color, int key)
     {
         long handle = 0;
@@ -190,8 +231,12 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
 
     /// <summary>
     /// Takes ownership of a native communicator handle (freed on <see cref="Dispose"/>): an
-    /// <see cref="Intracommunicator"/> or <see cref="Intercommunicator"/> as the handle is; null for MPI_COMM_NULL.
+    /// <see cref="Intracommunicator"/> or <see cref="Intercommunicator"/> as the handle is (MPI_Comm_test_inter);
+    /// null for MPI_COMM_NULL; <see cref="world"/> or <see cref="self"/> for theirs. Sets MPI_ERRORS_RETURN on it,
+    /// so its errors become exceptions. <paramref name="handle"/> is an <c>MPI_Comm</c> at the library's width.
     /// </summary>
+    /// <exception cref="InvalidOperationException">MPI is not initialized.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public static Communicator? Adopt(nint handle)
     {
         var abi = Mpi.Abi;
@@ -212,7 +257,11 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         return inter != 0 ? new Intercommunicator(handle) : new Intracommunicator(handle, predefined: false);
     }
 
-    /// <summary>Frees the communicator. Predefined communicators are left alone; after finalize nothing is called.</summary>
+    /// <summary>
+    /// Frees the communicator (MPI_Comm_free). Predefined communicators are left alone; after finalize nothing is
+    /// called. Calling it again does nothing.
+    /// </summary>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public virtual void Dispose()
     {
         GC.SuppressFinalize(this);

@@ -18,12 +18,24 @@ public sealed unsafe class Environment : IDisposable
     private static System.Runtime.InteropServices.PosixSignalRegistration? _termination;
     private static volatile bool _terminated;
 
-    /// <summary>Initializes MPI with <see cref="Threading.Serialized"/> support.</summary>
-    public Environment(ref string[] args) : this(ref args, Threading.Serialized) { }
-
-    /// <summary>Initializes MPI, asking for the given thread support level.</summary>
+    /// <summary>Initializes MPI with <see cref="Threading.Serialized"/> support (MPI_Init_thread).</summary>
+    /// <param name="args">The program's arguments (MPI.NET's form; not passed to MPI, which reads its own from the launcher).</param>
     /// <exception cref="ObjectDisposedException">MPI was already finalized in this process.</exception>
     /// <exception cref="MpiLibraryException">No usable MPI library, or one that does not match the launcher.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public Environment(ref string[] args) : this(ref args, Threading.Serialized) { }
+
+    /// <summary>
+    /// Initializes MPI (MPI_Init_thread), asking for the given thread support level; <see cref="Threading"/> then
+    /// tells the level granted, which may be lower. Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD and MPI_COMM_SELF, so MPI
+    /// errors become exceptions, and sets <see cref="Communicator.world"/> and <see cref="Communicator.self"/>. When
+    /// MPI is already initialized, this environment is nested and does nothing.
+    /// </summary>
+    /// <param name="args">The program's arguments (MPI.NET's form; not passed to MPI, which reads its own from the launcher).</param>
+    /// <param name="threading">The thread support level to ask for.</param>
+    /// <exception cref="ObjectDisposedException">MPI was already finalized in this process.</exception>
+    /// <exception cref="MpiLibraryException">No usable MPI library, or one that does not match the launcher.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public Environment(ref string[] args, Threading threading)
     {
         _ = args;
@@ -65,8 +77,10 @@ public sealed unsafe class Environment : IDisposable
     /// <summary>
     /// Finalizes MPI unless it already is or this environment is nested in the one that initialized it. Disposed while an exception propagates out of its <c>using</c> block
     /// (even one caught further out), it aborts the whole job instead, as an uncaught exception does: finalizing
-    /// would wait forever for the ranks still waiting for this one.
+    /// would wait forever for the ranks still waiting for this one. Finalizing is MPI_Finalize, after the
+    /// framework's own buffered sends complete; it waits for every other rank to finalize too.
     /// </summary>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public void Dispose()
     {
@@ -77,19 +91,34 @@ public sealed unsafe class Environment : IDisposable
     }
 
     /// <summary>
-    /// Initializes MPI, runs <paramref name="action"/> on the world communicator and finalizes MPI. With
+    /// Initializes MPI (MPI_Init_thread, <see cref="Threading.Serialized"/>) with this process's command line, runs
+    /// <paramref name="action"/> on the world communicator and finalizes MPI (MPI_Finalize). With
     /// <paramref name="cleanupEnvironment"/>, an exception that escapes the action is printed with the rank and
-    /// aborts the whole job.
+    /// aborts the whole job (MPI_Abort); without it, MPI is left initialized and the exception propagates.
     /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">MPI was already finalized in this process.</exception>
+    /// <exception cref="MpiLibraryException">No usable MPI library, or one that does not match the launcher.</exception>
     public static void Run(Action<Intracommunicator> action, bool cleanupEnvironment = true)
     {
         var args = System.Environment.GetCommandLineArgs();
         Run(ref args, Threading.Serialized, action, cleanupEnvironment);
     }
 
+    /// <summary>As <see cref="Run(Action{Intracommunicator}, bool)"/>, with <paramref name="args"/> (MPI.NET's form; not passed to MPI).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">MPI was already finalized in this process.</exception>
+    /// <exception cref="MpiLibraryException">No usable MPI library, or one that does not match the launcher.</exception>
     public static void Run(ref string[] args, Action<Intracommunicator> action, bool cleanupEnvironment = true) =>
         Run(ref args, Threading.Serialized, action, cleanupEnvironment);
 
+    /// <summary>
+    /// As <see cref="Run(Action{Intracommunicator}, bool)"/>, asking MPI for the <paramref name="threading"/> level
+    /// (see <see cref="Threading"/> for what was granted).
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">MPI was already finalized in this process.</exception>
+    /// <exception cref="MpiLibraryException">No usable MPI library, or one that does not match the launcher.</exception>
     public static void Run(ref string[] args, Threading threading, Action<Intracommunicator> action,
         bool cleanupEnvironment = true)
     {
@@ -113,7 +142,12 @@ public sealed unsafe class Environment : IDisposable
         environment.Dispose();
     }
 
-    /// <summary>Aborts every process of the job (MPI_Abort on the world communicator).</summary>
+    /// <summary>
+    /// Aborts every process of the job (MPI_Abort on the world communicator) after flushing this process's console
+    /// output; <paramref name="errorCode"/> becomes the job's exit code where the implementation passes it on.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">MPI is not initialized (no <see cref="Environment"/> was created).</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static void Abort(int errorCode)
     {
         Console.Out.Flush();
@@ -121,7 +155,8 @@ public sealed unsafe class Environment : IDisposable
         Mpi.Check(Mpi.Abort(Mpi.Abi.CommWorld, errorCode));
     }
 
-    /// <summary>Whether MPI has been initialized in this process.</summary>
+    /// <summary>Whether MPI has been initialized in this process (MPI_Initialized; false before the library is loaded). Stays true after finalize.</summary>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static bool Initialized
     {
         get
@@ -134,7 +169,8 @@ public sealed unsafe class Environment : IDisposable
         }
     }
 
-    /// <summary>Whether MPI has been finalized in this process.</summary>
+    /// <summary>Whether MPI has been finalized in this process (MPI_Finalized; false before the library is loaded).</summary>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static bool Finalized
     {
         get
@@ -147,10 +183,11 @@ public sealed unsafe class Environment : IDisposable
         }
     }
 
-    /// <summary>The thread support level MPI granted.</summary>
+    /// <summary>The thread support level MPI granted; <see cref="Threading.Single"/> before MPI is initialized.</summary>
     public static Threading Threading => _providedThreading;
 
-    /// <summary>Whether the calling thread is the one that initialized MPI.</summary>
+    /// <summary>Whether the calling thread is the one that initialized MPI (MPI_Is_thread_main). Call it only once MPI is initialized.</summary>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static bool IsMainThread
     {
         get
@@ -161,7 +198,9 @@ public sealed unsafe class Environment : IDisposable
         }
     }
 
-    /// <summary>The name of the processor (usually the host name) this rank runs on.</summary>
+    /// <summary>The name of the processor (usually the host name) this rank runs on (MPI_Get_processor_name).</summary>
+    /// <exception cref="InvalidOperationException">MPI is not initialized (no <see cref="Environment"/> was created).</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static string ProcessorName
     {
         get
@@ -173,25 +212,46 @@ public sealed unsafe class Environment : IDisposable
         }
     }
 
-    /// <summary>Seconds since an arbitrary point in the past (MPI_Wtime).</summary>
+    /// <summary>
+    /// Wall-clock time in seconds since an arbitrary point in the past (MPI_Wtime); compare two readings of the same
+    /// process, or of different ranks only when <see cref="IsTimeGlobal"/>. Call it only once MPI is initialized.
+    /// </summary>
     public static double Time => Mpi.Wtime();
 
-    /// <summary>The resolution of <see cref="Time"/> in seconds.</summary>
+    /// <summary>The resolution of <see cref="Time"/> in seconds (MPI_Wtick). Call it only once MPI is initialized.</summary>
     public static double TimeResolution => Mpi.Wtick();
 
-    /// <summary>Whether <see cref="Time"/> is synchronized across all ranks.</summary>
+    /// <summary>Whether <see cref="Time"/> is synchronized across all ranks (the MPI_WTIME_IS_GLOBAL attribute of MPI_COMM_WORLD).</summary>
+    /// <exception cref="InvalidOperationException">MPI is not initialized (no <see cref="Environment"/> was created).</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static bool IsTimeGlobal => WorldAttribute(Mpi.Abi.KeyWtimeIsGlobal) is { } value && value != 0;
 
-    /// <summary>The largest tag value a message may carry.</summary>
+    /// <summary>
+    /// The largest tag value a message may carry (the MPI_TAG_UB attribute of MPI_COMM_WORLD; at least 32767). Tags
+    /// go from 0 to this value.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">MPI is not initialized (no <see cref="Environment"/> was created).</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static int MaxTag => WorldAttribute(Mpi.Abi.KeyTagUpperBound) ?? 32767;
 
-    /// <summary>The rank of the host process in the world communicator, if there is one.</summary>
+    /// <summary>The rank of the host process in the world communicator (the MPI_HOST attribute), or null when there is none.</summary>
+    /// <exception cref="InvalidOperationException">MPI is not initialized (no <see cref="Environment"/> was created).</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static int? HostRank => RankAttribute(Mpi.Abi.KeyHost);
 
-    /// <summary>The rank of a process that can do regular I/O, if any.</summary>
+    /// <summary>
+    /// The rank of a process that can do regular I/O (the MPI_IO attribute), or null when none can;
+    /// <see cref="Communicator.anySource"/> when every process can.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">MPI is not initialized (no <see cref="Environment"/> was created).</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static int? IORank => RankAttribute(Mpi.Abi.KeyIO);
 
-    /// <summary>The MPI library's own version text (MPI_Get_library_version).</summary>
+    /// <summary>
+    /// The MPI library's own version text (MPI_Get_library_version), possibly several lines; loads the library if
+    /// needed, so it works before MPI is initialized. Read once per process.
+    /// </summary>
+    /// <exception cref="MpiLibraryException">No usable MPI library.</exception>
     public static string LibraryVersion
     {
         get
@@ -210,9 +270,11 @@ public sealed unsafe class Environment : IDisposable
     }
 
     /// <summary>The first line of <see cref="LibraryVersion"/>, e.g. "Open MPI v4.1.4, ...".</summary>
+    /// <exception cref="MpiLibraryException">No usable MPI library.</exception>
     public static string LibraryVersionLine => LibraryVersion.Split('\n', 2)[0].Trim();
 
-    /// <summary>Which ABI the loaded library speaks.</summary>
+    /// <summary>Which ABI the loaded library speaks; loads the library if needed (no MPI call).</summary>
+    /// <exception cref="MpiLibraryException">No usable MPI library.</exception>
     public static MpiAbiKind AbiKind
     {
         get
@@ -222,7 +284,8 @@ public sealed unsafe class Environment : IDisposable
         }
     }
 
-    /// <summary>The file name of the loaded MPI library.</summary>
+    /// <summary>The file name of the loaded MPI library (as it was opened, e.g. <c>libmpi.so.40</c>); loads it if needed.</summary>
+    /// <exception cref="MpiLibraryException">No usable MPI library.</exception>
     public static string LibraryName
     {
         get
@@ -232,7 +295,12 @@ public sealed unsafe class Environment : IDisposable
         }
     }
 
-    /// <summary>The exception MPI.NET would throw for an MPI error code.</summary>
+    /// <summary>
+    /// The exception this library throws for an MPI error code (as MPI.NET's method of the same name):
+    /// <see cref="MessageTruncatedException"/>, <see cref="MpiArgumentException"/> or <see cref="MpiException"/> by
+    /// the code's error class (MPI_Error_class), with the library's text (MPI_Error_string). Returned, not thrown.
+    /// Call it only once MPI is initialized.
+    /// </summary>
     public static Exception TranslateErrorIntoException(int errorCode) => ErrorTranslation.ToException(errorCode);
 
     // The process exits while MPI is still active: Environment.Exit, or a return from Main, without disposing the

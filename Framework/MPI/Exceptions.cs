@@ -5,10 +5,17 @@ namespace MPI;
 /// <summary>An MPI call failed. Carries the implementation's error code, its error class and its error text.</summary>
 public class MpiException : Exception
 {
+    /// <summary>A failure this library detected itself, with no MPI error code (<see cref="ErrorCode"/> is 0).</summary>
     public MpiException(string message) : base(message) { }
 
+    /// <summary>A failure this library detected itself, caused by <paramref name="inner"/>.</summary>
     public MpiException(string message, Exception inner) : base(message, inner) { }
 
+    /// <summary>
+    /// A failed MPI call: <paramref name="errorCode"/> is what it returned, <paramref name="errorClass"/> its class
+    /// (MPI_Error_class), <paramref name="message"/> its text (MPI_Error_string). Both numbers are also in
+    /// <see cref="Exception.Data"/> under "MPI.ErrorCode" and "MPI.ErrorClass".
+    /// </summary>
     public MpiException(int errorCode, int errorClass, string message) : base(message)
     {
         ErrorCode = errorCode;
@@ -27,8 +34,10 @@ public class MpiException : Exception
 /// <summary>A message was longer than the buffer that received it (MPI_ERR_TRUNCATE).</summary>
 public class MessageTruncatedException : MpiException
 {
+    /// <summary>A truncation this library detected itself (a serialized message larger than announced).</summary>
     public MessageTruncatedException(string message) : base(message) { }
 
+    /// <summary>MPI reported MPI_ERR_TRUNCATE: <paramref name="errorCode"/> as returned, in class <paramref name="errorClass"/>.</summary>
     public MessageTruncatedException(int errorCode, int errorClass, string message)
         : base(errorCode, errorClass, message) { }
 }
@@ -36,6 +45,10 @@ public class MessageTruncatedException : MpiException
 /// <summary>MPI rejected an argument: a rank, tag, count, datatype, communicator, root, group or operation.</summary>
 public class MpiArgumentException : ArgumentException
 {
+    /// <summary>
+    /// MPI returned <paramref name="errorCode"/>, of an argument error class (<paramref name="errorClass"/>:
+    /// MPI_ERR_RANK, MPI_ERR_TAG, MPI_ERR_COUNT...), with <paramref name="message"/> as its text.
+    /// </summary>
     public MpiArgumentException(int errorCode, int errorClass, string message) : base(message)
     {
         ErrorCode = errorCode;
@@ -44,19 +57,24 @@ public class MpiArgumentException : ArgumentException
         Data["MPI.ErrorClass"] = errorClass;
     }
 
+    /// <summary>The code the MPI call returned (MPICH encodes extra detail in it; compare classes, not codes).</summary>
     public int ErrorCode { get; }
+
+    /// <summary>The MPI error class of <see cref="ErrorCode"/>, in the loaded library's numbering.</summary>
     public int ErrorClass { get; }
 }
 
 /// <summary>The native MPI library could not be found or loaded, or it does not match the launcher.</summary>
 public class MpiLibraryException : Exception
 {
+    /// <summary>The library problem, with what was looked for or found and how to fix it.</summary>
     public MpiLibraryException(string message) : base(message) { }
 }
 
 /// <summary>A serialized message could not be turned back into the type the receiver asked for.</summary>
 public class MessageTypeMismatchException : MpiException
 {
+    /// <summary>The mismatch (sender's type, receiver's type, rank and tag), with the serializer's failure if any.</summary>
     public MessageTypeMismatchException(string message, Exception? inner = null) : base(message, inner!) { }
 }
 

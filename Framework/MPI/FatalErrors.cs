@@ -1,5 +1,3 @@
-using MPI.Native;
-
 namespace MPI;
 
 /// <summary>

@@ -23,11 +23,14 @@ public sealed unsafe class Group : IDisposable
     }
 
 #pragma warning disable CA1707, CA1000 // MPI.NET's name for the empty group.
-    /// <summary>The group with no members.</summary>
+    /// <summary>The group with no members (MPI_GROUP_EMPTY); never freed.</summary>
+    /// <exception cref="InvalidOperationException">MPI is not initialized.</exception>
     public static Group empty => _empty ??= new Group(Mpi.Abi.GroupEmpty, predefined: true);
 #pragma warning restore CA1707, CA1000
 
-    /// <summary>The number of processes in the group.</summary>
+    /// <summary>The number of processes in the group (MPI_Group_size).</summary>
+    /// <exception cref="ObjectDisposedException">The group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public int Size
     {
         get
@@ -38,7 +41,9 @@ public sealed unsafe class Group : IDisposable
         }
     }
 
-    /// <summary>This process's rank in the group, or <see cref="NoProcess"/> when it is not a member.</summary>
+    /// <summary>This process's rank in the group, or <see cref="NoProcess"/> when it is not a member (MPI_Group_rank).</summary>
+    /// <exception cref="ObjectDisposedException">The group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public int Rank
     {
         get
@@ -50,24 +55,53 @@ public sealed unsafe class Group : IDisposable
     }
 
     /// <summary>The processes of either group: those of <paramref name="first"/> in order, then the others.</summary>
+    /// <remarks>MPI_Group_union; the caller disposes the new group.</remarks>
+    /// <exception cref="ArgumentNullException">Either group is null.</exception>
+    /// <exception cref="ObjectDisposedException">Either group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static Group operator |(Group first, Group second) => Combine(first, second, Mpi.Group_union);
 
     /// <summary>The processes in both groups, in the order of <paramref name="first"/>.</summary>
+    /// <remarks>MPI_Group_intersection; the caller disposes the new group.</remarks>
+    /// <exception cref="ArgumentNullException">Either group is null.</exception>
+    /// <exception cref="ObjectDisposedException">Either group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static Group operator &(Group first, Group second) => Combine(first, second, Mpi.Group_intersection);
 
     /// <summary>The processes of <paramref name="first"/> that are not in <paramref name="second"/>.</summary>
+    /// <remarks>MPI_Group_difference; the caller disposes the new group.</remarks>
+    /// <exception cref="ArgumentNullException">Either group is null.</exception>
+    /// <exception cref="ObjectDisposedException">Either group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public static Group operator -(Group first, Group second) => Combine(first, second, Mpi.Group_difference);
 
     /// <summary>A group of the members at <paramref name="ranks"/>, in that order.</summary>
+    /// <remarks>MPI_Group_incl; the caller disposes the new group.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="ranks"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A rank is not a member of this group (0 to <see cref="Size"/> - 1).</exception>
+    /// <exception cref="ArgumentException">A rank appears twice.</exception>
+    /// <exception cref="ObjectDisposedException">The group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public Group IncludeOnly(int[] ranks) => Select(ranks, Mpi.Group_incl, nameof(ranks));
 
     /// <summary>This group without the members at <paramref name="ranks"/>.</summary>
+    /// <remarks>MPI_Group_excl; the caller disposes the new group.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="ranks"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A rank is not a member of this group (0 to <see cref="Size"/> - 1).</exception>
+    /// <exception cref="ArgumentException">A rank appears twice.</exception>
+    /// <exception cref="ObjectDisposedException">The group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public Group Exclude(int[] ranks) => Select(ranks, Mpi.Group_excl, nameof(ranks));
 
     /// <summary>
     /// The ranks in <paramref name="other"/> of the processes at <paramref name="ranks"/> in this group;
-    /// <see cref="NoProcess"/> for those not in <paramref name="other"/>.
+    /// <see cref="NoProcess"/> for those not in <paramref name="other"/> (MPI_Group_translate_ranks). The result has
+    /// one entry per entry of <paramref name="ranks"/>.
     /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="ranks"/> or <paramref name="other"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A rank is not a member of this group (0 to <see cref="Size"/> - 1).</exception>
+    /// <exception cref="ObjectDisposedException">Either group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public int[] TranslateRanks(int[] ranks, Group other)
     {
         ArgumentNullException.ThrowIfNull(ranks);
@@ -85,7 +119,10 @@ public sealed unsafe class Group : IDisposable
         return translated;
     }
 
-    /// <summary>Identical (same members, same order), Similar (same members), or Unequal.</summary>
+    /// <summary>Identical (same members, same order), Similar (same members), or Unequal (MPI_Group_compare).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="other"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">Either group has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public Comparison Compare(Group other)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -95,7 +132,8 @@ public sealed unsafe class Group : IDisposable
         return result == abi.Ident ? Comparison.Identical : result == abi.Similar ? Comparison.Similar : Comparison.Unequal;
     }
 
-    /// <summary>Frees the group (predefined groups are left alone; after finalize nothing is called).</summary>
+    /// <summary>Frees the group (MPI_Group_free; predefined groups are left alone; after finalize nothing is called). Idempotent.</summary>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Dispose()
     {
         if (_predefined || _handle == 0)

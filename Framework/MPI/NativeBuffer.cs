@@ -14,7 +14,12 @@ public sealed unsafe class NativeBuffer<T> : MemoryManager<T> where T : unmanage
 {
     private void* _pointer;
 
-    /// <summary>Allocates <paramref name="length"/> zeroed elements at a page boundary.</summary>
+    /// <summary>
+    /// Allocates <paramref name="length"/> zeroed elements (<paramref name="length"/> × <c>sizeof(T)</c> bytes) at a
+    /// page boundary. Needs no MPI: it can be made before MPI is initialized.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    /// <exception cref="OutOfMemoryException">The memory cannot be allocated.</exception>
     public NativeBuffer(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
@@ -24,26 +29,29 @@ public sealed unsafe class NativeBuffer<T> : MemoryManager<T> where T : unmanage
         NativeMemory.Clear(_pointer, bytes);
     }
 
-    /// <summary>The number of elements.</summary>
+    /// <summary>The number of elements (not bytes).</summary>
     public int Length { get; }
 
     /// <summary>Whether the first element sits on a page boundary (always, unless the buffer was disposed).</summary>
     public bool IsPageAligned => _pointer != null && (nuint)_pointer % (nuint)System.Environment.SystemPageSize == 0;
 
-    /// <inheritdoc/>
+    /// <summary>The whole buffer, <see cref="Length"/> elements.</summary>
+    /// <exception cref="ObjectDisposedException">The buffer has been disposed.</exception>
     public override Span<T> GetSpan() => new(LivePointer, Length);
 
-    /// <summary>The memory never moves: pinning only hands out its address.</summary>
+    /// <summary>The memory never moves: pinning only hands out the address of element <paramref name="elementIndex"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="elementIndex"/> is negative or above <see cref="Length"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The buffer has been disposed.</exception>
     public override MemoryHandle Pin(int elementIndex = 0)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)elementIndex, (uint)Length, nameof(elementIndex));
         return new MemoryHandle((T*)LivePointer + elementIndex);
     }
 
-    /// <inheritdoc/>
+    /// <summary>Nothing to do: the memory never moves.</summary>
     public override void Unpin() { }
 
-    /// <inheritdoc/>
+    /// <summary>Frees the memory; a second call does nothing.</summary>
     protected override void Dispose(bool disposing)
     {
         NativeMemory.AlignedFree(_pointer);

@@ -17,8 +17,12 @@ public abstract unsafe partial class Communicator
     /// <summary>
     /// Starts sending one value (serialized values are serialized now). For a serialized value the request completes
     /// once the header message is sent: the payload then travels on from the framework's own copy, without waiting
-    /// for the receiver to call the framework again (see <c>DetachedSends</c>).
+    /// for the receiver to call the framework again (see <c>DetachedSends</c>). Raw values are posted with MPI_Isend.
     /// </summary>
+    /// <exception cref="MessagePack.MessagePackSerializationException">The default serializer cannot write <typeparamref name="T"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dest"/> is not a rank this communicator addresses (0 to <see cref="Communicator.Size"/> - 1; the remote group's size on an intercommunicator), or <paramref name="tag"/> is outside 0 to <see cref="Environment.MaxTag"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public Request ImmediateSend<T>(T value, int dest, int tag)
     {
         ValidateDestination(dest);
@@ -31,14 +35,27 @@ public abstract unsafe partial class Communicator
         };
     }
 
-    /// <summary>Starts sending an array; the array must not change until the request completes.</summary>
+    /// <summary>
+    /// Starts sending an array (MPI_Isend of <c>values.Length</c> elements for unmanaged elements, pinned in place);
+    /// the array must not change until the request completes.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dest"/> is not a rank this communicator addresses (0 to <see cref="Communicator.Size"/> - 1; the remote group's size on an intercommunicator), or <paramref name="tag"/> is outside 0 to <see cref="Environment.MaxTag"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public Request ImmediateSend<T>(T[] values, int dest, int tag)
     {
         ArgumentNullException.ThrowIfNull(values);
         return ImmediateSend<T[]>(values, dest, tag);
     }
 
-    /// <summary>Starts sending raw elements from memory that must stay unchanged until the request completes.</summary>
+    /// <summary>
+    /// Starts sending raw elements (MPI_Isend of <c>values.Length</c> elements) from memory that must stay unchanged
+    /// until the request completes.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dest"/> is not a rank this communicator addresses (0 to <see cref="Communicator.Size"/> - 1; the remote group's size on an intercommunicator), or <paramref name="tag"/> is outside 0 to <see cref="Environment.MaxTag"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public Request ImmediateSend<T>(ReadOnlyMemory<T> values, int dest, int tag) where T : unmanaged
     {
         ValidateDestination(dest);
@@ -46,10 +63,23 @@ public abstract unsafe partial class Communicator
         return PostSend(values.Pin(), values.Length, DatatypeOf<T>.Handle, dest, tag);
     }
 
-    /// <summary>Starts receiving one value.</summary>
+    /// <summary>
+    /// Starts receiving one value (MPI_Irecv for an unmanaged value; the header's receive for a serialized one; a
+    /// matched probe made by later calls for a raw array). <see cref="ReceiveRequest.GetValue"/> returns it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="source"/> is neither a rank this communicator addresses nor <see cref="Communicator.anySource"/>, or <paramref name="tag"/> is neither in 0 to <see cref="Environment.MaxTag"/> nor <see cref="Communicator.anyTag"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public ReceiveRequest ImmediateReceive<T>(int source, int tag) => ImmediateReceive<T>(source, tag, action: null);
 
-    /// <summary>Starts receiving one value; <paramref name="action"/> runs with it when the request completes.</summary>
+    /// <summary>
+    /// Starts receiving one value, as <see cref="ImmediateReceive{T}(int, int)"/>; <paramref name="action"/> runs
+    /// with it when the request completes (on the thread that completes it). Failures to receive (truncation, a type
+    /// mismatch) and exceptions of <paramref name="action"/> are thrown by the request's Wait or Test.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="source"/> is neither a rank this communicator addresses nor <see cref="Communicator.anySource"/>, or <paramref name="tag"/> is neither in 0 to <see cref="Environment.MaxTag"/> nor <see cref="Communicator.anyTag"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public ReceiveRequest ImmediateReceive<T>(int source, int tag, Action<T>? action)
     {
         ValidateSource(source);
@@ -70,8 +100,13 @@ public abstract unsafe partial class Communicator
     /// <summary>
     /// Starts receiving into the caller's array; <see cref="ReceiveRequest.GetValue"/> returns that same array.
     /// Raw elements are received in place (a longer message fails with <see cref="MessageTruncatedException"/>);
-    /// serialized elements are copied into it when the message arrives.
+    /// serialized elements are copied into it when the message arrives (a longer message fails the same way).
+    /// Failures are thrown by the request's Wait or Test.
     /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="source"/> is neither a rank this communicator addresses nor <see cref="Communicator.anySource"/>, or <paramref name="tag"/> is neither in 0 to <see cref="Environment.MaxTag"/> nor <see cref="Communicator.anyTag"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public ReceiveRequest ImmediateReceive<T>(int source, int tag, T[] values)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -92,7 +127,15 @@ public abstract unsafe partial class Communicator
         }, resultOverride: values);
     }
 
-    /// <summary>Starts receiving raw elements into memory that must stay untouched until the request completes.</summary>
+    /// <summary>
+    /// Starts receiving raw elements (MPI_Irecv of up to <c>values.Length</c> elements) into memory that must stay
+    /// untouched until the request completes; <see cref="ReceiveRequest.GetValue"/> returns <paramref name="values"/>
+    /// and the status's count says how many elements arrived. A longer message fails the request's Wait or Test with
+    /// <see cref="MessageTruncatedException"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="source"/> is neither a rank this communicator addresses nor <see cref="Communicator.anySource"/>, or <paramref name="tag"/> is neither in 0 to <see cref="Environment.MaxTag"/> nor <see cref="Communicator.anyTag"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public ReceiveRequest ImmediateReceive<T>(int source, int tag, Memory<T> values) where T : unmanaged
     {
         ValidateSource(source);

@@ -28,6 +28,7 @@ public sealed class Operation<T> : IDisposable
     private static readonly Lazy<ReductionOperation<T>> ExclusiveOrOperation = new(() => Build("ExclusiveOr", Expression.ExclusiveOr));
 
     /// <summary>Wraps a reduction so that raw values reduce inside MPI with it.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="op"/> is null.</exception>
     public Operation(ReductionOperation<T> op)
     {
         ArgumentNullException.ThrowIfNull(op);
@@ -37,18 +38,50 @@ public sealed class Operation<T> : IDisposable
     /// <summary>The reduction this operation applies.</summary>
     public ReductionOperation<T> Reduction { get; }
 
-    /// <summary>The MPI operation handle for raw values of <typeparamref name="T"/> (created on first use).</summary>
+    /// <summary>
+    /// The MPI operation handle (<c>MPI_Op</c>, at the library's width) for raw values of <typeparamref name="T"/>:
+    /// a predefined one (MPI_SUM...) when <see cref="Reduction"/> is a standard reduction of a primitive type,
+    /// otherwise the one user operation (MPI_Op_create, non-commutative) that every user reduction shares.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">MPI is not initialized.</exception>
+    /// <exception cref="MpiException">MPI could not create the operation.</exception>
     public nint Op => Reductions.HandleFor(Reduction);
 
 #pragma warning disable CA1000 // MPI.NET's API: Operation<int>.Add is how programs name a reduction.
+    /// <summary>x + y (MPI_SUM for primitives; <c>op_Addition</c>, or concatenation for strings).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no addition operator.</exception>
     public static ReductionOperation<T> Add => AddOperation.Value;
+
+    /// <summary>x * y (MPI_PROD for primitives; <c>op_Multiply</c> otherwise).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no multiplication operator.</exception>
     public static ReductionOperation<T> Multiply => MultiplyOperation.Value;
+
+    /// <summary>The smaller of x and y, x on a tie (MPI_MIN for primitives; <c>op_LessThan</c> otherwise).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no &lt; operator.</exception>
     public static ReductionOperation<T> Min => MinOperation.Value;
+
+    /// <summary>The larger of x and y, y on a tie (MPI_MAX for primitives; <c>op_GreaterThan</c> otherwise).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no &gt; operator.</exception>
     public static ReductionOperation<T> Max => MaxOperation.Value;
+
+    /// <summary>x &amp;&amp; y (MPI_LAND for primitives).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> is not <see cref="bool"/> and defines no such operator.</exception>
     public static ReductionOperation<T> LogicalAnd => LogicalAndOperation.Value;
+
+    /// <summary>x || y (MPI_LOR for primitives).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> is not <see cref="bool"/> and defines no such operator.</exception>
     public static ReductionOperation<T> LogicalOr => LogicalOrOperation.Value;
+
+    /// <summary>x &amp; y (MPI_BAND for integers; <c>op_BitwiseAnd</c> otherwise).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no &amp; operator.</exception>
     public static ReductionOperation<T> BitwiseAnd => BitwiseAndOperation.Value;
+
+    /// <summary>x | y (MPI_BOR for integers; <c>op_BitwiseOr</c> otherwise).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no | operator.</exception>
     public static ReductionOperation<T> BitwiseOr => BitwiseOrOperation.Value;
+
+    /// <summary>x ^ y (MPI_BXOR for integers; <c>op_ExclusiveOr</c> otherwise).</summary>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no ^ operator.</exception>
     public static ReductionOperation<T> ExclusiveOr => ExclusiveOrOperation.Value;
 #pragma warning restore CA1000
 

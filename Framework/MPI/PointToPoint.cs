@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using MPI.Native;
@@ -13,7 +14,15 @@ namespace MPI;
 /// </summary>
 public abstract unsafe partial class Communicator
 {
-    /// <summary>Sends one value to <paramref name="dest"/>.</summary>
+    /// <summary>
+    /// Sends one value to <paramref name="dest"/>, returning once the value may be reused: an unmanaged value or
+    /// array goes as raw memory (MPI_Send of <c>count</c> elements), any other value is serialized (see
+    /// <see cref="Serialization"/>). A send to this rank itself is buffered, so it does not wait for the receive.
+    /// </summary>
+    /// <exception cref="MessagePack.MessagePackSerializationException">The default serializer cannot write <typeparamref name="T"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dest"/> is not a rank this communicator addresses (0 to <see cref="Size"/> - 1; the remote group's size on an intercommunicator), or <paramref name="tag"/> is outside 0 to <see cref="Environment.MaxTag"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public void Send<T>(T value, int dest, int tag)
     {
         ValidateDestination(dest);
@@ -33,13 +42,20 @@ public abstract unsafe partial class Communicator
     }
 
     /// <summary>Sends an array to <paramref name="dest"/>; receive it with an array or span of the same type.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dest"/> is not a rank this communicator addresses (0 to <see cref="Size"/> - 1; the remote group's size on an intercommunicator), or <paramref name="tag"/> is outside 0 to <see cref="Environment.MaxTag"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public void Send<T>(T[] values, int dest, int tag)
     {
         ArgumentNullException.ThrowIfNull(values);
         Send<T[]>(values, dest, tag);
     }
 
-    /// <summary>Sends the elements of a span as raw memory, without copying.</summary>
+    /// <summary>Sends the elements of a span as raw memory (MPI_Send of <c>values.Length</c> elements), without copying.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dest"/> is not a rank this communicator addresses (0 to <see cref="Size"/> - 1; the remote group's size on an intercommunicator), or <paramref name="tag"/> is outside 0 to <see cref="Environment.MaxTag"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public void Send<T>(ReadOnlySpan<T> values, int dest, int tag) where T : unmanaged
     {
         ValidateDestination(dest);
@@ -48,17 +64,30 @@ public abstract unsafe partial class Communicator
             SendBlocking(p, values.Length, DatatypeOf<T>.Handle, dest, tag);
     }
 
-    /// <summary>Receives one value.</summary>
+    /// <summary>
+    /// Receives one value (MPI_Recv for an unmanaged value; a matched probe, MPI_Mprobe and MPI_Mrecv, for a raw
+    /// array of unknown length; the serialized path otherwise), blocking until it has arrived.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="source"/> is neither a rank this communicator addresses nor <see cref="anySource"/>, or <paramref name="tag"/> is neither in 0 to <see cref="Environment.MaxTag"/> nor <see cref="anyTag"/>.</exception>
+    /// <exception cref="MessageTruncatedException">The message holds more than one unmanaged value.</exception>
+    /// <exception cref="MessageTypeMismatchException">The message was serialized from a type that cannot be read as <typeparamref name="T"/>, or was sent as raw values of another type.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public T Receive<T>(int source, int tag)
     {
         Receive(source, tag, out T value, out _);
         return value;
     }
 
-    /// <summary>Receives one value.</summary>
+    /// <inheritdoc cref="Receive{T}(int, int)"/>
     public void Receive<T>(int source, int tag, out T value) => Receive(source, tag, out value, out _);
 
-    /// <summary>Receives one value and the status of its message.</summary>
+    /// <summary>Receives one value, as <see cref="Receive{T}(int, int)"/>, and the status of its message (its true source and tag).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="source"/> is neither a rank this communicator addresses nor <see cref="anySource"/>, or <paramref name="tag"/> is neither in 0 to <see cref="Environment.MaxTag"/> nor <see cref="anyTag"/>.</exception>
+    /// <exception cref="MessageTruncatedException">The message holds more than one unmanaged value.</exception>
+    /// <exception cref="MessageTypeMismatchException">The message was serialized from a type that cannot be read as <typeparamref name="T"/>, or was sent as raw values of another type.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public void Receive<T>(int source, int tag, out T value, out CompletedStatus status)
     {
         ValidateSource(source);
@@ -86,34 +115,58 @@ public abstract unsafe partial class Communicator
     /// <summary>
     /// Receives an array. For unmanaged element types the message is written into the caller's array when one is
     /// given (a longer message throws <see cref="MessageTruncatedException"/>) or into a new array of the message's
-    /// length; for other types the array is replaced by the received one.
+    /// length; for other types the array is replaced by the received one. <paramref name="values"/> is never null
+    /// on return.
     /// </summary>
-    public void Receive<T>(int source, int tag, ref T[] values) => Receive(source, tag, ref values, out _);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="source"/> is neither a rank this communicator addresses nor <see cref="anySource"/>, or <paramref name="tag"/> is neither in 0 to <see cref="Environment.MaxTag"/> nor <see cref="anyTag"/>.</exception>
+    /// <exception cref="MessageTruncatedException">The message holds more elements than <paramref name="values"/> (unmanaged elements).</exception>
+    /// <exception cref="MessageTypeMismatchException">The message was serialized from a type that cannot be read as <typeparamref name="T"/>, or was sent as raw values of another type.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
+    public void Receive<T>(int source, int tag, [NotNull] ref T[]? values) => Receive(source, tag, ref values, out _);
 
     /// <inheritdoc cref="Receive{T}(int, int, ref T[])"/>
-    public void Receive<T>(int source, int tag, ref T[] values, out CompletedStatus status)
+    public void Receive<T>(int source, int tag, [NotNull] ref T[]? values, out CompletedStatus status)
     {
         if (Wire<T>.Kind == WireKind.Raw && values is not null)
         {
             status = Receive(source, tag, values.AsSpan(), DatatypeOf<T>.Handle);
             return;
         }
-        Receive(source, tag, out values, out status);
+        Receive<T[]>(source, tag, out values, out status);
     }
 
-    /// <summary>Receives raw elements into a span, without copying; returns the status with the element count.</summary>
+    /// <summary>
+    /// Receives raw elements into a span (MPI_Recv of up to <c>values.Length</c> elements), without copying; returns
+    /// the status, whose <see cref="CompletedStatus.Count"/> is the number of elements that arrived.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="source"/> is neither a rank this communicator addresses nor <see cref="anySource"/>, or <paramref name="tag"/> is neither in 0 to <see cref="Environment.MaxTag"/> nor <see cref="anyTag"/>.</exception>
+    /// <exception cref="MessageTruncatedException">The message holds more elements than <paramref name="values"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public CompletedStatus Receive<T>(int source, int tag, Span<T> values) where T : unmanaged =>
         Receive(source, tag, values, DatatypeOf<T>.Handle);
 
     /// <summary>Sends a value to <paramref name="dest"/> and receives one from it, with the same tag.</summary>
+    /// <inheritdoc cref="SendReceive{T}(T, int, int, int, int, out T, out CompletedStatus)" path="/exception"/>
     public void SendReceive<T>(T inValue, int dest, int tag, out T outValue) =>
         SendReceive(inValue, dest, tag, dest, tag, out outValue, out _);
 
-    /// <summary>Sends a value to <paramref name="dest"/> while receiving one from <paramref name="source"/>.</summary>
+    /// <summary>
+    /// Sends a value to <paramref name="dest"/> while receiving one from <paramref name="source"/> (MPI_Sendrecv for
+    /// unmanaged values; otherwise a nonblocking send around a blocking receive): neither side can deadlock the
+    /// other, whatever the message sizes.
+    /// </summary>
+    /// <inheritdoc cref="SendReceive{T}(T, int, int, int, int, out T, out CompletedStatus)" path="/exception"/>
     public void SendReceive<T>(T inValue, int dest, int sendTag, int source, int recvTag, out T outValue) =>
         SendReceive(inValue, dest, sendTag, source, recvTag, out outValue, out _);
 
     /// <inheritdoc cref="SendReceive{T}(T, int, int, int, int, out T)"/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dest"/> or <paramref name="source"/> is not a rank this communicator addresses (<paramref name="source"/> may be <see cref="anySource"/>), or a tag is out of range (<paramref name="recvTag"/> may be <see cref="anyTag"/>).</exception>
+    /// <exception cref="MessageTruncatedException">The received message holds more than one unmanaged value.</exception>
+    /// <exception cref="MessageTypeMismatchException">The message was serialized from a type that cannot be read as <typeparamref name="T"/>, or was sent as raw values of another type.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public void SendReceive<T>(T inValue, int dest, int sendTag, int source, int recvTag, out T outValue,
         out CompletedStatus status)
     {
@@ -141,15 +194,27 @@ public abstract unsafe partial class Communicator
     }
 
     /// <summary>Sends an array to <paramref name="dest"/> and receives one from it, with the same tag.</summary>
-    public void SendReceive<T>(T[] inValues, int dest, int tag, ref T[] outValues) =>
+    /// <inheritdoc cref="SendReceive{T}(T[], int, int, int, int, ref T[], out CompletedStatus)" path="/exception"/>
+    public void SendReceive<T>(T[] inValues, int dest, int tag, [NotNull] ref T[]? outValues) =>
         SendReceive(inValues, dest, tag, dest, tag, ref outValues, out _);
 
-    /// <summary>Sends an array to <paramref name="dest"/> while receiving one from <paramref name="source"/>.</summary>
-    public void SendReceive<T>(T[] inValues, int dest, int sendTag, int source, int recvTag, ref T[] outValues) =>
+    /// <summary>
+    /// Sends an array to <paramref name="dest"/> while receiving one from <paramref name="source"/> (MPI_Sendrecv for
+    /// unmanaged elements into the given <paramref name="outValues"/>; otherwise into a new array of the message's
+    /// length, as <see cref="Receive{T}(int, int, ref T[])"/>).
+    /// </summary>
+    /// <inheritdoc cref="SendReceive{T}(T[], int, int, int, int, ref T[], out CompletedStatus)" path="/exception"/>
+    public void SendReceive<T>(T[] inValues, int dest, int sendTag, int source, int recvTag, [NotNull] ref T[]? outValues) =>
         SendReceive(inValues, dest, sendTag, source, recvTag, ref outValues, out _);
 
     /// <inheritdoc cref="SendReceive{T}(T[], int, int, int, int, ref T[])"/>
-    public void SendReceive<T>(T[] inValues, int dest, int sendTag, int source, int recvTag, ref T[] outValues,
+    /// <exception cref="ArgumentNullException"><paramref name="inValues"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dest"/> or <paramref name="source"/> is not a rank this communicator addresses (<paramref name="source"/> may be <see cref="anySource"/>), or a tag is out of range (<paramref name="recvTag"/> may be <see cref="anyTag"/>).</exception>
+    /// <exception cref="MessageTruncatedException">The received message holds more elements than <paramref name="outValues"/> (unmanaged elements).</exception>
+    /// <exception cref="MessageTypeMismatchException">The message was serialized from a type that cannot be read as <typeparamref name="T"/>, or was sent as raw values of another type.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
+    public void SendReceive<T>(T[] inValues, int dest, int sendTag, int source, int recvTag, [NotNull] ref T[]? outValues,
         out CompletedStatus status)
     {
         ArgumentNullException.ThrowIfNull(inValues);
@@ -178,7 +243,13 @@ public abstract unsafe partial class Communicator
         status = completed!;
     }
 
-    /// <summary>Blocks until a message from <paramref name="source"/> with <paramref name="tag"/> can be received.</summary>
+    /// <summary>
+    /// Blocks until a message from <paramref name="source"/> with <paramref name="tag"/> can be received (MPI_Probe),
+    /// without receiving it; the status tells its true source, tag and size.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="source"/> is neither a rank this communicator addresses nor <see cref="anySource"/>, or <paramref name="tag"/> is neither in 0 to <see cref="Environment.MaxTag"/> nor <see cref="anyTag"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public Status Probe(int source, int tag)
     {
         ValidateSource(source);
@@ -188,7 +259,10 @@ public abstract unsafe partial class Communicator
         return new Status(native);
     }
 
-    /// <summary>The status of a matching message if one can be received now; null otherwise.</summary>
+    /// <summary>The status of a matching message if one can be received now; null otherwise (MPI_Iprobe). Does not block.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="source"/> is neither a rank this communicator addresses nor <see cref="anySource"/>, or <paramref name="tag"/> is neither in 0 to <see cref="Environment.MaxTag"/> nor <see cref="anyTag"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public Status? ImmediateProbe(int source, int tag)
     {
         ValidateSource(source);

@@ -19,16 +19,20 @@ public abstract class Request
     /// <summary>Whether the operation has completed (successfully, with an error, or cancelled).</summary>
     public bool IsCompleted => _status is not null || _failure is not null;
 
-    /// <summary>Blocks until the operation completes and returns its status.</summary>
+    /// <summary>Blocks until the operation completes (MPI_Wait, or polling for receives of unknown length) and returns its status.</summary>
+    /// <exception cref="MpiException">The operation failed (<see cref="MessageTruncatedException"/> for a message longer than the receive buffer, <see cref="MessageTypeMismatchException"/> for a serialized value of another type); a failed request throws the same exception on every later call.</exception>
     public CompletedStatus Wait() => _status ?? Finish(block: true)!;
 
-    /// <summary>The status if the operation has completed; null if it is still in flight.</summary>
+    /// <summary>The status if the operation has completed; null if it is still in flight (MPI_Test). Does not block.</summary>
+    /// <exception cref="MpiException">The operation failed (<see cref="MessageTruncatedException"/> for a message longer than the receive buffer, <see cref="MessageTypeMismatchException"/> for a serialized value of another type); a failed request throws the same exception on every later call.</exception>
     public CompletedStatus? Test() => _status ?? Finish(block: false);
 
     /// <summary>
     /// Cancels the operation if it has not completed yet; <see cref="Wait"/> then returns a status whose
-    /// <see cref="Status.Cancelled"/> is true (or the normal status, when the operation completed first).
+    /// <see cref="Status.Cancelled"/> is true (or the normal status, when the operation completed first). MPI_Cancel;
+    /// a receive of unknown length that has not matched a message yet is cancelled without an MPI call.
     /// </summary>
+    /// <exception cref="MpiException">MPI refused the cancellation.</exception>
     public void Cancel()
     {
         if (IsCompleted)
@@ -45,6 +49,8 @@ public abstract class Request
     /// Each test is an MPI call: unless MPI runs at <see cref="Threading.Multiple"/>, do not let the continuations
     /// run concurrently with other MPI calls (await from one thread or a single-threaded context).
     /// </remarks>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the operation completed.</exception>
+    /// <exception cref="MpiException">The operation failed (<see cref="MessageTruncatedException"/> for a message longer than the receive buffer, <see cref="MessageTypeMismatchException"/> for a serialized value of another type); a failed request throws the same exception on every later call.</exception>
     public async Task<CompletedStatus> WaitAsync(CancellationToken cancellationToken = default)
     {
         for (int attempt = 0; ; attempt++)
@@ -87,8 +93,9 @@ public abstract class ReceiveRequest : Request
 
     /// <summary>
     /// The received value, waiting for it if needed. For a receive into a caller's array, the very array that was
-    /// passed in. Null (the default) for a cancelled receive.
+    /// passed in. Null for a cancelled receive. Boxed: cast to the type the receive was started with.
     /// </summary>
+    /// <exception cref="MpiException">The operation failed (<see cref="MessageTruncatedException"/> for a message longer than the receive buffer, <see cref="MessageTypeMismatchException"/> for a serialized value of another type); a failed request throws the same exception on every later call.</exception>
     public object? GetValue()
     {
         var status = Wait();

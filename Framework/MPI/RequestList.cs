@@ -13,6 +13,7 @@ public class RequestList
     public int Count => _requests.Count;
 
     /// <summary>Adds a request.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> is null.</exception>
     public void Add(Request request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -24,6 +25,7 @@ public class RequestList
 
     /// <summary>Waits until one request completes, removes it and returns it.</summary>
     /// <exception cref="InvalidOperationException">The list is empty.</exception>
+    /// <exception cref="MpiException">A request failed (see <see cref="Request.Wait"/>); it stays in the list.</exception>
     public Request WaitAny()
     {
         ThrowIfEmpty();
@@ -37,6 +39,7 @@ public class RequestList
     }
 
     /// <summary>A completed request (removed from the list), or null when none has completed.</summary>
+    /// <exception cref="MpiException">A request failed (see <see cref="Request.Wait"/>); it stays in the list.</exception>
     public Request? TestAny()
     {
         foreach (var request in _requests)
@@ -51,6 +54,7 @@ public class RequestList
     }
 
     /// <summary>Waits for every request; returns them all and empties the list.</summary>
+    /// <exception cref="MpiException">A request failed (see <see cref="Request.Wait"/>); it stays in the list.</exception>
     public List<Request> WaitAll()
     {
         foreach (var request in _requests)
@@ -59,6 +63,7 @@ public class RequestList
     }
 
     /// <summary>When every request has completed, returns them all and empties the list; otherwise null.</summary>
+    /// <exception cref="MpiException">A request failed (see <see cref="Request.Wait"/>); it stays in the list.</exception>
     public List<Request>? TestAll()
     {
         bool all = true;
@@ -68,6 +73,8 @@ public class RequestList
     }
 
     /// <summary>Waits until at least one request completes; returns (and removes) every completed one.</summary>
+    /// <exception cref="InvalidOperationException">The list is empty.</exception>
+    /// <exception cref="MpiException">A request failed (see <see cref="Request.Wait"/>); it stays in the list.</exception>
     public List<Request> WaitSome()
     {
         var completed = new List<Request> { WaitAny() };
@@ -76,6 +83,7 @@ public class RequestList
     }
 
     /// <summary>Returns (and removes) the requests that have completed; possibly none.</summary>
+    /// <exception cref="MpiException">A request failed (see <see cref="Request.Wait"/>); it stays in the list.</exception>
     public List<Request> TestSome()
     {
         var completed = _requests.Where(request => request.Test() is not null).ToList();

@@ -1,34 +1,39 @@
 using System.Buffers;
 using System.Text;
 using MessagePack;
-using MessagePack.Resolvers;
 
 namespace MPI;
 
 /// <summary>Turns objects into bytes and back, for values that cannot travel as raw memory.</summary>
 public interface ISerializer
 {
+    /// <summary>Writes <paramref name="value"/> to <paramref name="stream"/>, leaving the stream open.</summary>
     void Serialize<T>(Stream stream, T value);
 
+    /// <summary>Reads one <typeparamref name="T"/> from <paramref name="stream"/> (which holds exactly one value).</summary>
+    /// <remarks>Whatever this throws reaches the receiver as a <see cref="MessageTypeMismatchException"/>.</remarks>
     T Deserialize<T>(Stream stream);
 }
 
 /// <summary>The serialization settings of a communicator (which serializer it uses for non-raw types).</summary>
 public class Serialization
 {
-    /// <summary>The serializer for values that are not unmanaged types. Defaults to <see cref="ObjectSerializer.Default"/>.</summary>
+    /// <summary>
+    /// The serializer for values that are not unmanaged types. Defaults to <see cref="ObjectSerializer.Default"/>.
+    /// Sender and receiver must use the same one.
+    /// </summary>
     public ISerializer Serializer { get; set; } = ObjectSerializer.Default;
 
     // MPI.NET's tuning knobs and hooks for its chunked, threaded transport. Kept for source compatibility; the
     // transport here does not consult them (it sizes its own buffers and runs on the caller's thread).
 
-    /// <summary>MPI.NET: the chunk size of a split serialized object. Not consulted here.</summary>
+    /// <summary>MPI.NET: the chunk size of a split serialized object, in bytes (16 MiB). Not consulted here.</summary>
     public int BufferSize { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>MPI.NET: the most serialization worker threads. Not consulted here.</summary>
     public int WorkerCount { get; set; } = 16;
 
-    /// <summary>MPI.NET: called with the size and destination of each block sent. Not called here.</summary>
+    /// <summary>MPI.NET: called with the size (bytes) and destination rank of each block sent. Not called here.</summary>
     public Action<int, int>? SendLogger { get; set; }
 
     /// <summary>MPI.NET: called while a process waits. Not called here.</summary>
@@ -42,6 +47,7 @@ public class Serialization
 /// </summary>
 public sealed class ObjectSerializer : ISerializer
 {
+    /// <summary>The one instance (the serializer is stateless).</summary>
     public static ObjectSerializer Default { get; } = new();
 
     private static readonly MessagePackSerializerOptions Options =
@@ -49,8 +55,12 @@ public sealed class ObjectSerializer : ISerializer
 
     private ObjectSerializer() { }
 
+    /// <summary>Writes <paramref name="value"/> to <paramref name="stream"/> as MessagePack.</summary>
+    /// <exception cref="MessagePackSerializationException">A member of the value's type cannot be serialized.</exception>
     public void Serialize<T>(Stream stream, T value) => MessagePackSerializer.Serialize(stream, value, Options);
 
+    /// <summary>Reads one <typeparamref name="T"/> written by <see cref="Serialize{T}(Stream, T)"/>.</summary>
+    /// <exception cref="MessagePackSerializationException">The bytes do not hold a <typeparamref name="T"/>.</exception>
     public T Deserialize<T>(Stream stream) => MessagePackSerializer.Deserialize<T>(stream, Options);
 
     internal static void Serialize<T>(IBufferWriter<byte> writer, T value) =>

@@ -373,6 +373,6 @@ public abstract unsafe partial class Communicator
 internal struct UnitOfEight
 {
 #pragma warning disable CS0169, IDE0051 // Only its size matters.
-    private long _bytes;
+    private readonly long _bytes;
 #pragma warning restore CS0169, IDE0051
 }

@@ -10,7 +10,7 @@ public class Status
     // Decoded on demand: most receives never look at their status.
     internal Status(in StatusBuffer native) => _native = native;
 
-    /// <summary>The rank that sent the message.</summary>
+    /// <summary>The rank that sent the message (in the remote group, on an intercommunicator).</summary>
     public int Source => Ranks.FromNative(_native.Source);
 
     /// <summary>The tag the message carried.</summary>
@@ -19,7 +19,8 @@ public class Status
     // Set for a receive cancelled before it matched any message, which MPI never saw.
     private protected bool _cancelledLocally;
 
-    /// <summary>Whether the operation this status describes was cancelled.</summary>
+    /// <summary>Whether the operation this status describes was cancelled (MPI_Test_cancelled).</summary>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public unsafe bool Cancelled
     {
         get
@@ -35,8 +36,10 @@ public class Status
 
     /// <summary>
     /// How many elements of <paramref name="type"/> the message holds, for types that travel as raw memory;
-    /// null for serialized types or when the size is not a whole number of elements.
+    /// null for serialized types or when the size is not a whole number of elements (MPI_Get_count).
     /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="type"/> is null.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public unsafe int? Count(Type type)
     {
         ArgumentNullException.ThrowIfNull(type);
@@ -71,7 +74,11 @@ public class CompletedStatus : Status
         return new CompletedStatus(empty, 0) { _cancelledLocally = true };
     }
 
-    /// <summary>The number of elements received: array elements, or 1 for a single value.</summary>
+    /// <summary>
+    /// The number of elements received: array elements, or 1 for a single value (MPI_Get_count for raw values,
+    /// asked once); 0 for a cancelled receive.
+    /// </summary>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public unsafe int Count()
     {
         if (_count < 0)

@@ -7,13 +7,20 @@ public abstract unsafe class TopologicalCommunicator : Intracommunicator
 {
     private protected TopologicalCommunicator(CommHandle handle) : base(handle, predefined: false) { }
 
-    /// <summary>The neighbours of this rank.</summary>
+    /// <summary>The neighbours of this rank (a new array on every call), as <see cref="NeighborsOf"/> lists them.</summary>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed, or this rank is not a member of the topology.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public int[] Neighbors => NeighborsOf(Rank);
 
-    /// <summary>The neighbours of <paramref name="rank"/>.</summary>
+    /// <summary>The neighbours of <paramref name="rank"/> (a new array on every call).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is not a rank of this communicator.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed, or this rank is not a member of the topology.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public abstract int[] NeighborsOf(int rank);
 
     /// <summary>The number of edges of the topology.</summary>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed, or this rank is not a member of the topology.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public abstract int NumEdges { get; }
 
     private protected void RequireRank(int rank)
@@ -31,7 +38,19 @@ public abstract unsafe class TopologicalCommunicator : Intracommunicator
 /// </summary>
 public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
 {
-    /// <summary>Arranges the ranks of <paramref name="oldComm"/> on a grid (collective over it).</summary>
+    /// <summary>
+    /// Arranges the ranks of <paramref name="oldComm"/> on a grid of <paramref name="ndims"/> dimensions, of
+    /// <paramref name="dims"/>[i] ranks along dimension i, periodic where <paramref name="periods"/>[i]
+    /// (MPI_Cart_create; collective over <paramref name="oldComm"/>). With <paramref name="reorder"/>, MPI may give
+    /// this process another rank than in <paramref name="oldComm"/>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="oldComm"/>, <paramref name="dims"/> or <paramref name="periods"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="dims"/> or <paramref name="periods"/> does not have <paramref name="ndims"/> entries, a dimension
+    /// is not positive, or the grid has more cells than <paramref name="oldComm"/> has ranks.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="oldComm"/> has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public CartesianCommunicator(Intracommunicator oldComm, int ndims, int[] dims, bool[] periods, bool reorder)
         : base(Create(oldComm, ndims, dims, periods, reorder))
     {
@@ -39,14 +58,22 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
 
     private CartesianCommunicator(CommHandle handle) : base(handle) { }
 
-    /// <summary>Whether this rank is on the grid.</summary>
+    /// <summary>Whether this rank is on the grid (false for ranks beyond the grid's cells, whose handle is MPI_COMM_NULL).</summary>
     public bool IsMember => Handle != 0;
 
     /// <summary>
     /// Fills the zero entries of <paramref name="dims"/> with a balanced factorization of
-    /// <paramref name="nnodes"/> over <paramref name="ndims"/> dimensions, keeping the non-zero entries.
+    /// <paramref name="nnodes"/> over <paramref name="ndims"/> dimensions, keeping the non-zero entries
+    /// (MPI_Dims_create). A null <paramref name="dims"/> is replaced by <paramref name="ndims"/> zeros first.
     /// </summary>
-    public static void ComputeDimensions(int nnodes, int ndims, ref int[] dims)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="nnodes"/> is not positive or <paramref name="ndims"/> is negative.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="dims"/> does not have <paramref name="ndims"/> entries, has a negative entry, or its non-zero
+    /// entries do not divide <paramref name="nnodes"/>.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">MPI is not initialized.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
+    public static void ComputeDimensions(int nnodes, int ndims, [System.Diagnostics.CodeAnalysis.NotNull] ref int[]? dims)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(nnodes);
         ArgumentOutOfRangeException.ThrowIfNegative(ndims);
@@ -62,7 +89,17 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
             Mpi.Check(Mpi.Dims_create(nnodes, ndims, p));
     }
 
-    /// <summary>The rank <paramref name="comm"/> would give this process on such a grid (MPI_Cart_map).</summary>
+    /// <summary>
+    /// The rank <paramref name="comm"/> would give this process on such a grid (MPI_Cart_map); <see cref="Group.NoProcess"/>
+    /// when it would be off the grid.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="comm"/>, <paramref name="dims"/> or <paramref name="periods"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="dims"/> or <paramref name="periods"/> is not of the same length, a dimension is not positive,
+    /// or the grid has more cells than <paramref name="comm"/> has ranks.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="comm"/> has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public static int Map(Intracommunicator comm, int[] dims, bool[] periods)
     {
         ArgumentNullException.ThrowIfNull(dims);
@@ -70,6 +107,13 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
     }
 
     /// <summary>MPI.NET's form of <see cref="Map(Intracommunicator, int[], bool[])"/>, with the dimension count.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="comm"/>, <paramref name="dims"/> or <paramref name="periods"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="dims"/> or <paramref name="periods"/> is not of the same length, a dimension is not positive,
+    /// or the grid has more cells than <paramref name="comm"/> has ranks.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="comm"/> has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public static int Map(Intracommunicator comm, int ndims, int[] dims, bool[] periods)
     {
         ArgumentNullException.ThrowIfNull(comm);
@@ -83,16 +127,27 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
         return rank == Mpi.Abi.Undefined ? Group.NoProcess : rank;
     }
 
-    /// <summary>The number of ranks along each dimension.</summary>
+    /// <summary>The number of ranks along each dimension: one entry per dimension (MPI_Cart_get; a new array on every call).</summary>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed, or this rank is not a member of the topology.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public int[] Dimensions => Describe().Dimensions;
 
-    /// <summary>Whether each dimension wraps around.</summary>
+    /// <summary>Whether each dimension wraps around: one entry per dimension (MPI_Cart_get; a new array on every call).</summary>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed, or this rank is not a member of the topology.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public bool[] Periodic => Describe().Periodic;
 
-    /// <summary>This rank's coordinates (a new array on every call).</summary>
+    /// <summary>This rank's coordinates, one per dimension (MPI_Cart_get; a new array on every call).</summary>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed, or this rank is not a member of the topology.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public int[] Coordinates => Describe().Coordinates;
 
-    /// <summary>The rank at <paramref name="coords"/> (periodic dimensions wrap).</summary>
+    /// <summary>The rank at <paramref name="coords"/>, one coordinate per dimension (MPI_Cart_rank; periodic dimensions wrap).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="coords"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="coords"/> does not have one entry per dimension.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A coordinate is outside its non-periodic dimension.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed, or this rank is not a member of the topology.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public int GetCartesianRank(int[] coords)
     {
         ArgumentNullException.ThrowIfNull(coords);
@@ -112,7 +167,10 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
         return rank;
     }
 
-    /// <summary>The coordinates of <paramref name="rank"/>.</summary>
+    /// <summary>The coordinates of <paramref name="rank"/>, one per dimension (MPI_Cart_coords).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is not a rank of this communicator.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed, or this rank is not a member of the topology.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public int[] GetCartesianCoordinates(int rank)
     {
         RequireRank(rank);
@@ -125,8 +183,12 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
     /// <summary>
     /// The ranks <paramref name="disp"/> steps before (<paramref name="source"/>) and after
     /// (<paramref name="dest"/>) this one along <paramref name="direction"/>; <c>Intercommunicator.Null</c>
-    /// (MPI_PROC_NULL) past the edge of a non-periodic dimension.
+    /// (MPI_PROC_NULL) past the edge of a non-periodic dimension (MPI_Cart_shift). <paramref name="direction"/> is a
+    /// dimension index; <paramref name="disp"/> may be negative.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="direction"/> is not a dimension of the grid.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed, or this rank is not a member of the topology.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public void Shift(int direction, int disp, out int source, out int dest)
     {
         int dimensions = Dimensions.Length;
@@ -139,7 +201,14 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
         dest = Ranks.FromNative(to);
     }
 
-    /// <summary>The sub-grids that keep the dimensions flagged in <paramref name="remainDims"/> (collective).</summary>
+    /// <summary>
+    /// This rank's sub-grid: the grid cut along the dimensions not flagged in <paramref name="remainDims"/> (one
+    /// entry per dimension), keeping the flagged ones (MPI_Cart_sub; collective). The caller disposes it.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="remainDims"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="remainDims"/> does not have one entry per dimension.</exception>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed, or this rank is not a member of the topology.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public CartesianCommunicator Subgrid(int[] remainDims)
     {
         ArgumentNullException.ThrowIfNull(remainDims);
@@ -164,6 +233,8 @@ public sealed unsafe class CartesianCommunicator : TopologicalCommunicator
     /// same pair) although each rank lists that peer once; a periodic dimension of size 1 has one link per line, the
     /// wrap-around from a rank to itself, which the neighbour lists leave out.
     /// </remarks>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed, or this rank is not a member of the topology.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public override int NumEdges => CountLinks(Dimensions, Periodic);
 
     internal static int CountLinks(int[] dims, bool[] periodic)
@@ -250,8 +321,16 @@ public sealed unsafe class GraphCommunicator : TopologicalCommunicator
 {
     /// <summary>
     /// Builds the graph whose node r (rank r of the new communicator) is adjacent to <paramref name="edges"/>[r]
-    /// (collective over <paramref name="oldComm"/>; ranks beyond <c>edges.Length</c> are left out).
+    /// (MPI_Graph_create; collective over <paramref name="oldComm"/>; ranks beyond <c>edges.Length</c> are left out,
+    /// with <see cref="IsMember"/> false). With <paramref name="reorder"/>, MPI may renumber the ranks.
     /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="oldComm"/> or <paramref name="edges"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// The graph has more nodes than <paramref name="oldComm"/> has ranks, an adjacency list is null, or it names a
+    /// node that does not exist.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="oldComm"/> has been disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public GraphCommunicator(Intracommunicator oldComm, int[][] edges, bool reorder)
         : base(Create(oldComm, edges, reorder))
     {
@@ -259,10 +338,12 @@ public sealed unsafe class GraphCommunicator : TopologicalCommunicator
 
     private GraphCommunicator(CommHandle handle) : base(handle) { }
 
-    /// <summary>Whether this rank is a node of the graph.</summary>
+    /// <summary>Whether this rank is a node of the graph (false for ranks beyond <c>edges.Length</c>).</summary>
     public bool IsMember => Handle != 0;
 
-    /// <summary>The adjacency list of every node.</summary>
+    /// <summary>The adjacency list of every node: one array per node, of that node's neighbours (MPI_Graph_get).</summary>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed, or this rank is not a member of the topology.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public int[][] Edges
     {
         get
@@ -279,7 +360,9 @@ public sealed unsafe class GraphCommunicator : TopologicalCommunicator
         }
     }
 
-    /// <summary>The number of edges (each listed adjacency counts once).</summary>
+    /// <summary>The number of edges, each listed adjacency counted once (MPI_Graphdims_get).</summary>
+    /// <exception cref="ObjectDisposedException">The communicator has been disposed, or this rank is not a member of the topology.</exception>
+    /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public override int NumEdges => Dimensions().Edges;
 
     /// <inheritdoc/>

@@ -1,6 +1,4 @@
 // Every rank reports its rank, the world size, its host and the MPI library; rank 0 prints them in rank order.
-using MPI;
-
 MPI.Environment.Run(world =>
 {
     var report = $"rank {world.Rank} of {world.Size} on {MPI.Environment.ProcessorName}: {MPI.Environment.LibraryVersionLine}";

@@ -349,8 +349,8 @@ public sealed class MpiNetSurfaceTests
     private static HashSet<string> Declared(Type type)
     {
         var set = new HashSet<string>(StringComparer.Ordinal);
-        const BindingFlags flags = BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-        foreach (var member in type.GetMembers(flags))
+        const BindingFlags Flags = BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        foreach (var member in type.GetMembers(Flags))
         {
             switch (member)
             {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Tests.Support;
 
 namespace Launch.Tests;
 

@@ -81,12 +81,12 @@ public sealed class SecretTests : StoreFixture
     /// <summary>Fails unless <paramref name="root"/> and every directory under it is 700 and every file 600.</summary>
     internal static void AssertOwnerOnly(string root)
     {
-        const UnixFileMode directory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        const UnixFileMode file = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        const UnixFileMode OwnerDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        const UnixFileMode OwnerFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         var modes = new[] { root }.Concat(Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories))
             .Select(path => (path, mode: File.GetUnixFileMode(path), isDirectory: Directory.Exists(path)))
             .ToList();
-        Assert.That(modes.Where(entry => entry.mode != (entry.isDirectory ? directory : file))
+        Assert.That(modes.Where(entry => entry.mode != (entry.isDirectory ? OwnerDirectory : OwnerFile))
             .Select(entry => $"{entry.path} {Convert.ToString((int)entry.mode, 8)}"), Is.Empty, "readable by others");
     }
 

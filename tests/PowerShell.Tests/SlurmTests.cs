@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Management.Automation;
 using MPI.Launch;
 using PSJobState = System.Management.Automation.JobState;
@@ -197,11 +196,11 @@ public sealed class SlurmTests
                 Assert.That(File.ReadAllText(Path.Combine(job.Directory, name)), Does.Not.Contain("batch token value").And.Not.Contain("batch-passed-value"), name);
             }
             Assert.That(File.ReadAllText(Path.Combine(job.Directory, "manifest.json")), Does.Contain("SPMD_BATCH_TOKEN"));
-            const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             var modes = Directory.GetFiles(job.Directory).ToDictionary(path => Path.GetFileName(path), File.GetUnixFileMode);
             Assert.That(modes.Keys, Does.Contain(BatchJobs.ScriptFile).And.Contain(BatchJobs.OutputFile).And.Contain("environment.json").And.Contain("rank-0.clef"));
-            Assert.That(modes.Where(file => file.Value != ownerOnly).Select(file => file.Key), Is.Empty, "files readable by others");
-            Assert.That(File.GetUnixFileMode(job.Directory), Is.EqualTo(ownerOnly | UnixFileMode.UserExecute));
+            Assert.That(modes.Where(file => file.Value != OwnerReadWrite).Select(file => file.Key), Is.Empty, "files readable by others");
+            Assert.That(File.GetUnixFileMode(job.Directory), Is.EqualTo(OwnerReadWrite | UnixFileMode.UserExecute));
         }
         finally
         {

@@ -164,7 +164,7 @@ internal static class CollectiveChecks
             Expect.Equal(isRoot ? sum : 0, c.Reduce(c.Rank, Operation<int>.Add, root));
             Expect.Equal(isRoot ? new Point(sum, -sum) : default, c.Reduce(new Point(c.Rank, -c.Rank), Point.Plus, root));
             Expect.Equal(isRoot ? ordered : null, c.Reduce(Name(c.Rank), Concat, root));
-            Expect.Equal(isRoot && n > 1 ? false : isRoot, c.Reduce(c.Rank == 0, Operation<bool>.LogicalAnd, root));
+            Expect.Equal(isRoot && n <= 1, c.Reduce(c.Rank == 0, Operation<bool>.LogicalAnd, root));
             var arrays = c.Reduce(new[] { c.Rank, 1 }, Operation<int>.Add, root);
             var texts = c.Reduce(new[] { Name(c.Rank), "x" }, Operation<string>.Add, root);
             var flags = c.Reduce(new[] { true, c.Rank == 0 }, Operation<bool>.LogicalOr, root);

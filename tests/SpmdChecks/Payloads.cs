@@ -68,7 +68,7 @@ internal sealed class Circle : Shape
     private readonly double _radius;
 
     [NonSerialized]
-    private string? _cachedDescription;
+    private readonly string? _cachedDescription;
 
     public Circle(string label, double radius) : base(label.ToUpperInvariant())
     {

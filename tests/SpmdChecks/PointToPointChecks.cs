@@ -159,16 +159,16 @@ internal static class PointToPointChecks
     [Check(MinRanks = 2)]
     public static void LargeMessages(Intracommunicator c)
     {
-        const int doubles = 4 << 20;
+        const int Doubles = 4 << 20;
         Peers.Ring(c, next =>
         {
-            var values = new double[doubles];
+            var values = new double[Doubles];
             values[^1] = c.Rank;
             c.Send(values, next, 1);
             c.Send(new Blob { Name = $"blob{c.Rank}", Data = Filled(11_000_000, c.Rank) }, next, 2);
         }, previous =>
         {
-            var values = new double[doubles];
+            var values = new double[Doubles];
             c.Receive(previous, 1, ref values);
             Expect.Equal((double)previous, values[^1]);
             var blob = c.Receive<Blob>(previous, 2);

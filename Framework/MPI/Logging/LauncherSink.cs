@@ -17,10 +17,17 @@ public sealed class LauncherSink : ILogEventSink
     private readonly RecordChannel _channel;
     private readonly bool _announce;
 
-    /// <summary>The channel this process's launcher asked for.</summary>
+    /// <summary>
+    /// The channel this process's launcher asked for: this rank's record file in the directory named by
+    /// <see cref="JobContract.RecordDirectoryVariable"/> when this node shares it, else standard error. Every sink of
+    /// a process shares one channel.
+    /// </summary>
     public LauncherSink() : this(RecordChannel.ForThisProcess, announce: false) { }
 
-    /// <summary>Records to <paramref name="output"/>, one prefixed line each (the standard-error form).</summary>
+    /// <summary>
+    /// Records to <paramref name="output"/>, one line each behind <see cref="JobContract.RecordPrefix"/> (the
+    /// standard-error form), flushed after each.
+    /// </summary>
     public LauncherSink(TextWriter output) : this(new RecordChannel(output), announce: false) { }
 
     /// <summary>The launcher's own records (a rank starting, finishing, exiting), which it must notice at once.</summary>
@@ -28,6 +35,8 @@ public sealed class LauncherSink : ILogEventSink
 
     private LauncherSink(RecordChannel channel, bool announce) => (_channel, _announce) = (channel, announce);
 
+    /// <summary>Writes <paramref name="logEvent"/> as one compact-JSON record, before returning.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="logEvent"/> is null.</exception>
     public void Emit(LogEvent logEvent)
     {
         ArgumentNullException.ThrowIfNull(logEvent);

@@ -13,6 +13,8 @@ public sealed class RankEnricher : ILogEventEnricher
     // The properties as MPI confirms them, and as the launcher announced them (before MPI starts or after it ends).
     private LogEventProperty[]? _fromMpi, _fromLauncher;
 
+    /// <summary>Adds the properties <paramref name="logEvent"/> does not already have.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="logEvent"/> is null.</exception>
     public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
     {
         ArgumentNullException.ThrowIfNull(logEvent);

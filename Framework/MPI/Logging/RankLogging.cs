@@ -16,7 +16,13 @@ public static class RankLogging
     public const string ConsoleTemplate =
         "[rank {Rank}] {Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}";
 
-    /// <summary>Configures <see cref="Log.Logger"/> for this rank and returns it.</summary>
+    /// <summary>
+    /// Configures <see cref="Log.Logger"/> for this rank and returns it: events at <paramref name="minimumLevel"/> and
+    /// above, enriched by <see cref="RankEnricher"/>, to the launcher (<see cref="LauncherSink"/>) when
+    /// <see cref="UnderLauncher"/>, otherwise to the console as <see cref="ConsoleTemplate"/>; then
+    /// <paramref name="extend"/> adds to the configuration. Works before MPI is initialized. Calling it again
+    /// replaces the logger (the previous one is not disposed).
+    /// </summary>
     public static Serilog.ILogger Configure(LogEventLevel minimumLevel = LogEventLevel.Information,
         Action<LoggerConfiguration>? extend = null)
     {
@@ -33,7 +39,10 @@ public static class RankLogging
         return Log.Logger;
     }
 
-    /// <summary>A Microsoft.Extensions.Logging factory over the configured logger (for libraries that use ILogger).</summary>
+    /// <summary>
+    /// A Microsoft.Extensions.Logging factory over the configured logger (for libraries that use ILogger); disposing
+    /// the factory leaves the logger open.
+    /// </summary>
     public static ILoggerFactory CreateLoggerFactory() => new SerilogLoggerFactory(Log.Logger, dispose: false);
 
     /// <summary>Tells the launcher (if one started this process) where this rank runs, once MPI knows its rank.</summary>
@@ -118,7 +127,7 @@ public static class RankLogging
         report(logger);
     }
 
-    /// <summary>Whether a launcher started this process and collects its records.</summary>
+    /// <summary>Whether a launcher started this process and collects its records (<see cref="JobContract.JobIdVariable"/> is set).</summary>
     public static bool UnderLauncher =>
         !string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable(JobContract.JobIdVariable));
 }

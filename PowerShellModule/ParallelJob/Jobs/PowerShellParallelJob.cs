@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text;
