@@ -186,12 +186,14 @@ public sealed unsafe class Environment : IDisposable
     /// <summary>The thread support level MPI granted; <see cref="Threading.Single"/> before MPI is initialized.</summary>
     public static Threading Threading => _providedThreading;
 
-    /// <summary>Whether the calling thread is the one that initialized MPI (MPI_Is_thread_main). Call it only once MPI is initialized.</summary>
+    /// <summary>Whether the calling thread is the one that initialized MPI (MPI_Is_thread_main).</summary>
     /// <exception cref="MpiException">MPI reported an error.</exception>
+    /// <exception cref="InvalidOperationException">No MPI library is loaded yet (no <see cref="Environment"/> was created).</exception>
     public static bool IsMainThread
     {
         get
         {
+            Mpi.RequireLoaded();
             int flag = 0;
             Mpi.Check(Mpi.Is_thread_main(&flag));
             return flag != 0;
@@ -214,12 +216,28 @@ public sealed unsafe class Environment : IDisposable
 
     /// <summary>
     /// Wall-clock time in seconds since an arbitrary point in the past (MPI_Wtime); compare two readings of the same
-    /// process, or of different ranks only when <see cref="IsTimeGlobal"/>. Call it only once MPI is initialized.
+    /// process, or of different ranks only when <see cref="IsTimeGlobal"/>.
     /// </summary>
-    public static double Time => Mpi.Wtime();
+    /// <exception cref="InvalidOperationException">No MPI library is loaded yet (no <see cref="Environment"/> was created).</exception>
+    public static double Time
+    {
+        get
+        {
+            Mpi.RequireLoaded();
+            return Mpi.Wtime();
+        }
+    }
 
-    /// <summary>The resolution of <see cref="Time"/> in seconds (MPI_Wtick). Call it only once MPI is initialized.</summary>
-    public static double TimeResolution => Mpi.Wtick();
+    /// <summary>The resolution of <see cref="Time"/> in seconds (MPI_Wtick).</summary>
+    /// <exception cref="InvalidOperationException">No MPI library is loaded yet (no <see cref="Environment"/> was created).</exception>
+    public static double TimeResolution
+    {
+        get
+        {
+            Mpi.RequireLoaded();
+            return Mpi.Wtick();
+        }
+    }
 
     /// <summary>Whether <see cref="Time"/> is synchronized across all ranks (the MPI_WTIME_IS_GLOBAL attribute of MPI_COMM_WORLD).</summary>
     /// <exception cref="InvalidOperationException">MPI is not initialized (no <see cref="Environment"/> was created).</exception>
@@ -299,8 +317,8 @@ public sealed unsafe class Environment : IDisposable
     /// The exception this library throws for an MPI error code (as MPI.NET's method of the same name):
     /// <see cref="MessageTruncatedException"/>, <see cref="MpiArgumentException"/> or <see cref="MpiException"/> by
     /// the code's error class (MPI_Error_class), with the library's text (MPI_Error_string). Returned, not thrown.
-    /// Call it only once MPI is initialized.
     /// </summary>
+    /// <exception cref="InvalidOperationException">No MPI library is loaded yet (no <see cref="Environment"/> was created).</exception>
     public static Exception TranslateErrorIntoException(int errorCode) => ErrorTranslation.ToException(errorCode);
 
     // The process exits while MPI is still active: Environment.Exit, or a return from Main, without disposing the

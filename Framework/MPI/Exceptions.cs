@@ -83,9 +83,9 @@ internal static class ErrorTranslation
 {
     public static Exception ToException(int code)
     {
+        var errors = Mpi.Abi.Errors; // first: it throws a clear error when no library is loaded yet
         int errorClass = Mpi.ErrorClass(code);
         var text = Mpi.ErrorString(code);
-        var errors = Mpi.Abi.Errors;
         if (errorClass == errors.Truncate)
             return new MessageTruncatedException(code, errorClass, $"Message truncated: {text}");
         int[] argumentClasses =

@@ -26,6 +26,12 @@ internal static unsafe partial class Mpi
         "MPI is not initialized: create an MPI.Environment (or call MPI.Environment.Run) first.");
 
     public static bool IsLoaded => _abi is not null;
+
+    /// <summary>
+    /// Throws what <see cref="Abi"/> throws when no library is loaded: every function pointer is null until then, and
+    /// calling one would crash the process instead of raising an exception.
+    /// </summary>
+    public static void RequireLoaded() => _ = Abi;
     public static string LibraryName { get; private set; } = "";
 
     public static delegate* unmanaged<int*, byte***, int, int*, int> Init_thread;
