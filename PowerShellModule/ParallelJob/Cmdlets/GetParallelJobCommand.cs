@@ -26,6 +26,7 @@ public sealed class GetParallelJobCommand : JobSelectionCmdlet
     [Parameter]
     public LaunchState[] State { get; set; } = [];
 
+    /// <summary>Writes the selected jobs in the chosen states, from what this process holds.</summary>
     protected override void ProcessRecord()
     {
         foreach (var job in SelectedJobs())
