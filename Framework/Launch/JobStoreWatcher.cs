@@ -7,10 +7,11 @@ namespace MPI.Launch;
 /// .NET takes one per watcher, so one watcher per job would run out.
 /// </summary>
 /// <remarks>
-/// A watcher does not see everything, so whoever follows jobs through it also looks again every
-/// <see cref="SafetyNet"/>: a store on a network filesystem (NFS) changed by another machine (a batch job's runner on
-/// a compute node) raises no event here; a launcher that dies writes nothing; a burst of changes that overflows the
-/// kernel's queue is lost (reported as <see cref="Missed"/>).
+/// A watcher does not see everything, so whoever follows a running job through it also looks again every
+/// <see cref="SafetyNet"/>: ranks write their records through a memory map, which raises no event; a store on a
+/// network filesystem (NFS) changed by another machine (a batch job's runner on a compute node) raises none here; a
+/// launcher that dies writes nothing; a burst of changes that overflows the kernel's queue is lost (reported as
+/// <see cref="Missed"/>).
 /// </remarks>
 public sealed class JobStoreWatcher : IDisposable
 {
@@ -18,7 +19,7 @@ public sealed class JobStoreWatcher : IDisposable
     /// How often a follower looks again at what a watcher may miss (see the remarks), and asks a batch scheduler,
     /// which raises no event, about the jobs it runs.
     /// </summary>
-    public static readonly TimeSpan SafetyNet = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan SafetyNet = TimeSpan.FromSeconds(1);
 
     private readonly FileSystemWatcher _watcher;
     private readonly string? _job;

@@ -247,10 +247,10 @@ public sealed class PowerShellParallelJob : MpiJob
                     return;
                 }
                 Refresh(current);
-                // The launcher here says when it ends, and the store's watcher when its files change. A job launched
-                // elsewhere may change unseen (a store on NFS written by another machine, a launcher that died
-                // without a word): it is looked at again after SafetyNet.
-                await _wake.WaitAsync(_launcher is null ? JobStoreWatcher.SafetyNet : Timeout.InfiniteTimeSpan, _following.Token).ConfigureAwait(false);
+                // The launcher here says when it ends, and the store's watcher when the launcher writes the record or
+                // a rank's output. What raises no event is looked at again after SafetyNet: the records ranks write
+                // through a memory map, a store on NFS written by another machine, a launcher that died.
+                await _wake.WaitAsync(JobStoreWatcher.SafetyNet, _following.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
