@@ -93,7 +93,18 @@ finally
 {
     if (held.Count > 0)
         Process.Start("scancel", held)!.WaitForExit();
-    Directory.Delete(work, recursive: true);
+    // An older module may still be writing the store from its session's background threads.
+    for (int attempt = 0; Directory.Exists(work); attempt++)
+    {
+        try
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        catch (IOException) when (attempt < 5)
+        {
+            Thread.Sleep(1000);
+        }
+    }
 }
 
 static Runspace Open(string module)

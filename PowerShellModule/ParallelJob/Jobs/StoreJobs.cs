@@ -77,11 +77,7 @@ internal sealed class StoreJobs
     {
         lock (_listing)
         {
-            if (_jobs.TryRemove(job.JobId, out var listed))
-            {
-                listed.Forget();
-                _ordered = [.. _ordered.Where(other => other != listed)];
-            }
+            Drop(job.JobId);
             return Insert(job);
         }
     }
@@ -90,12 +86,16 @@ internal sealed class StoreJobs
     public void Forget(PowerShellParallelJob job)
     {
         lock (_listing)
+            Drop(job.JobId);
+    }
+
+    // Under _listing.
+    private void Drop(string id)
+    {
+        if (_jobs.TryRemove(id, out var dropped))
         {
-            if (_jobs.TryRemove(job.JobId, out var removed))
-            {
-                removed.Forget();
-                _ordered = [.. _ordered.Where(other => other != removed)];
-            }
+            dropped.Forget();
+            _ordered = [.. _ordered.Where(other => other != dropped)];
         }
     }
 
@@ -112,20 +112,19 @@ internal sealed class StoreJobs
         _stale = false;
         _listedAt = DateTime.UtcNow;
         var present = Store.Ids().ToHashSet(StringComparer.Ordinal);
-        var gone = _jobs.Keys.Where(id => !present.Contains(id)).ToList();
-        var added = new List<PowerShellParallelJob>();
+        foreach (var id in _jobs.Keys.Where(id => !present.Contains(id)).ToList())
+            Drop(id);
+        bool added = false;
         foreach (var id in present.Where(id => !_jobs.ContainsKey(id)))
         {
             // A directory without a manifest is a job still being recorded: its manifest's write brings it.
             if (Store.TryGet(id) is { } manifest)
-                added.Add(_jobs[id] = new PowerShellParallelJob(Store, manifest, null));
+            {
+                _jobs[id] = new PowerShellParallelJob(Store, manifest, null);
+                added = true;
+            }
         }
-        foreach (var id in gone)
-        {
-            if (_jobs.TryRemove(id, out var removed))
-                removed.Forget();
-        }
-        if (added.Count > 0 || gone.Count > 0)
+        if (added)
             _ordered = [.. _jobs.Values.OrderBy(job => job.Created)];
     }
 }
