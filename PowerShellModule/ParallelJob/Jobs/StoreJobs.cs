@@ -14,7 +14,7 @@ internal sealed class StoreJobs
 {
     private readonly ConcurrentDictionary<string, PowerShellParallelJob> _jobs = new(StringComparer.Ordinal);
     private readonly Lock _listing = new();
-    private readonly JobStoreWatcher _watcher;
+    private readonly JobStoreWatcher? _watcher;
     private PowerShellParallelJob[] _ordered = [];
     // Whether jobs may have come or gone since the store was last listed (set by the watcher, read under _listing).
     private volatile bool _stale = true;
@@ -23,7 +23,16 @@ internal sealed class StoreJobs
     public StoreJobs(JobStore store)
     {
         Store = store;
-        _watcher = new JobStoreWatcher(store);
+        try
+        {
+            _watcher = new JobStoreWatcher(store);
+        }
+        catch (IOException)
+        {
+            // The user's inotify instances are all taken (128 by default, by every process): without a watcher the
+            // jobs are still looked at every SafetyNet, and the store listed again as often.
+            return;
+        }
         _watcher.JobChanged += id =>
         {
             if (_jobs.TryGetValue(id, out var job))
