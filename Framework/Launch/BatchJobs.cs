@@ -8,16 +8,19 @@ namespace MPI.Launch;
 /// <summary>What a batch scheduler is asked for, beside the job itself.</summary>
 public sealed record BatchOptions
 {
+    /// <summary>The partition (queue) to run in; null for the cluster's default.</summary>
     public string? Partition { get; init; }
 
     /// <summary>How many nodes (by default, as many as the scheduler needs for the ranks).</summary>
     public int? Nodes { get; init; }
 
+    /// <summary>How many ranks to place on each node; null to let the scheduler choose.</summary>
     public int? TasksPerNode { get; init; }
 
     /// <summary>The scheduler's time limit for the whole batch job.</summary>
     public TimeSpan? Time { get; init; }
 
+    /// <summary>The account the batch job is charged to; null for the user's default.</summary>
     public string? Account { get; init; }
 
     /// <summary>Further directives, as they would follow "#SBATCH " (e.g. "--exclusive", "--mem=4G").</summary>
@@ -49,9 +52,6 @@ public static partial class BatchJobs
 
     /// <summary>The runner the batch script starts, beside this assembly.</summary>
     public static string RunnerPath => Path.Combine(Path.GetDirectoryName(typeof(BatchJobs).Assembly.Location)!, "spmd-run.dll");
-
-    private static readonly TimeSpan QueryCache = TimeSpan.FromSeconds(1);
-    private static readonly Dictionary<string, (DateTime At, SchedulerView View)> Queries = [];
 
     /// <summary>The batch script for <paramref name="spec"/> as job <paramref name="jobId"/> of <paramref name="store"/>.</summary>
     /// <exception cref="JobSpecException">The spec or the options cannot run.</exception>
@@ -92,7 +92,9 @@ public static partial class BatchJobs
     /// Records <paramref name="spec"/> as a job of <paramref name="store"/> and submits it with sbatch. When sbatch
     /// refuses it (or Slurm is not installed), nothing is left in the store or the queue.
     /// </summary>
-    /// <exception cref="JobSpecException">The spec or options cannot run, Slurm is missing, or sbatch refused the job.</exception>
+    /// <exception cref="JobSpecException">The spec or the options cannot run anywhere.</exception>
+    /// <exception cref="SchedulerNotFoundException">sbatch is not on PATH.</exception>
+    /// <exception cref="SchedulerRefusedException">sbatch refused the job (its error is in the message).</exception>
     public static JobManifest Submit(JobSpec spec, BatchOptions options, JobStore store)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -126,7 +128,7 @@ public static partial class BatchJobs
             var (code, output, error) = Run(sbatch, ["--parsable", Path.Combine(directory, ScriptFile)], spec.WorkingDirectory);
             var batchId = output.Split(';')[0].Trim();
             if (code != 0 || batchId.Length == 0)
-                throw new JobSpecException($"sbatch refused the job: {(error.Length > 0 ? error : output).Trim()}");
+                throw new SchedulerRefusedException("sbatch", code, error.Trim().Length > 0 ? error : output);
             var queued = manifest with { State = JobState.Queued, Batch = manifest.Batch with { BatchJobId = batchId } };
             store.Save(queued);
             return queued;
@@ -175,26 +177,65 @@ public static partial class BatchJobs
     }
 
     /// <summary>Cancels the batch job of <paramref name="job"/> (scancel); false when Slurm no longer knows it.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="job"/> is null.</exception>
+    /// <exception cref="SchedulerNotFoundException">scancel is not on PATH.</exception>
     public static bool Cancel(JobManifest job)
     {
         ArgumentNullException.ThrowIfNull(job);
         if (job.Batch?.BatchJobId is not { } batchId)
             return false;
         var (code, _, _) = Run(Command("scancel"), [batchId], null);
-        lock (Queries)
-            Queries.Remove(batchId);
         return code == 0;
     }
 
+    /// <summary>What the scheduler says of a batch job: its state there ("" when it knows none) and exit code.</summary>
+    internal readonly record struct SchedulerView(string State, string ExitCode);
+
     /// <summary>
-    /// What the scheduler says of a submitted job whose record is not final: queued, running (the runner records
-    /// the rest), or ended without the runner recording it (the manifest to save), with the reason.
+    /// What Slurm says of the batch jobs of <paramref name="jobs"/>, by batch job id, asked once for all: squeue for
+    /// those queued or running, then sacct (which, with accounting, also knows ended ones) for those squeue does not
+    /// list. A job neither knows is left out.
     /// </summary>
-    internal static JobManifest Reconcile(JobManifest job)
+    /// <exception cref="SchedulerNotFoundException">squeue or sacct is not on PATH.</exception>
+    internal static Dictionary<string, SchedulerView> Ask(IEnumerable<JobManifest> jobs)
     {
-        if (job.Batch?.BatchJobId is not { } batchId || job.IsFinished)
+        var ids = jobs.Select(job => job.Batch?.BatchJobId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var views = new Dictionary<string, SchedulerView>(StringComparer.Ordinal);
+        if (ids.Count == 0)
+            return views;
+        // squeue fails when it knows none of the ids (they all ended): sacct is asked then.
+        var (code, output, _) = Run(Command("squeue"), ["-h", "-j", string.Join(',', ids), "-o", "%i|%T"], null);
+        if (code == 0)
+        {
+            foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (line.Split('|') is [var id, var state] && ids.Contains(id.Trim()))
+                    views[id.Trim()] = new SchedulerView(state.Trim(), "");
+            }
+        }
+        var unlisted = ids.Where(id => !views.ContainsKey(id)).ToList();
+        if (unlisted.Count == 0)
+            return views;
+        var (accounted, lines, _) = Run(Command("sacct"), ["-n", "-X", "-P", "-j", string.Join(',', unlisted), "-o", "JobID,State,ExitCode"], null);
+        if (accounted != 0)
+            return views;
+        foreach (var line in lines.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.Split('|') is [var id, var final, var exitCode] && unlisted.Contains(id.Trim()))
+                views[id.Trim()] = new SchedulerView(final.Split(' ')[0].Trim(), exitCode.Trim());
+        }
+        return views;
+    }
+
+    /// <summary>
+    /// <paramref name="job"/>'s record as the scheduler's answer <paramref name="views"/> (from <see cref="Ask"/>) has it:
+    /// the record itself while the batch job is queued or running (the runner records the rest) or unknown, else ended
+    /// as the scheduler ended it, with the reason.
+    /// </summary>
+    internal static JobManifest Reconcile(JobManifest job, IReadOnlyDictionary<string, SchedulerView> views)
+    {
+        if (job.Batch?.BatchJobId is not { } batchId || job.IsFinished || !views.TryGetValue(batchId, out var view))
             return job;
-        var view = View(batchId);
         return view.State switch
         {
             "PENDING" or "CONFIGURING" or "REQUEUED" or "REQUEUE_HOLD" or "SUSPENDED" => job,
@@ -208,33 +249,6 @@ public static partial class BatchJobs
                 Ended = DateTimeOffset.UtcNow,
             },
         };
-    }
-
-    private readonly record struct SchedulerView(string State, string ExitCode);
-
-    // squeue knows queued and running jobs; sacct (with accounting) also ended ones. An unknown job reads as "".
-    private static SchedulerView View(string batchId)
-    {
-        lock (Queries)
-        {
-            if (Queries.TryGetValue(batchId, out var cached) && DateTime.UtcNow - cached.At < QueryCache)
-                return cached.View;
-        }
-        var view = new SchedulerView("", "");
-        var (code, output, _) = Run(Command("squeue"), ["-h", "-j", batchId, "-o", "%T"], null);
-        if (code == 0 && output.Trim() is { Length: > 0 } state)
-        {
-            view = new SchedulerView(state.Split('\n')[0].Trim(), "");
-        }
-        else
-        {
-            var (accounted, line, _) = Run(Command("sacct"), ["-n", "-X", "-P", "-j", batchId, "-o", "State,ExitCode"], null);
-            if (accounted == 0 && line.Trim().Split('\n')[0].Split('|') is [var final, var exitCode])
-                view = new SchedulerView(final.Split(' ')[0].Trim(), exitCode.Trim());
-        }
-        lock (Queries)
-            Queries[batchId] = (DateTime.UtcNow, view);
-        return view;
     }
 
     private static void Check(JobSpec spec, BatchOptions options)
@@ -262,17 +276,17 @@ public static partial class BatchJobs
         (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(directory => Path.Combine(directory, name))
             .FirstOrDefault(File.Exists)
-        ?? throw new JobSpecException($"Slurm is not installed here: {name} is not on PATH.", JobSpecProblem.NotFound);
+        ?? throw new SchedulerNotFoundException(name);
 
     // The scheduler's commands answer in seconds; one that hangs (a controller gone) must not hang the caller.
     private static readonly TimeSpan CommandDeadline = TimeSpan.FromSeconds(60);
 
-    private static (int Code, string Output, string Error) Run(string program, IEnumerable<string> arguments, string? workingDirectory,
+    private static (int? Code, string Output, string Error) Run(string program, IEnumerable<string> arguments, string? workingDirectory,
         IReadOnlyDictionary<string, string?>? environment = null)
     {
         var run = ChildProcess.Run(program, arguments, CommandDeadline, environment, workingDirectory);
         var error = run.TimedOut ? $"{Path.GetFileName(program)} gave no answer within {CommandDeadline.TotalSeconds:0} s. {run.Error}" : run.Error;
-        return (run.ExitCode ?? -1, run.Output, error);
+        return (run.ExitCode, run.Output, error);
     }
 
     // A word for the shell and for sbatch alike: nothing to quote.

@@ -6,19 +6,30 @@ namespace MPI.Launch;
 /// The log records of one job: per-rank files merged into one time-ordered view, filtered by rank, level, time
 /// window and text, the last N, or followed while the job runs.
 /// </summary>
-public sealed class JobLog(string directory, Func<JobManifest?> job)
+public sealed class JobLog
 {
+    private readonly JobStore _store;
+    private readonly string _id;
+    private readonly string _directory;
+
+    internal JobLog(JobStore store, string id)
+    {
+        _store = store;
+        _id = id;
+        _directory = store.JobDirectory(id);
+    }
+
     /// <summary>
     /// The file where the launcher keeps a rank's plain output (or its own messages, for null). A rank's structured
     /// records are in <see cref="JobContract.RecordFile"/>, written by the rank itself.
     /// </summary>
     public static string OutputFileName(int? rank) => rank is { } value ? $"rank-{value}.output.clef" : "launcher.clef";
 
-    /// <summary>The records that match, in time order.</summary>
+    /// <summary>The records that match <paramref name="query"/> (all, when null), in time order.</summary>
     public IReadOnlyList<LogRecord> Read(LogQuery? query = null)
     {
         query ??= new LogQuery();
-        var placed = WithHosts(job());
+        var placed = WithHosts(_store.TryGet(_id));
         var records = Files(query)
             .SelectMany(ReadFile)
             .Select(placed)
@@ -28,55 +39,61 @@ public sealed class JobLog(string directory, Func<JobManifest?> job)
         return query.Last is { } last ? records.TakeLast(last).ToList() : records;
     }
 
-    /// <summary>Yields matching records as they arrive, until the job has ended and everything is read.</summary>
+    /// <summary>
+    /// A reader that gives, at each call, the matching records written since the last (<see cref="LogQuery.Last"/>
+    /// aside): for following a job by whatever says it changed.
+    /// </summary>
+    public JobLogCursor Cursor(LogQuery? query = null) => new(this, query ?? new LogQuery());
+
+    /// <summary>
+    /// Yields matching records as they arrive, until the job has ended and everything is read. It wakes when a file of
+    /// the job changes, and every <see cref="JobStoreWatcher.SafetyNet"/> without a change asks
+    /// <see cref="JobStore.Reconcile"/> whether the job ended unseen (a batch job its scheduler ended, a launcher gone).
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="SchedulerNotFoundException">The job is a batch job and Slurm's squeue or sacct is not on PATH.</exception>
     public async IAsyncEnumerable<LogRecord> Follow(LogQuery? query = null,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        query ??= new LogQuery();
-        var offsets = new Dictionary<string, long>();
+        var cursor = Cursor(query);
+        var manifest = _store.TryGet(_id);
+        if (manifest is null)
+            yield break;
+        using var changed = new SemaphoreSlim(0, 1);
+        void Wake()
+        {
+            if (changed.CurrentCount == 0)
+            {
+                try
+                {
+                    changed.Release();
+                }
+                catch (SemaphoreFullException)
+                {
+                    // Woken already.
+                }
+            }
+        }
+        using var watcher = new JobStoreWatcher(_store, _id);
+        watcher.JobChanged += _ => Wake();
+        watcher.Missed += Wake;
         while (true)
         {
-            var manifest = job();
+            // Whether it ended is read before the records: what was written before the end is then read too.
             bool finished = manifest?.IsFinished ?? true;
-            var placed = WithHosts(manifest);
-            var batch = new List<LogRecord>();
-            foreach (var file in Files(query))
-            {
-                offsets.TryGetValue(file, out long offset);
-                var (records, end) = ReadFrom(file, offset);
-                offsets[file] = end;
-                batch.AddRange(records.Select(placed).Where(query.Matches));
-            }
-            foreach (var record in batch.OrderBy(record => record.Timestamp))
+            foreach (var record in cursor.Next(manifest))
                 yield return record;
             if (finished)
                 yield break;
-            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            if (await changed.WaitAsync(JobStoreWatcher.SafetyNet, cancellationToken).ConfigureAwait(false))
+                manifest = _store.TryGet(_id);
+            else
+                manifest = _store.Reconcile([_id]).SingleOrDefault();
         }
     }
 
-    // Lines a rank printed carry its rank only (mpiexec's tag): its host is where the rank said it started.
-    private static Func<LogRecord, LogRecord> WithHosts(JobManifest? manifest)
-    {
-        var hosts = manifest?.RankInfo.Where(rank => rank.Host is not null).ToDictionary(rank => rank.Rank, rank => rank.Host) ?? [];
-        return record => record is { Host: null, Rank: { } rank } && hosts.TryGetValue(rank, out var host) ? record with { Host = host } : record;
-    }
-
-    // The record files, and for a batch job the output of its batch script (what the scheduler and the runner said,
-    // which is all there is when the job failed before mpiexec started).
-    private IEnumerable<string> Files(LogQuery query)
-    {
-        if (!Directory.Exists(directory))
-            return [];
-        var files = Directory.EnumerateFiles(directory, "*.clef").Where(file => query.Rank is null
-            || Path.GetFileName(file) == OutputFileName(query.Rank) || Path.GetFileName(file) == JobContract.RecordFile(query.Rank.Value));
-        var batchOutput = Path.Combine(directory, BatchJobs.OutputFile);
-        return query.Rank is null && File.Exists(batchOutput) ? files.Append(batchOutput) : files;
-    }
-
-    private static IEnumerable<LogRecord> ReadFile(string file) => ReadFrom(file, 0).Records;
-
-    private static (List<LogRecord> Records, long End) ReadFrom(string file, long offset)
+    /// <summary>Reads <paramref name="file"/> from byte <paramref name="offset"/>: its complete records, and where they end.</summary>
+    internal static (List<LogRecord> Records, long End) ReadFrom(string file, long offset)
     {
         var (text, end) = RecordFiles.ReadCompleteLines(file, offset);
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -87,17 +104,42 @@ public sealed class JobLog(string directory, Func<JobManifest?> job)
         var stream = new Dictionary<string, object?> { ["Stream"] = Path.GetFileNameWithoutExtension(file) };
         return ([.. lines.Select(line => new LogRecord(written, null, null, "Information", line, stream, null))], end);
     }
+
+    // Lines a rank printed carry its rank only (mpiexec's tag): its host is where the rank said it started.
+    internal static Func<LogRecord, LogRecord> WithHosts(JobManifest? manifest)
+    {
+        var hosts = manifest?.RankInfo.Where(rank => rank.Host is not null).ToDictionary(rank => rank.Rank, rank => rank.Host) ?? [];
+        return record => record is { Host: null, Rank: { } rank } && hosts.TryGetValue(rank, out var host) ? record with { Host = host } : record;
+    }
+
+    // The record files, and for a batch job the output of its batch script (what the scheduler and the runner said,
+    // which is all there is when the job failed before mpiexec started).
+    internal IEnumerable<string> Files(LogQuery query)
+    {
+        if (!Directory.Exists(_directory))
+            return [];
+        var files = Directory.EnumerateFiles(_directory, "*.clef").Where(file => query.Rank is null
+            || Path.GetFileName(file) == OutputFileName(query.Rank) || Path.GetFileName(file) == JobContract.RecordFile(query.Rank.Value));
+        var batchOutput = Path.Combine(_directory, BatchJobs.OutputFile);
+        return query.Rank is null && File.Exists(batchOutput) ? files.Append(batchOutput) : files;
+    }
+
+    private static IEnumerable<LogRecord> ReadFile(string file) => ReadFrom(file, 0).Records;
 }
 
 /// <summary>Which records to read.</summary>
 public sealed record LogQuery
 {
+    /// <summary>Only the records of this rank (and none of mpiexec's or the launcher's own); null for all.</summary>
     public int? Rank { get; init; }
 
     /// <summary>The lowest level to include (Verbose, Debug, Information, Warning, Error, Fatal).</summary>
     public string? MinimumLevel { get; init; }
 
+    /// <summary>Only records from this time on.</summary>
     public DateTimeOffset? From { get; init; }
+
+    /// <summary>Only records up to this time.</summary>
     public DateTimeOffset? To { get; init; }
 
     /// <summary>Only records whose message or exception contains this text (case-insensitive).</summary>

@@ -20,7 +20,7 @@ public sealed class JobStore
     };
 
     /// <summary>Opens (creating if needed) the store at <paramref name="root"/>, or the default location.</summary>
-    /// <exception cref="JobSpecException">The location cannot be created or written.</exception>
+    /// <exception cref="JobStoreUnwritableException">The location cannot be created or written.</exception>
     public JobStore(string? root = null)
     {
         Root = Path.GetFullPath(root
@@ -38,51 +38,92 @@ public sealed class JobStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new JobSpecException($"The job store {Root} cannot be written: {e.Message}", JobSpecProblem.Denied);
+            throw new JobStoreUnwritableException(Root, e);
         }
     }
 
+    /// <summary>The store's directory (full path): one subdirectory per job, named by its id.</summary>
     public string Root { get; }
 
-    /// <summary>Every job in the store, oldest first.</summary>
-    public IReadOnlyList<JobManifest> List() =>
-        Directory.EnumerateDirectories(Root)
-            .Select(directory => TryGet(Path.GetFileName(directory)))
-            .OfType<JobManifest>()
-            .OrderBy(job => job.Created)
-            .ToList();
+    /// <summary>The ids of the jobs in the store (the names of its job directories), in no particular order.</summary>
+    public IEnumerable<string> Ids() => Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>();
 
-    /// <summary>The job with <paramref name="id"/>; null when there is none.</summary>
+    /// <summary>Every job in the store, oldest first, as <see cref="TryGet"/> reads each.</summary>
+    public IReadOnlyList<JobManifest> List() =>
+        Ids().Select(TryGet).OfType<JobManifest>().OrderBy(job => job.Created).ToList();
+
+    /// <summary>
+    /// The job with <paramref name="id"/> as its manifest records it; null when there is none. A pure read: it runs
+    /// no command and writes nothing. A job whose launcher ran on this machine and is gone without recording the end
+    /// reads as Failed, saying so (<see cref="Reconcile"/> records that); a batch job reads as recorded, however its
+    /// scheduler sees it now (<see cref="Reconcile"/> asks the scheduler).
+    /// </summary>
     public JobManifest? TryGet(string id)
     {
         var manifest = Read(id);
-        if (manifest is null || manifest.IsFinished)
-            return manifest;
-        if (manifest.Batch is not null)
+        return manifest is null ? null : Orphaned(manifest) ?? manifest;
+    }
+
+    /// <summary>
+    /// Brings the records of the unfinished jobs among <paramref name="ids"/> in line with what is outside the store,
+    /// and returns the records of those jobs as they then stand (a job that is not in the store is left out). A batch
+    /// job that its scheduler ended before its runner recorded the end (cancelled in the queue, failed before the
+    /// runner started, out of time) is recorded so, and a job whose launcher on this machine is gone is recorded
+    /// Failed. The scheduler is asked once for all the batch jobs among them: one squeue, and one sacct for those
+    /// squeue no longer lists. This is the step that writes what readers find; <see cref="TryGet"/> and
+    /// <see cref="List"/> never write.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="ids"/> is null.</exception>
+    /// <exception cref="SchedulerNotFoundException">Unfinished batch jobs are among them and squeue or sacct is not on PATH.</exception>
+    public IReadOnlyList<JobManifest> Reconcile(IEnumerable<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var recorded = ids.Distinct(StringComparer.Ordinal).Select(Read).OfType<JobManifest>().ToList();
+        var submitted = recorded.Where(job => !job.IsFinished && job.Batch?.BatchJobId is not null).ToList();
+        var scheduler = submitted.Count > 0 ? BatchJobs.Ask(submitted) : new Dictionary<string, BatchJobs.SchedulerView>();
+        return [.. recorded.Select(job =>
         {
-            // A batch job lives in the scheduler, and its launcher on whichever node runs it: the scheduler says.
-            var reconciled = BatchJobs.Reconcile(manifest);
-            if (reconciled == manifest)
-                return manifest;
+            var reconciled = job.Batch is null ? Orphaned(job) ?? job : BatchJobs.Reconcile(job, scheduler);
+            if (reconciled == job)
+                return job;
             // Unless the launcher recorded the end meanwhile: its account is the better one.
-            if (Read(id) is { IsFinished: true } recorded)
-                return recorded;
+            if (Read(job.Id) is { IsFinished: true } ended)
+                return ended;
             Save(reconciled);
             return reconciled;
-        }
-        if (manifest.LauncherHost is { } host && host != System.Environment.MachineName)
-            return manifest;
-        if (ProcessIdentity.IsAlive(manifest.LauncherProcessId, manifest.LauncherStartTicks))
-            return manifest;
-        // The launcher is gone and cannot finish the record: say so, once and for everyone.
-        var orphaned = manifest with
+        })];
+    }
+
+    // A job whose launcher is gone and cannot finish the record, as Failed; null for any other job. Only a launcher
+    // on this machine can be checked, and a batch job's launcher runs in its allocation: its scheduler says.
+    private JobManifest? Orphaned(JobManifest manifest)
+    {
+        if (manifest.IsFinished || manifest.Batch is not null
+            || (manifest.LauncherHost is { } host && host != System.Environment.MachineName)
+            || ProcessIdentity.IsAlive(manifest.LauncherProcessId, manifest.LauncherStartTicks))
+            return null;
+        // Unless it recorded the end as it exited.
+        if (Read(manifest.Id) is { IsFinished: true } ended)
+            return ended;
+        return manifest with
         {
             State = JobState.Failed,
             Reason = $"The launcher (process {manifest.LauncherProcessId}) ended while the job was {manifest.State}.",
-            Ended = DateTimeOffset.UtcNow,
+            Ended = LastWritten(manifest.Id),
         };
-        Save(orphaned);
-        return orphaned;
+    }
+
+    // When anything of the job was last written: the last sign of its launcher's life, the same for every reader.
+    private DateTimeOffset? LastWritten(string id)
+    {
+        try
+        {
+            return Directory.EnumerateFiles(JobDirectory(id)).Max(file => (DateTimeOffset?)new DateTimeOffset(File.GetLastWriteTimeUtc(file)));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     private JobManifest? Read(string id)
@@ -97,10 +138,11 @@ public sealed class JobStore
         }
     }
 
-    /// <summary>The log records of a job.</summary>
-    public JobLog Logs(string id) => new(JobDirectory(id), () => TryGet(id));
+    /// <summary>The log records of job <paramref name="id"/> (none, for a job that is not in the store).</summary>
+    public JobLog Logs(string id) => new(this, id);
 
-    /// <summary>Deletes a finished job's directory.</summary>
+    /// <summary>Deletes a finished job's directory with everything in it.</summary>
+    /// <exception cref="KeyNotFoundException">There is no such job.</exception>
     /// <exception cref="InvalidOperationException">The job is still running.</exception>
     public void Remove(string id)
     {
@@ -115,12 +157,14 @@ public sealed class JobStore
 
     /// <summary>
     /// Asks the launcher of job <paramref name="id"/>, in whatever process it runs, to stop the job (at once when
-    /// <paramref name="force"/> is set). Returns false when the job has already ended.
+    /// <paramref name="force"/> is set); a batch job is cancelled with scancel. Returns false when the job has already
+    /// ended, as <see cref="Reconcile"/> finds it first.
     /// </summary>
     /// <exception cref="KeyNotFoundException">There is no such job.</exception>
+    /// <exception cref="SchedulerNotFoundException">The job is a batch job and Slurm's commands are not on PATH.</exception>
     public bool RequestStop(string id, bool force = false)
     {
-        var job = TryGet(id) ?? throw new KeyNotFoundException($"There is no job {id} in {Root}.");
+        var job = Reconcile([id]).SingleOrDefault() ?? throw new KeyNotFoundException($"There is no job {id} in {Root}.");
         if (job.IsFinished)
             return false;
         if (job.Batch is not null && job.State is JobState.Queued or JobState.NotStarted)
@@ -156,11 +200,13 @@ public sealed class JobStore
         }
     }
 
+    /// <summary>The directory of job <paramref name="id"/>.</summary>
     internal string JobDirectory(string id) => Path.Combine(Root, id);
 
     /// <summary>Creates the directory of job <paramref name="id"/>, owner-only.</summary>
     internal void CreateJobDirectory(string id) => OwnerOnly.CreateDirectory(JobDirectory(id));
 
+    /// <summary>Replaces the manifest of <paramref name="manifest"/>'s job at once (readers see the old one or the new one).</summary>
     internal void Save(JobManifest manifest)
     {
         var path = ManifestPath(manifest.Id);

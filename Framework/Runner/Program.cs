@@ -15,7 +15,7 @@ try
 {
     job = ParallelJob.StartSubmitted(new JobStore(args[0]), args[1]);
 }
-catch (JobSpecException e)
+catch (Exception e) when (e is JobSpecException or LaunchEnvironmentException)
 {
     Console.Error.WriteLine($"spmd-run: {e.Message}");
     return 2;

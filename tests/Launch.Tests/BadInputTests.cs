@@ -94,7 +94,7 @@ public sealed class BadInputTests : StoreFixture
         File.WriteAllText(file, "");
         try
         {
-            Assert.That(() => new JobStore(Path.Combine(file, "jobs")), Throws.TypeOf<JobSpecException>().With.Message.Contains("cannot be written"));
+            Assert.That(() => new JobStore(Path.Combine(file, "jobs")), Throws.TypeOf<JobStoreUnwritableException>().With.Message.Contains("cannot be written"));
         }
         finally
         {

@@ -230,8 +230,10 @@ public sealed class SlurmTests
         var before = Directory.GetDirectories(JobStoreSetUp.Root);
         session.Run("Submit-ParallelBatchJob $p -Ranks 2 -Partition nosuchpartition", ("p", Pi));
         var refused = session.Errors.Single();
-        Assert.That(refused.CategoryInfo.Category, Is.EqualTo(ErrorCategory.InvalidArgument));
+        Assert.That(refused.CategoryInfo.Category, Is.EqualTo(ErrorCategory.ResourceUnavailable));
+        Assert.That(refused.Exception, Is.TypeOf<SchedulerRefusedException>());
         Assert.That(refused.ToString(), Does.Contain("sbatch refused the job").And.Contain("partition"));
+        Assert.That(refused.ErrorDetails.RecommendedAction, Does.Contain("partition"));
 
         var path = System.Environment.GetEnvironmentVariable("PATH");
         try
@@ -244,8 +246,10 @@ public sealed class SlurmTests
             System.Environment.SetEnvironmentVariable("PATH", path);
         }
         var missing = session.Errors.Single();
-        Assert.That(missing.CategoryInfo.Category, Is.EqualTo(ErrorCategory.ObjectNotFound));
+        Assert.That(missing.CategoryInfo.Category, Is.EqualTo(ErrorCategory.NotInstalled));
+        Assert.That(missing.Exception, Is.TypeOf<SchedulerNotFoundException>());
         Assert.That(missing.ToString(), Does.Contain("Slurm is not installed here: sbatch is not on PATH"));
+        Assert.That(missing.ErrorDetails.RecommendedAction, Does.Contain("Start-ParallelJob"));
         Assert.That(Directory.GetDirectories(JobStoreSetUp.Root), Is.EquivalentTo(before));
     }
 

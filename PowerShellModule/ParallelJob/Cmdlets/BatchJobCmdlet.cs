@@ -40,6 +40,7 @@ public abstract class BatchJobCmdlet : JobSpecCmdlet
     /// <summary>The job: ranks default to nodes × tasks per node, else one per task the scheduler gives.</summary>
     protected JobSpec BatchSpec() => Spec([], Nodes > 0 && TasksPerNode > 0 ? Nodes * TasksPerNode : Math.Max(1, TasksPerNode));
 
+    /// <summary>What the scheduler is asked for, from the parameters.</summary>
     protected BatchOptions Options() => new()
     {
         Partition = Partition,

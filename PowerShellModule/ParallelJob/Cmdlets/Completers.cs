@@ -8,6 +8,7 @@ namespace MPI.PowerShell;
 /// <summary>Completes -JobId from the jobs in the job store, newest first.</summary>
 public sealed class JobIdCompleter : IArgumentCompleter
 {
+    /// <summary>The ids of the jobs that start with <paramref name="wordToComplete"/>, each with its name, state and command as tooltip.</summary>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
         Completions.From(Completions.Jobs().Select(job => (job.Id, $"{job.Name ?? job.Id}: {job.State}, {job.CommandLine}")), wordToComplete);
@@ -16,6 +17,7 @@ public sealed class JobIdCompleter : IArgumentCompleter
 /// <summary>Completes -Name from the names of the jobs in the job store.</summary>
 public sealed class JobNameCompleter : IArgumentCompleter
 {
+    /// <summary>The names of the jobs that start with <paramref name="wordToComplete"/>.</summary>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
         Completions.From(Completions.Jobs().Where(job => job.Name is not null).Select(job => (job.Name!, $"{job.Id}: {job.State}")), wordToComplete);
@@ -24,6 +26,7 @@ public sealed class JobNameCompleter : IArgumentCompleter
 /// <summary>Completes host names from those known: this machine, the batch allocation's, and earlier jobs'.</summary>
 public sealed class HostCompleter : IArgumentCompleter
 {
+    /// <summary>The known hosts that start with <paramref name="wordToComplete"/>.</summary>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
@@ -46,18 +49,20 @@ public sealed class HostCompleter : IArgumentCompleter
 
 internal static class Completions
 {
+    /// <summary>The jobs of the store, newest first, from what this process holds; none when the store cannot be opened.</summary>
     public static IEnumerable<JobManifest> Jobs()
     {
         try
         {
-            return ParallelJobRegistry.Store().List().Reverse();
+            return ParallelJobRegistry.All(ParallelJobRegistry.Store()).Select(job => job.Manifest).Reverse();
         }
-        catch (JobSpecException)
+        catch (JobStoreUnwritableException)
         {
             return [];
         }
     }
 
+    /// <summary>The candidates that start with <paramref name="wordToComplete"/>, quoted when they hold spaces.</summary>
     public static IEnumerable<CompletionResult> From(IEnumerable<(string Text, string ToolTip)> candidates, string wordToComplete)
     {
         var word = (wordToComplete ?? "").Trim('\'', '"');

@@ -21,6 +21,7 @@ public sealed class ExportParallelJobScriptCommand : BatchJobCmdlet
     [Parameter]
     public string? Path { get; set; }
 
+    /// <summary>Writes the script to -Path, or to the output.</summary>
     protected override void EndProcessing()
     {
         string script;

@@ -9,6 +9,10 @@ namespace MPI.PowerShell;
 /// user's data directory), oldest first, as PowerShell jobs: the ones started in earlier sessions too. Once listed
 /// here, they are also what Get-Job, Wait-Job, Receive-Job, Stop-Job and Remove-Job see. A job whose launching
 /// session ended while it ran is reported Failed with that reason.</para>
+/// <para type="description">It answers from what this process holds: the store is read once, then a watcher over it
+/// brings new jobs and every change the jobs' launchers record. It runs no scheduler command and writes nothing: the
+/// end of a batch job of another session that its scheduler ended before the job's runner could record it (cancelled
+/// in the queue) shows once Wait-ParallelJob or Stop-ParallelJob has asked the scheduler.</para>
 /// </summary>
 /// <example>
 /// <code>Get-ParallelJob</code>
@@ -26,6 +30,7 @@ public sealed class GetParallelJobCommand : JobSelectionCmdlet
     [Parameter]
     public LaunchState[] State { get; set; } = [];
 
+    /// <summary>Writes the selected jobs in the chosen states, from what this process holds.</summary>
     protected override void ProcessRecord()
     {
         foreach (var job in SelectedJobs())

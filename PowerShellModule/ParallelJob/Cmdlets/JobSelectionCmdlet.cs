@@ -5,6 +5,7 @@ namespace MPI.PowerShell;
 /// <summary>Cmdlets that act on parallel jobs chosen by object, session id, store id or name, as the core job cmdlets do.</summary>
 public abstract class JobSelectionCmdlet : ParallelJobCmdlet
 {
+    /// <summary>The parameter sets: jobs by object, by session id, by store id, by name.</summary>
     protected const string ByJob = "Job", ById = "Id", ByJobId = "JobId", ByName = "Name";
 
     /// <summary><para>The jobs, as Start-ParallelJob, Get-ParallelJob or Get-Job returned them.</para></summary>

@@ -50,7 +50,10 @@ public abstract class JobSpecCmdlet : ParallelJobCmdlet
     [Parameter]
     public string? Name { get; set; }
 
-    // A path is taken relative to the current location; a bare name is looked up on PATH later.
+    /// <summary>
+    /// <paramref name="command"/> as a full path when it is a path (relative to the current location); a bare name
+    /// as it is, to be looked up on PATH later.
+    /// </summary>
     protected string PathOrName(string command) => command.Contains('/', StringComparison.Ordinal) ? GetUnresolvedProviderPathFromPSPath(command) : command;
 
     /// <summary>The job these parameters describe, on <paramref name="hosts"/>; ranks default to <paramref name="defaultRanks"/>.</summary>

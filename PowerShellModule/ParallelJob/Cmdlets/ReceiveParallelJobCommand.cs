@@ -51,6 +51,7 @@ public sealed class ReceiveParallelJobCommand : JobSelectionCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
+    /// <summary>Writes each selected job's records, following it to its end with -Wait.</summary>
     protected override void ProcessRecord()
     {
         var query = new LogQuery { MinimumLevel = Level };
@@ -67,6 +68,7 @@ public sealed class ReceiveParallelJobCommand : JobSelectionCmdlet
     /// <summary>The level names, from the one list the launcher's queries use.</summary>
     public sealed class LevelNames : IValidateSetValuesGenerator
     {
+        /// <summary>Verbose, Debug, Information, Warning, Error, Fatal.</summary>
         public string[] GetValidValues() => [.. LogQuery.Levels];
     }
 }

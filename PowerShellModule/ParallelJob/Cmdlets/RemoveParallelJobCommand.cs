@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MPI.Launch;
 
 namespace MPI.PowerShell;
 
@@ -19,6 +20,7 @@ public sealed class RemoveParallelJobCommand : JobSelectionCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Removes each selected job from the store.</summary>
     protected override void ProcessRecord()
     {
         foreach (var job in SelectedJobs())
@@ -36,6 +38,10 @@ public sealed class RemoveParallelJobCommand : JobSelectionCmdlet
             catch (IOException e)
             {
                 WriteError(new ErrorRecord(e, "ParallelJobNotRemoved", ErrorCategory.WriteError, job));
+            }
+            catch (LaunchEnvironmentException e)
+            {
+                WriteError(EnvironmentError(e, job));
             }
         }
     }

@@ -57,8 +57,10 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
+    /// <summary>Gathers the hosts given through the pipeline.</summary>
     protected override void ProcessRecord() => _hosts.AddRange(ComputerName);
 
+    /// <summary>Starts the job (or, with -WhatIf, shows its command) and returns it, or streams its records with -Wait.</summary>
     protected override void EndProcessing()
     {
         LaunchPlan plan;

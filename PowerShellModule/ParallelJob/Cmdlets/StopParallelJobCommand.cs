@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MPI.Launch;
 
 namespace MPI.PowerShell;
 
@@ -28,13 +29,22 @@ public sealed class StopParallelJobCommand : JobSelectionCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Stops each selected job and waits for its end.</summary>
     protected override void ProcessRecord()
     {
         foreach (var job in SelectedJobs())
         {
             if (!ShouldProcess($"{job.Name} ({job.JobId})", Force ? "Stop parallel job at once" : "Stop parallel job"))
                 continue;
-            job.StopJob(Force, null);
+            try
+            {
+                job.StopJob(Force, null);
+            }
+            catch (LaunchEnvironmentException e)
+            {
+                WriteError(EnvironmentError(e, job));
+                continue;
+            }
             if (PassThru)
                 WriteObject(job);
         }

@@ -25,6 +25,7 @@ namespace MPI.PowerShell;
 [OutputType(typeof(PowerShellParallelJob))]
 public sealed class SubmitParallelBatchJobCommand : BatchJobCmdlet
 {
+    /// <summary>Submits the job (or, with -WhatIf, shows its script) and returns it.</summary>
     protected override void EndProcessing()
     {
         try
@@ -34,13 +35,17 @@ public sealed class SubmitParallelBatchJobCommand : BatchJobCmdlet
             if (!ShouldProcess(BatchJobs.Script(spec, options, Store, "<job id>"), "Submit parallel batch job"))
                 return;
             var submitted = BatchJobs.Submit(spec, options, Store);
-            var job = ParallelJobRegistry.Find(Store, submitted.Id)!;
+            var job = ParallelJobRegistry.AddSubmitted(Store, submitted);
             Register(job);
             WriteObject(job);
         }
         catch (JobSpecException e)
         {
             WriteError(SpecError(e, Program));
+        }
+        catch (LaunchEnvironmentException e)
+        {
+            WriteError(EnvironmentError(e, Program));
         }
     }
 }

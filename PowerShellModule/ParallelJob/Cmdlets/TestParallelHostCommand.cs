@@ -34,8 +34,10 @@ public sealed class TestParallelHostCommand : ParallelJobCmdlet
     [Parameter]
     public string? LaunchAgent { get; set; }
 
+    /// <summary>Gathers the hosts given through the pipeline.</summary>
     protected override void ProcessRecord() => _hosts.AddRange(ComputerName);
 
+    /// <summary>Probes every host at once and writes a report per host.</summary>
     protected override void EndProcessing()
     {
         var probes = new List<(string Host, Task<HostReport> Report)>();

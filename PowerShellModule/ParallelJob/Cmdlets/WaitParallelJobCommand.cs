@@ -32,8 +32,10 @@ public sealed class WaitParallelJobCommand : JobSelectionCmdlet
     [Alias("TimeoutSec")]
     public int Timeout { get; set; } = -1;
 
+    /// <summary>Gathers the jobs to wait for.</summary>
     protected override void ProcessRecord() => _jobs.AddRange(SelectedJobs());
 
+    /// <summary>Waits for the jobs and writes those that ended.</summary>
     protected override void EndProcessing()
     {
         var jobs = _jobs.Distinct().ToList();

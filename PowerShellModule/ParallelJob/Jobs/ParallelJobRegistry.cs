@@ -7,14 +7,17 @@ namespace MPI.PowerShell;
 /// <summary>
 /// The parallel jobs this process knows, one PowerShell job per job in the store, shared by every runspace of the
 /// process: jobs this process starts, and jobs of earlier sessions or other processes brought in from the store.
+/// Answers come from memory (<see cref="StoreJobs"/>); nothing here asks the scheduler or writes a manifest.
 /// </summary>
 internal static class ParallelJobRegistry
 {
-    private static readonly ConcurrentDictionary<(string Store, string Id), PowerShellParallelJob> Jobs = new();
+    // Lazy: two runspaces asking at once must not start two watchers of one store.
+    private static readonly ConcurrentDictionary<string, Lazy<StoreJobs>> Stores = new(StringComparer.Ordinal);
 
     private static (string? Location, JobStore Store)? _store;
 
     /// <summary>The job store in use (SPMD_JOB_STORE, or the user's data directory), opened once per location.</summary>
+    /// <exception cref="JobStoreUnwritableException">The store cannot be created or written.</exception>
     public static JobStore Store()
     {
         var location = System.Environment.GetEnvironmentVariable(JobStore.LocationVariable);
@@ -27,33 +30,28 @@ internal static class ParallelJobRegistry
 
     /// <summary>Adds a job this process has just started.</summary>
     public static PowerShellParallelJob Add(JobStore store, ParallelJob launcher) =>
-        Jobs.GetOrAdd((store.Root, launcher.Id), _ => new PowerShellParallelJob(store, launcher.Manifest, launcher));
+        Jobs(store).Add(new PowerShellParallelJob(store, launcher.Manifest, launcher));
+
+    /// <summary>
+    /// The job this process has just submitted to the batch scheduler, followed with the scheduler until it ends
+    /// (<see cref="BatchFollower"/>).
+    /// </summary>
+    public static PowerShellParallelJob AddSubmitted(JobStore store, JobManifest submitted)
+    {
+        var job = Jobs(store).Find(submitted.Id) ?? throw new InvalidOperationException($"The submitted job {submitted.Id} is not in {store.Root}.");
+        BatchFollower.Follow(job);
+        return job;
+    }
 
     /// <summary>Every job in the store, oldest first; jobs removed from the store meanwhile are forgotten.</summary>
-    public static IReadOnlyList<PowerShellParallelJob> All(JobStore store)
-    {
-        var manifests = store.List();
-        var present = manifests.Select(job => job.Id).ToHashSet();
-        foreach (var key in Jobs.Keys.Where(key => key.Store == store.Root && !present.Contains(key.Id)))
-        {
-            if (Jobs.TryRemove(key, out var gone))
-                gone.Forget();
-        }
-        return [.. manifests.Select(manifest => Jobs.GetOrAdd((store.Root, manifest.Id), _ => new PowerShellParallelJob(store, manifest, null)))];
-    }
+    public static IReadOnlyList<PowerShellParallelJob> All(JobStore store) => Jobs(store).All();
 
     /// <summary>The job with store id <paramref name="id"/>, or null.</summary>
-    public static PowerShellParallelJob? Find(JobStore store, string id)
-    {
-        if (Jobs.TryGetValue((store.Root, id), out var known))
-            return known;
-        return store.TryGet(id) is { } manifest
-            ? Jobs.GetOrAdd((store.Root, id), _ => new PowerShellParallelJob(store, manifest, null))
-            : null;
-    }
+    public static PowerShellParallelJob? Find(JobStore store, string id) => Jobs(store).Find(id);
 
     /// <summary>Deletes a job from the store and from every session (stopping it first when <paramref name="force"/> is set).</summary>
     /// <exception cref="InvalidOperationException">The job is running and <paramref name="force"/> is not set.</exception>
+    /// <exception cref="LaunchEnvironmentException">Stopping the job needed the scheduler, which is missing.</exception>
     public static void Remove(PowerShellParallelJob job, bool force)
     {
         if (!job.Manifest.IsFinished)
@@ -63,8 +61,7 @@ internal static class ParallelJobRegistry
             job.StopJob(force: true, reason: null);
         }
         job.Store.Remove(job.JobId);
-        if (Jobs.TryRemove((job.Store.Root, job.JobId), out var removed))
-            removed.Forget();
+        Jobs(job.Store).Forget(job);
     }
 
     /// <summary>
@@ -78,4 +75,6 @@ internal static class ParallelJobRegistry
         var definition = new JobDefinition(typeof(ParallelJobSourceAdapter), job.Command, job.Name);
         jobManager.NewJob(new JobInvocationInfo(definition, new Dictionary<string, object> { [ParallelJobSourceAdapter.JobParameter] = job }));
     }
+
+    private static StoreJobs Jobs(JobStore store) => Stores.GetOrAdd(store.Root, _ => new Lazy<StoreJobs>(() => new StoreJobs(store))).Value;
 }

@@ -12,6 +12,10 @@ namespace MPI.PowerShell;
 /// follows the job's record in the store whether this session started it (and holds its launcher) or an earlier
 /// session or another process did. Each rank is a child job whose output is that rank's log records.
 /// </summary>
+/// <remarks>
+/// It changes on events, not by polling: the end of the launcher it holds (<see cref="ParallelJob.Completion"/>), the
+/// store's watcher reporting a change in the job's directory, the scheduler's answer about a batch job it follows.
+/// </remarks>
 public sealed class PowerShellParallelJob : MpiJob
 {
     /// <summary>The PSJobTypeName of parallel jobs.</summary>
@@ -19,15 +23,16 @@ public sealed class PowerShellParallelJob : MpiJob
 
     // How long a stop may take before Stop-Job returns anyway (the launcher's grace period and sweep are shorter).
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan ManifestRefresh = TimeSpan.FromMilliseconds(250);
 
     private readonly JobStore _store;
     private readonly ParallelJob? _launcher;
     private readonly RankJob[] _ranks;
     private readonly CancellationTokenSource _following = new();
+    // Released by whatever may have changed the job; one release stands for any number of changes.
+    private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Lock _gate = new();
     private JobManifest _manifest;
-    private DateTime _manifestRead = DateTime.UtcNow;
+    private volatile bool _concluded;
 
     internal PowerShellParallelJob(JobStore store, JobManifest manifest, ParallelJob? launcher)
         : base(manifest.CommandLine, manifest.Name ?? manifest.Id, InstanceIdOf(store, manifest.Id))
@@ -53,9 +58,13 @@ public sealed class PowerShellParallelJob : MpiJob
             SetJobState(state, null);
             foreach (var rank in _ranks)
                 rank.Enter(state);
+            launcher?.Completion.ContinueWith(_ => Wake(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             _ = Task.Run(FollowAsync);
         }
     }
+
+    /// <summary>Raised whenever the job may have changed: records delivered, its record updated, its end (on a thread of the follower's).</summary>
+    internal event EventHandler? Changed;
 
     /// <summary>The job's id in the job store (stable across sessions, unlike <see cref="Job.Id"/>).</summary>
     public string JobId => _manifest.Id;
@@ -63,6 +72,7 @@ public sealed class PowerShellParallelJob : MpiJob
     /// <summary>The job's state as the launcher records it (TimedOut shows as Failed in <see cref="Job.JobStateInfo"/>).</summary>
     public LaunchState ParallelState => Manifest.State;
 
+    /// <summary>How many ranks the job runs.</summary>
     public int Ranks => _manifest.Spec.Ranks;
 
     /// <summary>The hosts the ranks ran on, or were placed on.</summary>
@@ -78,9 +88,10 @@ public sealed class PowerShellParallelJob : MpiJob
         }
     }
 
-    /// <summary>How long the job has run (until its end, once ended).</summary>
+    /// <summary>How long the job has run (until its end, once ended); null before it started.</summary>
     public TimeSpan? Elapsed => Manifest is { Started: { } started } manifest ? (manifest.Ended ?? DateTimeOffset.UtcNow) - started : null;
 
+    /// <summary>mpiexec's exit code, once the job ended.</summary>
     public int? ExitCode => Manifest.ExitCode;
 
     /// <summary>Why the job ended as it did (the failing rank and how), when it did not complete.</summary>
@@ -89,36 +100,31 @@ public sealed class PowerShellParallelJob : MpiJob
     /// <summary>The job's directory: manifest.json and every rank's log files.</summary>
     public string Directory => Path.Combine(_store.Root, JobId);
 
-    /// <summary>The job's full record: spec, exact mpiexec command, timestamps, per-rank placement and endings.</summary>
+    /// <summary>
+    /// The job's full record: spec, exact mpiexec command, timestamps, per-rank placement and endings. Read from
+    /// memory: the launcher's own, or the record as last seen in the store.
+    /// </summary>
     public JobManifest Manifest
     {
         get
         {
             lock (_gate)
-            {
-                if (_manifest.IsFinished)
-                    return _manifest;
-                if (_launcher is not null)
-                    return _manifest = _launcher.Manifest;
-                if (DateTime.UtcNow - _manifestRead > ManifestRefresh)
-                {
-                    _manifest = _store.TryGet(_manifest.Id) ?? _manifest;
-                    _manifestRead = DateTime.UtcNow;
-                }
-                return _manifest;
-            }
+                return _launcher is null || _manifest.IsFinished ? _manifest : _launcher.Manifest;
         }
     }
 
+    /// <summary>The hosts the job ran on (comma-separated), as Get-Job shows them.</summary>
     public override string Location => string.Join(",", Hosts);
 
+    /// <summary>Why the job ended as it did, or its state.</summary>
     public override string StatusMessage => Reason ?? ParallelState.ToString();
 
+    /// <summary>Whether this job or one of its ranks holds records not received yet.</summary>
     public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || _ranks.Any(rank => rank.HasMoreData);
 
     /// <summary>The child job of rank <paramref name="rank"/>.</summary>
+    /// <exception cref="IndexOutOfRangeException"><paramref name="rank"/> is not a rank of the job.</exception>
     public RankJob Rank(int rank) => _ranks[rank];
-
     /// <summary>
     /// Takes the log records that <paramref name="matches"/> accepts (only the <paramref name="last"/> of them, when
     /// given), in time order, from this job and the children of <paramref name="ranks"/> (all when null): removed, as
@@ -151,30 +157,64 @@ public sealed class PowerShellParallelJob : MpiJob
         return [.. taken.Select(item => item.Record)];
     }
 
+    /// <summary>Stops the job, with the grace period, and waits for its end.</summary>
     public override void StopJob() => StopJob(force: false, reason: null);
 
     /// <summary>Stops the job (at once, without the grace period, when <paramref name="force"/> is set) and waits for its end.</summary>
+    /// <exception cref="LaunchEnvironmentException">The job is a batch job and Slurm's commands are not on PATH.</exception>
     public override void StopJob(bool force, string? reason)
     {
         if (Finished.WaitOne(0))
             return;
         if (_launcher is not null)
+        {
             _launcher.Stop(force);
+        }
         else
+        {
             _store.RequestStop(JobId, force);
+            // A cancelled batch job may end in its scheduler alone (it was still queued): the scheduler says when.
+            BatchFollower.Follow(this);
+        }
         Finished.WaitOne(StopWait);
     }
 
     /// <summary>The store the job is recorded in.</summary>
     internal JobStore Store => _store;
 
+    /// <summary>When the job was recorded (the order of Get-ParallelJob).</summary>
+    internal DateTimeOffset Created => _manifest.Created;
+
+    /// <summary>Whether the job has ended here (or was forgotten): nothing about it changes any more.</summary>
+    internal bool IsConcluded => _concluded;
+
+    /// <summary>Whether the job runs under a launcher of this process.</summary>
+    internal bool IsLaunchedHere => _launcher is not null;
+
+    /// <summary>Makes the job look again at its record and logs: something in its directory changed, or the scheduler answered.</summary>
+    internal void Wake()
+    {
+        if (_concluded || _wake.CurrentCount > 0)
+            return;
+        try
+        {
+            _wake.Release();
+        }
+        catch (Exception e) when (e is SemaphoreFullException or ObjectDisposedException)
+        {
+            // Woken already, or forgotten.
+        }
+    }
+
     /// <summary>Stops following the job's record (it was removed from the store).</summary>
     internal void Forget() => Dispose();
 
+    /// <summary>Stops following the job's record; disposes the launcher this session holds.</summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing && !_following.IsCancellationRequested)
         {
+            _concluded = true;
             _following.Cancel();
             _following.Dispose();
             _launcher?.Dispose();
@@ -186,40 +226,54 @@ public sealed class PowerShellParallelJob : MpiJob
     private static Guid InstanceIdOf(JobStore store, string id) =>
         new(SHA256.HashData(Encoding.UTF8.GetBytes($"{store.Root}\n{id}")).AsSpan(0, 16));
 
+    // Looks at the job each time something may have changed it, until it ends.
     private async Task FollowAsync()
     {
-        if (JobStateInfo.State == PSJobState.Blocked)
-            _ = Task.Run(WaitForTheQueueAsync);
+        var cursor = _store.Logs(JobId).Cursor();
         try
         {
-            await foreach (var record in _store.Logs(JobId).Follow(cancellationToken: _following.Token).ConfigureAwait(false))
-                Deliver(record);
+            while (true)
+            {
+                // Whether it ended is read before the records: what was written before the end is then read too. A
+                // record gone from the store (removed meanwhile) leaves the job as last seen.
+                var recorded = _launcher is null ? _store.TryGet(JobId) : null;
+                var current = _launcher?.Manifest ?? recorded ?? Manifest;
+                foreach (var record in cursor.Next(current))
+                    Deliver(record);
+                if (current.IsFinished || (_launcher is null && recorded is null))
+                {
+                    Conclude(current);
+                    return;
+                }
+                Refresh(current);
+                // The launcher here says when it ends, and the store's watcher when the launcher writes the record or
+                // a rank's output. What raises no event is looked at again after SafetyNet: the records ranks write
+                // through a memory map, a store on NFS written by another machine, a launcher that died.
+                await _wake.WaitAsync(JobStoreWatcher.SafetyNet, _following.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
-            return;
+            // Forgotten.
         }
-        Conclude(_launcher?.Manifest ?? _store.TryGet(JobId) ?? Manifest);
+        catch (ObjectDisposedException)
+        {
+            // Forgotten while reading.
+        }
     }
 
-    // A queued batch job runs once its scheduler starts it (or ends, if it is cancelled first).
-    private async Task WaitForTheQueueAsync()
+    // Takes a record that is not final yet; a queued batch job that its scheduler started is running.
+    private void Refresh(JobManifest current)
     {
-        try
-        {
-            while (Manifest.State == LaunchState.Queued)
-                await Task.Delay(ManifestRefresh, _following.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-        if (!Manifest.IsFinished)
+        lock (_gate)
+            _manifest = current;
+        if (current.State != LaunchState.Queued && JobStateInfo.State == PSJobState.Blocked)
         {
             SetJobState(PSJobState.Running, null);
             foreach (var rank in _ranks)
                 rank.Enter(PSJobState.Running);
         }
+        Changed?.Invoke(this, EventArgs.Empty);
     }
 
     private void Deliver(LogRecord record)
@@ -233,6 +287,7 @@ public sealed class PowerShellParallelJob : MpiJob
     {
         lock (_gate)
             _manifest = final;
+        _concluded = true;
         PSEndTime = final.Ended?.LocalDateTime;
         foreach (var rank in _ranks)
             rank.Conclude(final.RankInfo.FirstOrDefault(info => info.Rank == rank.Rank), final.State);
@@ -248,6 +303,7 @@ public sealed class PowerShellParallelJob : MpiJob
                 SetJobState(PSJobState.Failed, new ParallelJobFailedException(final));
                 break;
         }
+        Changed?.Invoke(this, EventArgs.Empty);
     }
 }
 
@@ -263,17 +319,23 @@ public sealed class RankJob : MpiJob
         PSJobTypeName = PowerShellParallelJob.TypeName;
     }
 
+    /// <summary>The rank.</summary>
     public int Rank { get; }
 
     /// <summary>Where the rank ran and how it ended, once known.</summary>
     public RankInfo? Info => _parent.Manifest.RankInfo.FirstOrDefault(info => info.Rank == Rank);
 
+    /// <summary>Why the rank failed or did not finish; empty for a rank that ended well or runs.</summary>
     public override string StatusMessage => Info?.Failure ?? "";
 
+    /// <summary>Whether the rank holds records not received yet.</summary>
     public override bool HasMoreData => Output.Count > 0 || Error.Count > 0;
 
+    /// <summary>The host the rank ran on, once known; else the job's hosts.</summary>
     public override string Location => Info?.Host ?? _parent.Location;
 
+    /// <summary>Stops the whole job (a rank cannot stop alone) and waits for its end.</summary>
+    /// <exception cref="LaunchEnvironmentException">The job is a batch job and Slurm's commands are not on PATH.</exception>
     public override void StopJob(bool force, string? reason) => _parent.StopJob(force, reason);
 
     internal void Enter(PSJobState state) => SetJobState(state, null);
@@ -292,11 +354,19 @@ public sealed class RankJob : MpiJob
 /// <summary>Why a parallel job failed or ran out of time: the reason the launcher recorded, naming the failing rank.</summary>
 public sealed class ParallelJobFailedException : Exception
 {
-    public ParallelJobFailedException(JobManifest job)
-        : base($"Parallel job {job.Name ?? job.Id} ({job.Id}) {(job.State == LaunchState.TimedOut ? "timed out" : "failed")}: {job.Reason}")
+    /// <summary>The failure of <paramref name="job"/>, as its record tells it.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="job"/> is null.</exception>
+    public ParallelJobFailedException(JobManifest job) : base(Describe(job))
     {
         Job = job;
     }
 
+    /// <summary>The record of the job that failed.</summary>
     public JobManifest Job { get; }
+
+    private static string Describe(JobManifest job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return $"Parallel job {job.Name ?? job.Id} ({job.Id}) {(job.State == LaunchState.TimedOut ? "timed out" : "failed")}: {job.Reason}";
+    }
 }

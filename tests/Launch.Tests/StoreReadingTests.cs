@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using MPI.Launch;
+
+namespace Launch.Tests;
+
+/// <summary>
+/// Reading the store is a pure read: it runs no scheduler command and writes no manifest. Reconciling with what is
+/// outside the store is a step of its own, which asks the scheduler once for all batch jobs. Environment failures
+/// are exceptions of their own, not bad arguments.
+/// </summary>
+[TestFixture]
+public sealed class StoreReadingTests : StoreFixture
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    private JobManifest Record(string id, JobState state, BatchSubmission? batch = null, int? launcher = null, string? host = null)
+    {
+        Directory.CreateDirectory(Store.JobDirectory(id));
+        var manifest = new JobManifest
+        {
+            Id = id,
+            Spec = LauncherTests.Spec(MpiImplementation.Mpich, "1", "complete"),
+            Command = ["mpiexec.mpich"],
+            CommandLine = "mpiexec.mpich",
+            State = state,
+            Created = DateTimeOffset.UtcNow,
+            Ended = state is JobState.Completed ? DateTimeOffset.UtcNow : null,
+            LauncherProcessId = launcher ?? System.Environment.ProcessId,
+            LauncherStartTicks = launcher is null ? ProcessIdentity.StartTicks(System.Environment.ProcessId) : 1,
+            LauncherHost = host ?? System.Environment.MachineName,
+            Batch = batch,
+        };
+        Store.Save(manifest);
+        return manifest;
+    }
+
+    private static BatchSubmission Slurm(string batchId) => new(BatchJobs.Slurm, batchId, new BatchOptions());
+
+    private static int DeadProcess()
+    {
+        using var gone = Process.Start("true")!;
+        gone.WaitForExit();
+        return gone.Id;
+    }
+
+    // A finished job, a queued and a running batch job, and a job whose launcher on this machine is gone.
+    private void RecordMixedJobs()
+    {
+        Record("finished", JobState.Completed);
+        Record("queued", JobState.Queued, Slurm("4242"));
+        Record("running-batch", JobState.Running, Slurm("4243"), host: "node7");
+        Record("orphaned", JobState.Running, launcher: DeadProcess());
+    }
+
+    [Test]
+    public void ReadingRunsNoSchedulerCommandAndWritesNoManifest()
+    {
+        RecordMixedJobs();
+        var before = FileSnapshot.Of(StoreRoot, "manifest.json");
+        using var scheduler = new RecordedCommands("squeue", "sacct", "scancel", "sbatch");
+
+        var listed = Store.List();
+        foreach (var id in Store.Ids())
+        {
+            Assert.That(Store.TryGet(id), Is.Not.Null);
+            _ = Store.Logs(id).Read();
+        }
+
+        Assert.That(scheduler.Calls, Is.Empty);
+        Assert.That(FileSnapshot.Of(StoreRoot, "manifest.json").ChangedSince(before), Is.Empty);
+        Assert.That(listed.Select(job => (job.Id, job.State)), Is.EquivalentTo(new[]
+        {
+            ("finished", JobState.Completed), ("queued", JobState.Queued), ("running-batch", JobState.Running), ("orphaned", JobState.Failed),
+        }), "a job whose launcher is gone reads as Failed");
+        Assert.That(listed.Single(job => job.Id == "orphaned").Reason, Does.Contain("ended while the job was Running"));
+    }
+
+    [Test]
+    public void ReconcilingAsksTheSchedulerOnceForAllBatchJobsAndRecordsTheOrphan()
+    {
+        RecordMixedJobs();
+        var before = FileSnapshot.Of(StoreRoot, "manifest.json");
+        using var scheduler = new RecordedCommands("squeue", "sacct");
+
+        var reconciled = Store.Reconcile(Store.Ids());
+
+        // The recorded squeue knows no job (it fails), so sacct is asked, once, for both.
+        Assert.That(scheduler.Calls, Is.EqualTo(new[]
+        {
+            "squeue -h -j 4242,4243 -o %i|%T",
+            "sacct -n -X -P -j 4242,4243 -o JobID,State,ExitCode",
+        }).Or.EqualTo(new[]
+        {
+            "squeue -h -j 4243,4242 -o %i|%T",
+            "sacct -n -X -P -j 4243,4242 -o JobID,State,ExitCode",
+        }));
+        Assert.That(reconciled.Select(job => job.Id), Is.EquivalentTo(new[] { "finished", "queued", "running-batch", "orphaned" }));
+        // Only the orphan's record changed: the scheduler said nothing of the batch jobs.
+        Assert.That(FileSnapshot.Of(StoreRoot, "manifest.json").ChangedSince(before), Is.EqualTo(new[] { Path.Combine(Store.JobDirectory("orphaned"), "manifest.json") }));
+        Assert.That(File.ReadAllText(Path.Combine(Store.JobDirectory("orphaned"), "manifest.json")), Does.Contain("\"State\": \"Failed\""));
+    }
+
+    [Test]
+    public void WatcherSaysWhichJobAnotherProcessChanged()
+    {
+        Record("running", JobState.Running, host: "elsewhere");
+        using var watcher = new JobStoreWatcher(Store);
+        using var changed = new ManualResetEventSlim();
+        string? seen = null;
+        watcher.JobChanged += id =>
+        {
+            seen = id;
+            changed.Set();
+        };
+        var manifest = Path.Combine(Store.JobDirectory("running"), "manifest.json");
+        var replacement = Path.Combine(StoreRoot, "replacement.json");
+        File.WriteAllText(replacement, File.ReadAllText(manifest).Replace("\"Running\"", "\"Completed\"", StringComparison.Ordinal));
+
+        Assert.That(Command.Run("mv", [replacement, manifest]).ExitCode, Is.Zero);
+
+        Assert.That(changed.Wait(Deadline), Is.True, "no event for the replaced manifest");
+        Assert.That(seen, Is.EqualTo("running"));
+        Assert.That(Store.TryGet("running")!.State, Is.EqualTo(JobState.Completed));
+    }
+
+    [Test]
+    public void FollowingARunningJobEndsWithItsEndAndEveryRecord()
+    {
+        using var job = ParallelJob.Start(LauncherTests.Spec(MpiImplementation.Mpich, "5", "complete"), Store);
+
+        var followed = Store.Logs(job.Id).Follow().ToBlockingEnumerable().ToList();
+
+        Assert.That(job.Completion.IsCompleted, Is.True, "the follower ended before the job");
+        Assert.That(job.Completion.Result.State, Is.EqualTo(JobState.Completed));
+        Assert.That(followed.Count(record => record.Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(5 * 4));
+    }
+
+    [Test]
+    public void StoreUnderAFileIsUnwritableNotABadArgument()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"not-a-directory-{Guid.NewGuid():N}");
+        File.WriteAllText(file, "");
+        try
+        {
+            var error = Assert.Throws<JobStoreUnwritableException>(() => _ = new JobStore(Path.Combine(file, "jobs")))!;
+            Assert.That(error, Is.Not.InstanceOf<ArgumentException>());
+            Assert.That(error.PermissionDenied, Is.False);
+            Assert.That(error.Root, Is.EqualTo(Path.Combine(file, "jobs")));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    // The tests run as root, whom permission bits do not stop; an immutable directory stops everyone.
+    [Test]
+    public void ImmutableStoreIsUnwritableForLackOfPermission()
+    {
+        var directory = Directory.CreateTempSubdirectory("immutable-store-").FullName;
+        Assert.That(Command.Run("chattr", ["+i", directory]).ExitCode, Is.Zero, "chattr +i");
+        try
+        {
+            var error = Assert.Throws<JobStoreUnwritableException>(() => _ = new JobStore(directory))!;
+            Assert.That(error.PermissionDenied, Is.True, error.Message);
+            Assert.That(error.Message, Does.Contain($"The job store {directory} cannot be written"));
+        }
+        finally
+        {
+            Command.Run("chattr", ["-i", directory]);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
+    public void SubmittingWithoutSlurmIsAnEnvironmentFailureAndLeavesNothing()
+    {
+        var path = System.Environment.GetEnvironmentVariable("PATH");
+        try
+        {
+            System.Environment.SetEnvironmentVariable("PATH", "/nonexistent");
+            var error = Assert.Throws<SchedulerNotFoundException>(() => BatchJobs.Submit(LauncherTests.Spec(MpiImplementation.Mpich, "1", "complete"), new BatchOptions(), Store))!;
+            Assert.That(error.Command, Is.EqualTo("sbatch"));
+            Assert.That(error.Message, Does.Contain("sbatch is not on PATH"));
+        }
+        finally
+        {
+            System.Environment.SetEnvironmentVariable("PATH", path);
+        }
+        Assert.That(Store.Ids(), Is.Empty);
+    }
+}
