@@ -9,10 +9,10 @@ namespace MPI.Launch;
 /// </summary>
 internal static class JobProcesses
 {
-    // Process names (as /proc/PID/comm gives them: at most 15 characters) of mpiexec and the daemons it runs.
+    // Process names (as /proc/PID/comm gives them: at most 15 characters) of mpiexec and the daemons it runs, under
+    // any implementation's names and the generic ones.
     private static readonly HashSet<string> Daemons =
-        ["mpiexec", "mpiexec.hydra", "mpiexec.mpich", "mpiexec.openmpi", "mpirun", "mpirun.openmpi", "mpirun.mpich",
-         "orterun", "orted", "prte", "prted", "prterun", "hydra_pmi_proxy"];
+        ["mpiexec", "mpirun", .. MpiexecDialect.All.SelectMany(dialect => dialect.ProcessNames)];
 
     /// <summary>One process: its id, parent, name and command line.</summary>
     public sealed record Entry(int ProcessId, int ParentId, string Name, string CommandLine)
@@ -36,6 +36,59 @@ internal static class JobProcesses
                 current = byId.GetValueOrDefault(current.ParentId);
         }
         return [.. entries.Where(entry => !infrastructure.Contains(entry.ProcessId) && !ranks.Contains(entry.ProcessId))];
+    }
+
+    /// <summary>
+    /// Kills the processes of job <paramref name="jobId"/> that are neither its ranks (<paramref name="ranks"/>) nor
+    /// its infrastructure, each named to <paramref name="warn"/> with <paramref name="why"/> it was ended.
+    /// </summary>
+    public static void EndStartedByRanks(string jobId, IReadOnlySet<int> ranks, string why, Action<string> warn)
+    {
+        foreach (var process in StartedByRanks(jobId, ranks))
+        {
+            warn($"Process {process.Describe()}, started by the job, {why}: ended by the launcher.");
+            _ = Signals.Send(process.ProcessId, Signals.Kill);
+        }
+    }
+
+    /// <summary>Kills whatever job <paramref name="jobId"/> started and left behind on this machine, once mpiexec has ended.</summary>
+    public static void SweepLeftovers(string jobId, IReadOnlySet<int> ranks, Action<string> warn)
+    {
+        EndStartedByRanks(jobId, ranks, "outlived the job", warn);
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            var leftovers = ProcessIdentity.WithEnvironment(Logging.JobContract.JobIdVariable, jobId).ToList();
+            if (leftovers.Count == 0)
+                return;
+            foreach (var processId in leftovers)
+                _ = Signals.Send(processId, Signals.Kill); // one that ended meanwhile needs nothing
+            Thread.Sleep(100);
+        }
+    }
+
+    /// <summary>
+    /// Kills one rank's process: here with a signal, on another host with kill -KILL through the launch agent
+    /// <paramref name="agent"/>, as mpiexec reaches that host; what could not be done is told to <paramref name="warn"/>.
+    /// </summary>
+    public static void KillRank(RankInfo rank, string agent, TimeSpan deadline, Action<string> warn)
+    {
+        if (rank.ProcessId is not { } processId)
+            return;
+        if (rank.Host is null || HostProbe.IsThisMachine(rank.Host))
+        {
+            _ = Signals.Send(processId, Signals.Kill);
+            return;
+        }
+        try
+        {
+            var result = ChildProcess.Run(agent, [rank.Host, "kill", "-KILL", processId.ToString(CultureInfo.InvariantCulture)], deadline);
+            if (result.ExitCode != 0)
+                warn($"Could not end {processId} on {rank.Host} through {agent}: {(result.TimedOut ? "no answer" : result.Error.Trim())}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            warn($"Could not end {processId} on {rank.Host} through {agent}: {e.Message}");
+        }
     }
 
     private static Entry? Read(int processId)

@@ -20,7 +20,32 @@ public sealed record JobSpec
 
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
-    public int Ranks { get; init; } = 1;
+    /// <summary>
+    /// How many ranks to start; by default <see cref="DefaultRanks"/> of <see cref="Hosts"/> (a plan records the
+    /// number it decided on).
+    /// </summary>
+    public int Ranks
+    {
+        get => _ranks ?? DefaultRanks(Hosts);
+        init => _ranks = value;
+    }
+
+    private readonly int? _ranks;
+
+    /// <summary>
+    /// The number of ranks a job on <paramref name="hosts"/> gets when none is given, what <c>Start-ParallelJob</c>
+    /// and a <see cref="JobSpec"/> without <see cref="Ranks"/> both use: as many as the hosts have slots; with no
+    /// hosts, as many as the batch allocation this process runs in has (see <see cref="Allocation"/>), else this
+    /// machine's processor count.
+    /// </summary>
+    /// <param name="hosts">The job's hosts; empty for this machine or the allocation's hosts.</param>
+    /// <exception cref="JobSpecException">The batch allocation's variables cannot be read (see <see cref="Allocation.Hosts"/>).</exception>
+    public static int DefaultRanks(IReadOnlyList<HostSlots> hosts)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        int slots = (hosts.Count > 0 ? hosts : Allocation.Hosts()).Sum(host => host.Slots);
+        return slots > 0 ? slots : System.Environment.ProcessorCount;
+    }
 
     /// <summary>Hosts with slots; empty means this machine (or the batch allocation's hosts).</summary>
     public IReadOnlyList<HostSlots> Hosts { get; init; } = [];
