@@ -6,6 +6,7 @@ namespace MPI.Launch;
 /// <summary>What a host said when probed: whether it answered, its CPU count and the MPI implementations found there.</summary>
 public sealed record HostReport(string ComputerName, bool Reachable, string? Reason, string? HostName, int? CpuCount, IReadOnlyList<string> MpiLibraries)
 {
+    /// <summary>"node1: 8 CPUs, Open MPI 4.1.6", or "node1: unreachable: why".</summary>
     public override string ToString() => Reachable
         ? $"{ComputerName}: {CpuCount} CPUs, {(MpiLibraries.Count == 0 ? "no MPI" : string.Join(", ", MpiLibraries))}"
         : $"{ComputerName}: unreachable: {Reason}";

@@ -10,6 +10,7 @@ internal static partial class Mpich
     {
         Implementation = MpiImplementation.Mpich,
         DisplayName = "MPICH",
+        Names = ["Mpich", "Hydra"],
         Executable = "mpiexec.mpich",
         ProcessNames = ["mpiexec.hydra", "mpiexec.mpich", "mpirun.mpich", "hydra_pmi_proxy"],
         HostList = list => ["-hosts", list],

@@ -17,6 +17,9 @@ internal sealed class MpiexecDialect
     /// <summary>Its name as people write it ("Open MPI").</summary>
     public required string DisplayName { get; init; }
 
+    /// <summary>The names users call it by, spaces left out, compared ignoring case ("OpenMpi", "OMPI").</summary>
+    public required IReadOnlyList<string> Names { get; init; }
+
     /// <summary>Its mpiexec, looked up on PATH (distributions install both under these names).</summary>
     public required string Executable { get; init; }
 

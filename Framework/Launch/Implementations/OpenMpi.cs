@@ -10,6 +10,7 @@ internal static partial class OpenMpi
     {
         Implementation = MpiImplementation.OpenMpi,
         DisplayName = "Open MPI",
+        Names = ["OpenMpi", "OMPI"],
         Executable = "mpiexec.openmpi",
         ProcessNames = ["mpiexec.openmpi", "mpirun.openmpi", "orterun", "orted", "prte", "prted", "prterun"],
         HostList = list => ["--host", list],
