@@ -4,7 +4,7 @@
 //   library: ParallelJob.Start, then Wait;
 //   module:  Start-ParallelJob | Wait-ParallelJob in a hosted PowerShell session (the module imported once).
 // Prints per implementation and rank count the median and best of each, the ratios to raw (target: at most 1.1 at
-// 64 ranks), and the CPU time this process spent per library run.
+// 64 ranks), and the CPU time this process spent per library run and per module run (medians, seconds).
 // Usage: LaunchBench scaling <repository root> [runs (5)] [rank counts (8,32,64)] [implementations (OpenMpi,Mpich)]
 //                            [ways (raw,library,module); a way left out shows as 0]
 // Open MPI as root needs OMPI_ALLOW_RUN_AS_ROOT=1 and OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 in the environment.
@@ -33,7 +33,7 @@ internal static class Scaling
         using var session = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
         session.Open();
         Invoke(session, $"Import-Module '{Path.Combine(root, "artifacts/ParallelJob/ParallelJob.psd1")}' -ErrorAction Stop");
-        Console.WriteLine($"{"mpi",-8} {"ranks",5} {"raw",6} {"library",8} {"module",7} {"library/raw",12} {"module/raw",11} {"(best: raw",11} {"library",8} {"module)",8} {"library cpu",12}");
+        Console.WriteLine($"{"mpi",-8} {"ranks",5} {"raw",6} {"library",8} {"module",7} {"library/raw",12} {"module/raw",11} {"(best: raw",11} {"library",8} {"module)",8} {"cpu: library",13} {"module",7}");
         try
         {
             foreach (var implementation in implementations)
@@ -42,12 +42,11 @@ internal static class Scaling
                 {
                     var spec = new JobSpec { Program = hello, Ranks = ranks, Implementation = implementation, StartupDeadline = TimeSpan.FromMinutes(5) };
                     var command = MpiexecCommand.Build(spec, "raw");
-                    List<double> raw = [], library = [], module = [], cpu = [];
+                    List<double> raw = [], library = [], module = [], libraryCpu = [], moduleCpu = [];
                     for (int run = 0; run < runs; run++)
                     {
                         raw.Add(Timed(() => RunRaw(command), ways.Contains("raw")));
-                        self.Refresh();
-                        var before = self.TotalProcessorTime;
+                        var before = Cpu(self);
                         library.Add(Timed(() =>
                         {
                             using var job = ParallelJob.Start(spec, store);
@@ -55,17 +54,18 @@ internal static class Scaling
                             if (end?.State != JobState.Completed)
                                 throw new InvalidOperationException($"Hello on {ranks} ranks did not complete: {end?.State} {end?.Reason}");
                         }, ways.Contains("library")));
-                        self.Refresh();
-                        cpu.Add((self.TotalProcessorTime - before).TotalSeconds);
+                        libraryCpu.Add(Cpu(self) - before);
+                        before = Cpu(self);
                         module.Add(Timed(() =>
                         {
                             var state = Invoke(session, $"$j = Start-ParallelJob '{hello}' -Ranks {ranks} -MpiImplementation {implementation}; $null = $j | Wait-ParallelJob; $j.JobStateInfo.State");
                             if (state != "Completed")
                                 throw new InvalidOperationException($"Start-ParallelJob: Hello on {ranks} ranks did not complete: {state}");
                         }, ways.Contains("module")));
+                        moduleCpu.Add(Cpu(self) - before);
                     }
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{implementation,-8} {ranks,5} {Median(raw),6:F2} {Median(library),8:F2} {Median(module),7:F2} {Median(library) / Median(raw),12:F2} {Median(module) / Median(raw),11:F2} {raw.Min(),11:F2} {library.Min(),8:F2} {module.Min(),8:F2} {Median(cpu),12:F2}"));
+                        $"{implementation,-8} {ranks,5} {Median(raw),6:F2} {Median(library),8:F2} {Median(module),7:F2} {Median(library) / Median(raw),12:F2} {Median(module) / Median(raw),11:F2} {raw.Min(),11:F2} {library.Min(),8:F2} {module.Min(),8:F2} {Median(libraryCpu),13:F2} {Median(moduleCpu),7:F2}"));
                     Console.WriteLine($"         runs (s): raw {Join(raw)}; library {Join(library)}; module {Join(module)}");
                 }
             }
@@ -75,6 +75,13 @@ internal static class Scaling
             Invoke(session, "Get-Job | Remove-Job -Force");
             Directory.Delete(storeRoot, recursive: true);
         }
+    }
+
+    // The CPU time this process has used, in seconds.
+    private static double Cpu(Process self)
+    {
+        self.Refresh();
+        return self.TotalProcessorTime.TotalSeconds;
     }
 
     private static double Timed(Action action, bool run) => run ? Time(action) : 0;
