@@ -22,10 +22,14 @@ internal static class JobProcesses
     }
 
     /// <summary>The processes of job <paramref name="jobId"/> that are neither its ranks nor its infrastructure.</summary>
-    public static IReadOnlyList<Entry> StartedByRanks(string jobId, IReadOnlySet<int> ranks)
+    public static IReadOnlyList<Entry> StartedByRanks(string jobId, IReadOnlySet<int> ranks) => StartedByRanks(Of(jobId), ranks);
+
+    // Every process of the job on this machine.
+    private static List<Entry> Of(string jobId) =>
+        [.. ProcessIdentity.WithEnvironment(Logging.JobContract.JobIdVariable, jobId).Select(Read).OfType<Entry>()];
+
+    private static List<Entry> StartedByRanks(List<Entry> entries, IReadOnlySet<int> ranks)
     {
-        var entries = ProcessIdentity.WithEnvironment(Logging.JobContract.JobIdVariable, jobId)
-            .Select(Read).OfType<Entry>().ToList();
         var byId = entries.ToDictionary(entry => entry.ProcessId);
         // Infrastructure: daemons and their ancestors within the job (the agent's processes between mpiexec and a
         // daemon on another host).
@@ -46,22 +50,27 @@ internal static class JobProcesses
     {
         foreach (var process in StartedByRanks(jobId, ranks))
         {
-            warn($"Process {process.Describe()}, started by the job, {why}: ended by the launcher.");
+            warn(Ended(process, why));
             _ = Signals.Send(process.ProcessId, Signals.Kill);
         }
     }
 
     /// <summary>Kills whatever job <paramref name="jobId"/> started and left behind on this machine, once mpiexec has ended.</summary>
+    /// <remarks>Processes the program started are named to <paramref name="warn"/>. One look at /proc when nothing is left.</remarks>
     public static void SweepLeftovers(string jobId, IReadOnlySet<int> ranks, Action<string> warn)
     {
-        EndStartedByRanks(jobId, ranks, "outlived the job", warn);
         for (int attempt = 0; attempt < 3; attempt++)
         {
-            var leftovers = ProcessIdentity.WithEnvironment(Logging.JobContract.JobIdVariable, jobId).ToList();
+            var leftovers = Of(jobId);
             if (leftovers.Count == 0)
                 return;
-            foreach (var processId in leftovers)
-                _ = Signals.Send(processId, Signals.Kill); // one that ended meanwhile needs nothing
+            if (attempt == 0)
+            {
+                foreach (var process in StartedByRanks(leftovers, ranks))
+                    warn(Ended(process, "outlived the job"));
+            }
+            foreach (var process in leftovers)
+                _ = Signals.Send(process.ProcessId, Signals.Kill); // one that ended meanwhile needs nothing
             Thread.Sleep(100);
         }
     }
@@ -90,6 +99,8 @@ internal static class JobProcesses
             warn($"Could not end {processId} on {rank.Host} through {agent}: {e.Message}");
         }
     }
+
+    private static string Ended(Entry process, string why) => $"Process {process.Describe()}, started by the job, {why}: ended by the launcher.";
 
     private static Entry? Read(int processId)
     {
