@@ -22,7 +22,7 @@ public sealed record ChildResult(int? ExitCode, string Output, string Error, boo
 /// has exited (or everything, at the deadline) was started for this run and has no one left to read it: it is killed.
 /// A process that detached from the pipes (closed or redirected them) is left alone.
 /// </remarks>
-public static partial class ChildProcess
+public static class ChildProcess
 {
     /// <summary>The environment variable that marks the processes of one run.</summary>
     public const string MarkerVariable = "SPMD_CHILD_RUN";
@@ -152,13 +152,10 @@ public static partial class ChildProcess
             foreach (int processId in marked)
             {
                 found.Add(processId);
-                _ = SendSignal(processId, 9);
+                _ = Signals.Send(processId, Signals.Kill);
             }
             Thread.Sleep(50);
         }
         return found.Count;
     }
-
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int SendSignal(int processId, int signal);
 }

@@ -1,12 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 
 namespace MPI.Launch;
 
 /// <summary>What a host said when probed: whether it answered, its CPU count and the MPI implementations found there.</summary>
 public sealed record HostReport(string ComputerName, bool Reachable, string? Reason, string? HostName, int? CpuCount, IReadOnlyList<string> MpiLibraries)
 {
+    /// <summary>"node1: 8 CPUs, Open MPI 4.1.6", or "node1: unreachable: why".</summary>
     public override string ToString() => Reachable
         ? $"{ComputerName}: {CpuCount} CPUs, {(MpiLibraries.Count == 0 ? "no MPI" : string.Join(", ", MpiLibraries))}"
         : $"{ComputerName}: unreachable: {Reason}";
@@ -16,7 +16,7 @@ public sealed record HostReport(string ComputerName, bool Reachable, string? Rea
 /// Checks hosts before a job is placed on them: that their names resolve, and (probing) that they answer through the
 /// launch agent (ssh) and have an MPI to run.
 /// </summary>
-public static partial class HostProbe
+public static class HostProbe
 {
     /// <summary>How long a host gets to resolve or to answer a probe.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
@@ -31,10 +31,10 @@ public static partial class HostProbe
     public static string Agent(string? requested = null) =>
         requested ?? (System.Environment.GetEnvironmentVariable(AgentVariable) is { Length: > 0 } agent ? agent : DefaultAgent);
 
-    // A fixed script: nothing of the caller's goes into it.
-    private const string Script =
+    // A fixed script (the implementations' executable names are the launcher's own): nothing of the caller's goes into it.
+    private static readonly string Script =
         "printf 'hostname=%s\\n' \"$(hostname)\"; printf 'cpus=%s\\n' \"$(nproc)\"; " +
-        "for m in mpiexec.openmpi mpiexec.mpich; do command -v $m >/dev/null 2>&1 && " +
+        $"for m in {string.Join(' ', MpiexecDialect.All.Select(dialect => dialect.Executable))}; do command -v $m >/dev/null 2>&1 && " +
         "printf '%s=%s\\n' $m \"$($m --version 2>&1 | tr '\\n' ' ')\"; done; true";
 
     /// <summary>Throws a <see cref="JobSpecException"/> naming the first host whose name does not resolve.</summary>
@@ -104,11 +104,10 @@ public static partial class HostProbe
             .ToDictionary(pair => pair[0], pair => pair[1].Trim());
         if (run.ExitCode != 0 || !said.ContainsKey("cpus"))
             return new HostReport(name, false, why.Length > 0 ? why : $"{program} exited with code {run.ExitCode}", null, null, []);
-        var libraries = new List<string>();
-        if (said.TryGetValue("mpiexec.openmpi", out var openMpi))
-            libraries.Add(Version(OpenMpiVersion(), openMpi) is { } version ? $"Open MPI {version}" : "Open MPI");
-        if (said.TryGetValue("mpiexec.mpich", out var mpich))
-            libraries.Add(Version(MpichVersion(), mpich) is { } version ? $"MPICH {version}" : "MPICH");
+        var libraries = MpiexecDialect.All
+            .Where(dialect => said.ContainsKey(dialect.Executable))
+            .Select(dialect => dialect.VersionIn(said[dialect.Executable]) is { } version ? $"{dialect.DisplayName} {version}" : dialect.DisplayName)
+            .ToList();
         return new HostReport(name, true, null, said.GetValueOrDefault("hostname"),
             int.TryParse(said["cpus"], out int cpus) ? cpus : null, libraries);
     }
@@ -139,12 +138,4 @@ public static partial class HostProbe
             return socket.Message;
         }
     }
-
-    private static string? Version(Regex pattern, string text) => pattern.Match(text) is { Success: true } match ? match.Groups["version"].Value : null;
-
-    [GeneratedRegex(@"\(Open(RTE| MPI)\) (?<version>[0-9][0-9.a-z]*)")]
-    private static partial Regex OpenMpiVersion();
-
-    [GeneratedRegex(@"Version:\s+(?<version>[0-9][0-9.a-z]*)")]
-    private static partial Regex MpichVersion();
 }

@@ -6,6 +6,7 @@ namespace MPI.Launch;
 /// <summary>A host and how many ranks it takes ("node1:4" or "node1").</summary>
 public sealed partial record HostSlots(string Host, int Slots)
 {
+    /// <summary>"host:slots", as <see cref="Parse"/> reads it.</summary>
     public override string ToString() => $"{Host}:{Slots}";
 
     /// <summary>Parses "host" or "host:slots".</summary>

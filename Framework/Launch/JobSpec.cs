@@ -5,7 +5,11 @@ public enum MpiImplementation
 {
     /// <summary>Open MPI if installed, otherwise MPICH.</summary>
     Auto,
+
+    /// <summary>Open MPI (mpiexec.openmpi).</summary>
     OpenMpi,
+
+    /// <summary>MPICH (mpiexec.mpich, Hydra).</summary>
     Mpich,
 }
 
@@ -18,13 +22,40 @@ public sealed record JobSpec
     /// <summary>A built .NET job (.dll, run with dotnet) or an executable.</summary>
     public required string Program { get; init; }
 
+    /// <summary>The program's arguments, passed to every rank as they are (never through a shell).</summary>
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
-    public int Ranks { get; init; } = 1;
+    /// <summary>
+    /// How many ranks to start; by default <see cref="DefaultRanks"/> of <see cref="Hosts"/> (a plan records the
+    /// number it decided on).
+    /// </summary>
+    public int Ranks
+    {
+        get => _ranks ?? DefaultRanks(Hosts);
+        init => _ranks = value;
+    }
+
+    private readonly int? _ranks;
+
+    /// <summary>
+    /// The number of ranks a job on <paramref name="hosts"/> gets when none is given, what <c>Start-ParallelJob</c>
+    /// and a <see cref="JobSpec"/> without <see cref="Ranks"/> both use: as many as the hosts have slots; with no
+    /// hosts, as many as the batch allocation this process runs in has (see <see cref="Allocation"/>), else this
+    /// machine's processor count.
+    /// </summary>
+    /// <param name="hosts">The job's hosts; empty for this machine or the allocation's hosts.</param>
+    /// <exception cref="JobSpecException">The batch allocation's variables cannot be read (see <see cref="Allocation.Hosts"/>).</exception>
+    public static int DefaultRanks(IReadOnlyList<HostSlots> hosts)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        int slots = (hosts.Count > 0 ? hosts : Allocation.Hosts()).Sum(host => host.Slots);
+        return slots > 0 ? slots : System.Environment.ProcessorCount;
+    }
 
     /// <summary>Hosts with slots; empty means this machine (or the batch allocation's hosts).</summary>
     public IReadOnlyList<HostSlots> Hosts { get; init; } = [];
 
+    /// <summary>Which MPI implementation's mpiexec runs the job (default: Auto, Open MPI if installed, else MPICH).</summary>
     public MpiImplementation Implementation { get; init; } = MpiImplementation.Auto;
 
     /// <summary>
@@ -36,6 +67,7 @@ public sealed record JobSpec
     /// <summary>Variables of the launching process passed on to every rank.</summary>
     public IReadOnlyList<string> PassEnvironment { get; init; } = [];
 
+    /// <summary>The ranks' working directory; null for the launcher's current directory. It must exist.</summary>
     public string? WorkingDirectory { get; init; }
 
     /// <summary>The job is stopped (TimedOut) when it runs longer.</summary>
@@ -56,6 +88,7 @@ public sealed record JobSpec
     /// <summary>Whether more ranks than slots may run (needed for Open MPI beyond the core count).</summary>
     public bool AllowOversubscription { get; init; } = true;
 
+    /// <summary>A name for the job, to find it by in the store; null for none.</summary>
     public string? Name { get; init; }
 
     /// <summary>
@@ -77,14 +110,15 @@ public sealed record JobSpec
     };
 
     /// <summary>Reads an implementation name as users write it: auto, openmpi / "Open MPI", mpich.</summary>
-    public static MpiImplementation ParseImplementation(string name) =>
-        (name ?? "").Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant() switch
-        {
-            "AUTO" or "" => MpiImplementation.Auto,
-            "OPENMPI" or "OMPI" => MpiImplementation.OpenMpi,
-            "MPICH" or "HYDRA" => MpiImplementation.Mpich,
-            _ => throw new JobSpecException($"'{name}' is not an MPI implementation: use Auto, OpenMpi or Mpich."),
-        };
+    /// <exception cref="JobSpecException"><paramref name="name"/> names no implementation.</exception>
+    public static MpiImplementation ParseImplementation(string name)
+    {
+        var key = (name ?? "").Replace(" ", "", StringComparison.Ordinal);
+        if (key.Length == 0 || key.Equals(nameof(MpiImplementation.Auto), StringComparison.OrdinalIgnoreCase))
+            return MpiImplementation.Auto;
+        return MpiexecDialect.All.FirstOrDefault(dialect => dialect.Names.Contains(key, StringComparer.OrdinalIgnoreCase))?.Implementation
+            ?? throw new JobSpecException($"'{name}' is not an MPI implementation: use Auto, {string.Join(" or ", MpiexecDialect.All.Select(dialect => dialect.Implementation))}.");
+    }
 
     /// <summary>Checks the spec; returns the resolved program path.</summary>
     public string Validate()
@@ -150,5 +184,6 @@ public enum JobSpecProblem
 /// <summary>A job specification that cannot run, with the reason.</summary>
 public sealed class JobSpecException(string message, JobSpecProblem problem = JobSpecProblem.Invalid) : ArgumentException(message)
 {
+    /// <summary>What kind of mistake it is.</summary>
     public JobSpecProblem Problem { get; } = problem;
 }

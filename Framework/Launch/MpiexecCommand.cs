@@ -27,59 +27,42 @@ public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Argum
     /// Builds the command for <paramref name="spec"/> (validated first) and job <paramref name="jobId"/>, whose ranks
     /// append their records to files in <paramref name="recordDirectory"/> when one is given.
     /// </summary>
+    /// <exception cref="JobSpecException">The spec cannot run, or the MPI implementation it asks for is not installed.</exception>
     public static MpiexecCommand Build(JobSpec spec, string jobId, string? recordDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var program = spec.Validate();
-        var implementation = Resolve(spec.Implementation);
-        var arguments = new List<string>();
-        bool openMpi = implementation == MpiImplementation.OpenMpi;
-        arguments.AddRange(["-n", spec.Ranks.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var dialect = Resolve(spec.Implementation);
+        var arguments = new List<string> { "-n", spec.Ranks.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         // Inside a batch allocation the job runs on the allocation's hosts unless told otherwise.
         var hosts = spec.Hosts.Count > 0 ? spec.Hosts : Allocation.Hosts();
         if (hosts.Count > 0)
-        {
-            var list = string.Join(',', hosts.Select(host => $"{host.Host}:{host.Slots}"));
-            arguments.AddRange(openMpi ? ["--host", list] : ["-hosts", list]);
-        }
+            arguments.AddRange(dialect.HostList(string.Join(',', hosts.Select(host => $"{host.Host}:{host.Slots}"))));
         // Other hosts are reached through the launch agent (ssh unless told otherwise).
         if (hosts.Any(host => !HostProbe.IsThisMachine(host.Host)) && spec.EffectiveLaunchAgent != HostProbe.DefaultAgent)
-            arguments.AddRange(openMpi ? ["--mca", "plm_rsh_agent", spec.EffectiveLaunchAgent] : ["-launcher", "ssh", "-launcher-exec", spec.EffectiveLaunchAgent]);
-        if (openMpi)
-        {
-            // Output lines tagged [job,rank]<stream>: so the launcher can attribute them; ranks float over cores.
-            arguments.AddRange(["--tag-output", "--bind-to", "none"]);
-            if (spec.AllowOversubscription)
-                arguments.Add("--oversubscribe");
-            if (spec.AllowRunAsRoot)
-                arguments.Add("--allow-run-as-root");
-        }
-        else
-        {
-            arguments.Add("-prepend-rank");
-        }
+            arguments.AddRange(dialect.LaunchAgent(spec.EffectiveLaunchAgent));
+        arguments.AddRange(dialect.Always);
+        if (spec.AllowOversubscription)
+            arguments.AddRange(dialect.Oversubscribe);
+        if (spec.AllowRunAsRoot)
+            arguments.AddRange(dialect.AllowRunAsRoot);
         // Values go into mpiexec's environment, only names onto its command line.
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in Variables(spec, jobId, recordDirectory))
             environment[name] = value;
-        if (openMpi)
-        {
-            foreach (var name in environment.Keys)
-                arguments.AddRange(["-x", name]);
-        }
-        else
-        {
-            arguments.AddRange(["-genvlist", string.Join(',', environment.Keys)]);
-        }
+        arguments.AddRange(dialect.PassVariables(environment.Keys));
         if (spec.WorkingDirectory is { } directory)
-            arguments.AddRange(openMpi ? ["--wdir", directory] : ["-wdir", directory]);
+            arguments.AddRange(dialect.WorkingDirectory(directory));
         if (program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
             arguments.AddRange(["dotnet", program]);
         else
             arguments.Add(program);
         arguments.AddRange(spec.Arguments);
-        return new MpiexecCommand(openMpi ? "mpiexec.openmpi" : "mpiexec.mpich", arguments, implementation) { Environment = environment };
+        return new MpiexecCommand(dialect.Executable, arguments, dialect.Implementation) { Environment = environment };
     }
+
+    /// <summary>What this command's implementation does its own way.</summary>
+    internal MpiexecDialect Dialect => MpiexecDialect.Of(Implementation);
 
     private static IEnumerable<(string Name, string Value)> Variables(JobSpec spec, string jobId, string? recordDirectory)
     {
@@ -95,18 +78,16 @@ public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Argum
             yield return (name, value);
     }
 
-    private static MpiImplementation Resolve(MpiImplementation requested)
+    private static MpiexecDialect Resolve(MpiImplementation requested)
     {
         if (requested != MpiImplementation.Auto)
         {
-            var name = requested == MpiImplementation.OpenMpi ? "mpiexec.openmpi" : "mpiexec.mpich";
-            return OnPath(name) ? requested : throw new JobSpecException($"{requested} was asked for, but {name} is not installed.", JobSpecProblem.NotFound);
+            var dialect = MpiexecDialect.Of(requested);
+            return OnPath(dialect.Executable) ? dialect : throw new JobSpecException($"{requested} was asked for, but {dialect.Executable} is not installed.", JobSpecProblem.NotFound);
         }
-        if (OnPath("mpiexec.openmpi"))
-            return MpiImplementation.OpenMpi;
-        return OnPath("mpiexec.mpich")
-            ? MpiImplementation.Mpich
-            : throw new JobSpecException("Neither Open MPI (mpiexec.openmpi) nor MPICH (mpiexec.mpich) is installed.", JobSpecProblem.NotFound);
+        return MpiexecDialect.All.FirstOrDefault(dialect => OnPath(dialect.Executable))
+            ?? throw new JobSpecException(
+                $"Neither {string.Join(" nor ", MpiexecDialect.All.Select(dialect => $"{dialect.DisplayName} ({dialect.Executable})"))} is installed.", JobSpecProblem.NotFound);
     }
 
     private static bool OnPath(string name) =>

@@ -1,125 +1,36 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-
 namespace MPI.Launch;
 
 /// <summary>
-/// What mpiexec itself says about ranks that ended badly, read from its output: Open MPI's signal, MPI_Abort and
-/// non-zero exit reports, Hydra's (MPICH) bad-termination banner, MPI_Abort line and exit string. Some reports
-/// span several lines, so lines must be given in the order mpiexec wrote them. These are the only source of how a
-/// rank ended when the program does not use this framework (a C program, say) or was killed.
+/// What mpiexec itself says about ranks that ended badly, read from its output by its implementation's reader (see
+/// <see cref="MpiexecDialect.NewReportReader"/>): signals, MPI_Abort, non-zero exits, and Hydra's exit string. Some
+/// reports span several lines, so lines must be given in the order mpiexec wrote them. These are the only source of
+/// how a rank ended when the program does not use this framework (a C program, say) or was killed. Not thread-safe:
+/// its job reads lines under its lock.
 /// </summary>
-internal sealed partial class MpiexecReports
+internal sealed class MpiexecReports(MpiexecDialect dialect)
 {
-    private readonly Lock _gate = new();
+    private readonly MpiexecReportReader _reader = dialect.NewReportReader();
     private readonly List<RankEnding> _endings = [];
-    private int? _abortingRank;
-    private int? _exitingRank;
-    private (int ProcessId, string Host)? _badTermination;
 
     /// <summary>The reports so far, first first.</summary>
-    public IReadOnlyList<RankEnding> Endings
-    {
-        get
-        {
-            lock (_gate)
-                return [.. _endings];
-        }
-    }
+    public IReadOnlyList<RankEnding> Endings => _endings;
 
-    /// <summary>Hydra's one-line summary of the first bad termination ("Killed (signal 9)"), if it gave one.</summary>
-    public string? ExitString { get; private set; }
+    /// <summary>mpiexec's one-line summary of the first bad termination (Hydra's "Killed (signal 9)"), if it gave one.</summary>
+    public string? ExitString { get; set; }
 
     /// <summary>Reads one line of mpiexec's output (a rank's own line too: MPICH prints MPI_Abort's report there).</summary>
-    public void Read(string line)
+    public void Read(string line) => _reader.Read(line, this);
+
+    /// <summary>Adds a report.</summary>
+    public void Add(RankEnding ending) => _endings.Add(ending);
+
+    /// <summary>Revises the last report that names a process but not its rank, if there is one.</summary>
+    public void ReviseLastProcessEnding(Func<RankEnding, RankEnding> revise)
     {
-        lock (_gate)
-        {
-            if (OpenMpiSignal().Match(line) is { Success: true } signal)
-            {
-                _endings.Add(new RankEnding(Number(signal, "rank"), Number(signal, "pid"), signal.Groups["host"].Value,
-                    ExitCode: null, Signal: Number(signal, "signal"), SignalName: signal.Groups["name"].Value));
-            }
-            else if (OpenMpiAbort().Match(line) is { Success: true } abort)
-            {
-                _abortingRank = Number(abort, "rank");
-            }
-            else if (_abortingRank is { } aborting && OpenMpiAbortCode().Match(line) is { Success: true } abortCode)
-            {
-                _endings.Add(RankEnding.Aborted(aborting, Number(abortCode, "code")));
-                _abortingRank = null;
-            }
-            else if (MpichAbort().Match(line) is { Success: true } mpichAbort)
-            {
-                _endings.Add(RankEnding.Aborted(Number(mpichAbort, "rank"), Number(mpichAbort, "code")));
-            }
-            else if (OpenMpiProcessName().Match(line) is { Success: true } name)
-            {
-                _exitingRank = Number(name, "rank");
-            }
-            else if (_exitingRank is { } exiting && OpenMpiExitCode().Match(line) is { Success: true } exitCode)
-            {
-                _endings.Add(new RankEnding(exiting, null, null, Number(exitCode, "code"), null, null));
-                _exitingRank = null;
-            }
-            else if (MpichBadProcess().Match(line) is { Success: true } bad)
-            {
-                _badTermination = (Number(bad, "pid"), bad.Groups["host"].Value);
-            }
-            else if (_badTermination is { } process && MpichExitCode().Match(line) is { Success: true } code)
-            {
-                _endings.Add(new RankEnding(null, process.ProcessId, process.Host, Number(code, "code"), null, null));
-                _badTermination = null;
-            }
-            else if (MpichExitString().Match(line) is { Success: true } exitString)
-            {
-                ExitString ??= exitString.Groups["reason"].Value.Trim();
-                // Hydra's exit code is the signal number when a signal ended the process; its exit string says which.
-                int last = _endings.FindLastIndex(ending => ending.Rank is null && ending.ProcessId is not null);
-                if (last >= 0 && MpichSignal().Match(ExitString) is { Success: true } bySignal)
-                {
-                    _endings[last] = _endings[last] with
-                    {
-                        ExitCode = null,
-                        Signal = Number(bySignal, "signal"),
-                        SignalName = bySignal.Groups["name"].Value.Trim(),
-                    };
-                }
-            }
-        }
+        int last = _endings.FindLastIndex(ending => ending.Rank is null && ending.ProcessId is not null);
+        if (last >= 0)
+            _endings[last] = revise(_endings[last]);
     }
-
-    private static int Number(Match match, string group) => int.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
-
-    [GeneratedRegex(@"process rank (?<rank>\d+) with PID (?<pid>\d+) on node (?<host>\S+) exited on signal (?<signal>\d+) \((?<name>[^)]*)\)")]
-    private static partial Regex OpenMpiSignal();
-
-    [GeneratedRegex(@"^MPI_ABORT was invoked on rank (?<rank>\d+) in communicator")]
-    private static partial Regex OpenMpiAbort();
-
-    [GeneratedRegex(@"^with errorcode (?<code>-?\d+)\.")]
-    private static partial Regex OpenMpiAbortCode();
-
-    [GeneratedRegex(@"application called MPI_Abort\([^,]+, (?<code>-?\d+)\) - process (?<rank>\d+)")]
-    private static partial Regex MpichAbort();
-
-    [GeneratedRegex(@"^\s*Process name: \[\[\d+,\d+\],(?<rank>\d+)\]")]
-    private static partial Regex OpenMpiProcessName();
-
-    [GeneratedRegex(@"^\s*Exit code:\s+(?<code>-?\d+)")]
-    private static partial Regex OpenMpiExitCode();
-
-    [GeneratedRegex(@"^=\s+PID (?<pid>\d+) RUNNING AT (?<host>\S+)")]
-    private static partial Regex MpichBadProcess();
-
-    [GeneratedRegex(@"^=\s+EXIT CODE: (?<code>-?\d+)")]
-    private static partial Regex MpichExitCode();
-
-    [GeneratedRegex(@"TERMINATED WITH THE EXIT STRING: (?<reason>.+)$")]
-    private static partial Regex MpichExitString();
-
-    [GeneratedRegex(@"^(?<name>.*)\(signal (?<signal>\d+)\)")]
-    private static partial Regex MpichSignal();
 }
 
 /// <summary>
@@ -131,6 +42,7 @@ internal sealed record RankEnding(int? Rank, int? ProcessId, string? Host, int? 
     /// <summary>Whether the rank called MPI_Abort (its code is then the exit code the job ends with).</summary>
     public bool Abort { get; init; }
 
+    /// <summary>A rank that called MPI_Abort with <paramref name="code"/>.</summary>
     public static RankEnding Aborted(int rank, int code) => new(rank, null, null, code, null, null) { Abort = true };
 
     /// <summary>The ending of <paramref name="rank"/> in words, for a job's reason and a rank's failure.</summary>

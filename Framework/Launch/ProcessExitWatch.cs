@@ -18,12 +18,13 @@ internal sealed partial class ProcessExitWatch : IDisposable
 {
     private const int AfUnix = 1, SockStream = 1, SockNonblock = 0x800, SockCloexec = 0x80000;
     private const int EpollCtlAdd = 1, EpollCtlDel = 2, EpollIn = 1, EpollRdHup = 0x2000, MaxEvents = 64;
-    private const long Listener = -1;
+    private const long Listener = -1, Wakeup = -2;
     // struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16 bytes).
     private static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
     private static readonly int DataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
 
-    private readonly int _epoll, _listener;
+    // The eventfd that wakes the watch's thread when the watch is disposed (else it would sleep out its poll).
+    private readonly int _epoll, _listener, _wakeup;
     private readonly object _gate = new(); // waited on with Monitor
     private readonly Dictionary<int, int?> _connections = []; // descriptor -> rank, once it said
     private readonly Dictionary<int, long> _order = [];       // rank -> position in exit order
@@ -42,6 +43,9 @@ internal sealed partial class ProcessExitWatch : IDisposable
         if (_listener < 0 || Bind(_listener, ref address[0], address.Length) != 0 || Listen(_listener, 4096) != 0)
             throw new IOException($"The job's exit channel could not be opened (error {Marshal.GetLastPInvokeError()}).");
         Add(_listener, Listener);
+        _wakeup = EventFd(0, SockNonblock | SockCloexec);
+        if (_wakeup >= 0)
+            Add(_wakeup, Wakeup);
         _thread = new Thread(Run) { IsBackground = true, Name = "rank exit watch" };
         _thread.Start();
     }
@@ -103,6 +107,8 @@ internal sealed partial class ProcessExitWatch : IDisposable
                 for (int i = 0; i < count; i++)
                 {
                     long data = MemoryMarshal.Read<long>(events.AsSpan(i * EventSize + DataOffset));
+                    if (data == Wakeup)
+                        continue;
                     if (data == Listener)
                         AcceptAll();
                     else if (Drain((int)data, buffer) is { } rank)
@@ -170,11 +176,20 @@ internal sealed partial class ProcessExitWatch : IDisposable
             _disposed = true;
             Monitor.PulseAll(_gate);
         }
+        if (_wakeup >= 0)
+        {
+            Span<byte> one = stackalloc byte[8];
+            one.Clear();
+            one[0] = 1;
+            _ = Write(_wakeup, ref one[0], 8);
+        }
         _thread.Join();
         foreach (var connection in _connections.Keys)
             _ = Close(connection);
         _connections.Clear();
         _ = Close(_listener);
+        if (_wakeup >= 0)
+            _ = Close(_wakeup);
         _ = Close(_epoll);
     }
 
@@ -192,6 +207,12 @@ internal sealed partial class ProcessExitWatch : IDisposable
 
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     private static partial long Read(int descriptor, ref byte buffer, ulong count);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial long Write(int descriptor, ref byte buffer, ulong count);
+
+    [LibraryImport("libc", EntryPoint = "eventfd")]
+    private static partial int EventFd(uint initial, int flags);
 
     [LibraryImport("libc", EntryPoint = "epoll_create1")]
     private static partial int EpollCreate(int flags);

@@ -31,15 +31,16 @@ internal static class ProcessIdentity
     /// <summary>Processes on this machine whose environment carries <paramref name="variable"/>=<paramref name="value"/>.</summary>
     public static IEnumerable<int> WithEnvironment(string variable, string value)
     {
-        var needle = $"{variable}={value}\0";
+        // Compared as bytes: a machine has many processes, and decoding every environment would cost more than the search.
+        var needle = System.Text.Encoding.UTF8.GetBytes($"\0{variable}={value}\0");
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), out int processId) || processId == System.Environment.ProcessId)
                 continue;
-            string environment;
+            byte[] environment;
             try
             {
-                environment = File.ReadAllText(Path.Combine(directory, "environ"));
+                environment = File.ReadAllBytes(Path.Combine(directory, "environ"));
             }
             catch (IOException)
             {
@@ -49,7 +50,7 @@ internal static class ProcessIdentity
             {
                 continue;
             }
-            if (environment.StartsWith(needle, StringComparison.Ordinal) || environment.Contains("\0" + needle, StringComparison.Ordinal))
+            if (environment.AsSpan().StartsWith(needle.AsSpan(1)) || environment.AsSpan().IndexOf(needle) >= 0)
                 yield return processId;
         }
     }

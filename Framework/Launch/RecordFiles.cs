@@ -10,7 +10,7 @@ namespace MPI.Launch;
 /// </summary>
 internal static class RecordFiles
 {
-    private const int Chunk = 64 * 1024;
+    private const int FirstPiece = 4 * 1024, Chunk = 1024 * 1024;
 
     /// <summary>The whole lines from <paramref name="offset"/> on, and the offset just past them.</summary>
     public static (string Text, long End) ReadCompleteLines(string path, long offset)
@@ -64,20 +64,23 @@ internal static class RecordFiles
             RandomAccess.SetLength(file, length);
     }
 
+    // Reads a small piece first, then pieces twice as large while no zero byte turns up: a look at a file with
+    // little new in it (the usual case) reads little, however far the file has grown ahead of its records.
     private static int ReadUntilZero(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, ref byte[] buffer)
     {
-        int length = 0;
+        int length = 0, piece = FirstPiece;
         while (true)
         {
-            if (length == buffer.Length)
-                Array.Resize(ref buffer, Math.Max(Chunk, buffer.Length * 2));
-            int read = RandomAccess.Read(file, buffer.AsSpan(length), offset + length);
+            if (buffer.Length < length + piece)
+                Array.Resize(ref buffer, Math.Max(length + piece, buffer.Length * 2));
+            int read = RandomAccess.Read(file, buffer.AsSpan(length, piece), offset + length);
             int zero = buffer.AsSpan(length, read).IndexOf((byte)0);
             if (zero >= 0)
                 return length + zero;
             length += read;
             if (read == 0)
                 return length;
+            piece = Math.Min(piece * 2, Chunk);
         }
     }
 }

@@ -4,10 +4,17 @@
 //   logging:  jobs/LogBench under the launcher, every record shipped to the job store (throughput; slowdown of a
 //             compute loop logging 10,000 events per second per rank, target under 5%).
 // Usage: LaunchBench <repository root> [runs]
+//        LaunchBench scaling ...: how the launcher's cost grows with the number of ranks (see Scaling.cs)
 using System.Diagnostics;
 using System.Globalization;
 using MPI.Launch;
+using static Measure;
 
+if (args.Length > 0 && args[0] == "scaling")
+{
+    Scaling.Run(args[1..]);
+    return;
+}
 var root = args.Length > 0 ? args[0] : ".";
 int runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7;
 var hello = Path.Combine(root, "jobs/Hello/bin/Release/net10.0/Hello.dll");
@@ -53,27 +60,4 @@ try
 finally
 {
     Directory.Delete(storeRoot, recursive: true);
-}
-
-static double Time(Action action)
-{
-    var clock = Stopwatch.StartNew();
-    action();
-    return clock.Elapsed.TotalSeconds;
-}
-
-static double Median(List<double> values)
-{
-    var sorted = values.Order().ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-}
-
-// The same command the launcher runs (arguments and variables), started directly, its output read and discarded.
-static void RunRaw(MpiexecCommand command)
-{
-    var environment = command.Environment.ToDictionary(variable => variable.Key, variable => (string?)variable.Value);
-    environment["TERM"] = null;
-    var run = ChildProcess.Run(command.FileName, command.Arguments, TimeSpan.FromMinutes(10), environment);
-    if (run.ExitCode != 0)
-        throw new InvalidOperationException($"raw mpiexec failed: {run.Error}");
 }

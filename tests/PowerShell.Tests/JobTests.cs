@@ -190,7 +190,7 @@ public sealed class JobTests
         var item = session.RunClean("$j = Start-ParallelJob $p -ArgumentList logjob, 2, hang -Ranks 3 -MpiImplementation Mpich -Name hang; $j", ("p", Program)).Single();
         var jobId = (string)item.Properties["JobId"].Value;
         Eventually.Holds(() => item.Properties["ParallelState"].Value.ToString() == "Running", "the job running");
-        // Every rank logs its events before it hangs.
+        // Running means every rank has started; each logs its events a moment later.
         Eventually.Holds(() => session.RunClean("Receive-ParallelJob $j -Keep").Count(record => ((LogRecord)record.BaseObject).Message.StartsWith("Event ", StringComparison.Ordinal)) == 6,
             "every rank's events");
 

@@ -101,8 +101,7 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
         var hosts = HostSlots.ParseList(_hosts);
         if (HostFile is not null)
             hosts = [.. hosts, .. HostSlots.ReadHostFile(GetUnresolvedProviderPathFromPSPath(HostFile))];
-        var slots = (hosts.Count > 0 ? hosts : Allocation.Hosts()).Sum(host => host.Slots);
-        return Spec(hosts, slots > 0 ? slots : System.Environment.ProcessorCount) with
+        return Spec(hosts, JobSpec.DefaultRanks(hosts)) with
         {
             AllowOversubscription = !NoOversubscribe,
             AllowRunAsRoot = AllowRunAsRoot,
