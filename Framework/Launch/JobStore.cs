@@ -130,13 +130,30 @@ public sealed class JobStore
     {
         try
         {
-            return JsonSerializer.Deserialize<JobManifest>(File.ReadAllText(ManifestPath(id)), Json);
+            return JsonSerializer.Deserialize<JobManifest>(File.ReadAllText(ManifestPath(id)), Json) ?? Unreadable(id, "it is null");
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
+        catch (JsonException e)
+        {
+            return Unreadable(id, e.Message);
+        }
     }
+
+    // A manifest no reader can parse (the store writes whole manifests only: someone else wrote it) reads as a Failed
+    // job saying so, so that one bad file hides no other job and can be seen and removed like any job.
+    private JobManifest Unreadable(string id, string problem) => new()
+    {
+        Id = id,
+        Spec = new JobSpec { Program = "" },
+        CommandLine = "",
+        Command = [],
+        State = JobState.Failed,
+        Reason = $"Its manifest ({ManifestPath(id)}) cannot be read: {problem}",
+        Created = LastWritten(id) ?? DateTimeOffset.MinValue,
+    };
 
     /// <summary>The log records of job <paramref name="id"/> (none, for a job that is not in the store).</summary>
     public JobLog Logs(string id) => new(this, id);

@@ -69,12 +69,12 @@ public sealed class ParallelJob : IDisposable
         Update(job => job with { State = JobState.Starting, Started = DateTimeOffset.UtcNow });
         _writer.Written.GetAwaiter().GetResult();
         _startup = new Timer(_ => CheckStartup(), null, manifest.Spec.StartupDeadline, Timeout.InfiniteTimeSpan);
-        _tick = new Timer(_ =>
+        _tick = new Timer(_ => Guarded(() =>
         {
             ReadRecords(rank: null);
             CheckStopRequest();
             CheckEnding();
-        }, null, TailInterval, TailInterval);
+        }), null, TailInterval, TailInterval);
         _exits.Exited += _ => CheckEnding();
         // Records are read as soon as a rank writes them, so the launcher knows every rank's process from its first
         // moments, and a stop asked for by another process is acted on at once. A change reads the one file changed.
@@ -82,9 +82,9 @@ public sealed class ParallelJob : IDisposable
         {
             NotifyFilter = NotifyFilters.Size | NotifyFilters.LastWrite | NotifyFilters.FileName,
         };
-        _changes.Changed += (_, change) => OnChange(change.Name);
-        _changes.Created += (_, change) => OnChange(change.Name);
-        _changes.Renamed += (_, change) => OnChange(change.Name);
+        _changes.Changed += (_, change) => Guarded(() => OnChange(change.Name));
+        _changes.Created += (_, change) => Guarded(() => OnChange(change.Name));
+        _changes.Renamed += (_, change) => Guarded(() => OnChange(change.Name));
         _changes.EnableRaisingEvents = true;
         if (manifest.Spec.TimeLimit is { } limit)
             _timeLimit = new Timer(_ => RequestStop(JobState.TimedOut, $"The job exceeded its time limit of {limit}."), null, limit, Timeout.InfiniteTimeSpan);
@@ -103,6 +103,11 @@ public sealed class ParallelJob : IDisposable
     /// the job running, its end (raised before <see cref="Completion"/> completes). Changes that come in a burst are
     /// written, and raised, once, with the newest.
     /// </summary>
+    /// <remarks>
+    /// Handlers run on the writer's thread: one that waits for <see cref="Completion"/> or <see cref="Wait"/> waits for
+    /// ever (the end is raised before them); continue on <see cref="Completion"/> instead. An exception a handler
+    /// throws is not reported to anyone: catch it in the handler.
+    /// </remarks>
     public event EventHandler<JobManifest>? ManifestChanged;
 
     /// <summary>Completes with the final record when the job has ended.</summary>
@@ -228,6 +233,21 @@ public sealed class ParallelJob : IDisposable
             _ = _mpiexec.StopAsync(StopGrace);
     }
 
+    // The callbacks of the launcher's timers and watcher run on pool threads, where an exception would end the whole
+    // process (a PowerShell session with it): a job directory that can no longer be read (removed by someone while the
+    // job runs) stops the job instead, saying why.
+    private void Guarded(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            RequestStop(JobState.Failed, $"The job's directory {_directory} could not be read while the job ran: {e.Message}", force: true);
+        }
+    }
+
     private void OnChange(string? name)
     {
         if (name == JobStore.StopRequestFile)
@@ -343,11 +363,18 @@ public sealed class ParallelJob : IDisposable
         FailureDiagnosis diagnosis;
         lock (_gate)
         {
-            // Once the ranks have ended, their files are trimmed to their records.
-            foreach (var (rank, record) in _tail.ReadAll(trim: true))
-                Observe(rank, record);
-            _output.Flush();
-            _output.Dispose();
+            try
+            {
+                // Once the ranks have ended, their files are trimmed to their records.
+                foreach (var (rank, record) in _tail.ReadAll(trim: true))
+                    Observe(rank, record);
+                _output.Flush();
+                _output.Dispose();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The job directory went away while the job ran (see Guarded): the job ends on what was read.
+            }
             diagnosis = new FailureDiagnosis(_ranks, _reports, _output.FirstLines, _exits, _command.Dialect, _command.FileName, _manifest.Spec);
         }
         var ending = diagnosis.Settle(_mpiexec.ExitCode, _stopRequested);

@@ -23,8 +23,17 @@ public sealed unsafe class Intercommunicator : Communicator
 
     /// <summary>
     /// Creates an intercommunicator between the group of <paramref name="localComm"/> and another group, whose
-    /// leaders can reach each other through <paramref name="bridgeComm"/> (significant at the local leader only).
+    /// leaders can reach each other through <paramref name="bridgeComm"/> (significant at the local leader only)
+    /// (MPI_Intercomm_create). Every rank of both groups calls it; errors on it are exceptions, as on every communicator.
     /// </summary>
+    /// <param name="localComm">This rank's group.</param>
+    /// <param name="localLeader">The rank in <paramref name="localComm"/> that talks to the other group's leader.</param>
+    /// <param name="bridgeComm">A communicator holding both leaders.</param>
+    /// <param name="remoteLeader">The other group's leader, as a rank of <paramref name="bridgeComm"/>.</param>
+    /// <param name="tag">The tag the leaders' messages on <paramref name="bridgeComm"/> carry.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="localComm"/> or <paramref name="bridgeComm"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="localLeader"/> is not a rank of <paramref name="localComm"/>.</exception>
+    /// <exception cref="MpiException">MPI reported an error (such as a bad remote leader or tag: <see cref="MpiArgumentException"/>).</exception>
     public Intercommunicator(Intracommunicator localComm, int localLeader, Intracommunicator bridgeComm,
         int remoteLeader, int tag)
         : base(Create(localComm, localLeader, bridgeComm, remoteLeader, tag), predefined: false)
@@ -33,7 +42,9 @@ public sealed unsafe class Intercommunicator : Communicator
 
     internal Intercommunicator(CommHandle handle) : base(handle, predefined: false) { }
 
-    /// <summary>The number of processes in the remote group.</summary>
+    /// <summary>The number of processes in the remote group (MPI_Comm_remote_size).</summary>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public int RemoteSize
     {
         get
@@ -51,8 +62,12 @@ public sealed unsafe class Intercommunicator : Communicator
 
     /// <summary>
     /// Joins both groups into one intracommunicator; the group that passes <paramref name="upper"/> = true is
-    /// ordered after the other.
+    /// ordered after the other (MPI_Intercomm_merge). Every rank of both groups calls it.
     /// </summary>
+    /// <param name="upper">Whether this rank's group comes after the other in the new communicator's ranks.</param>
+    /// <returns>A new intracommunicator of both groups, whose errors are exceptions; dispose it when done.</returns>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public Intracommunicator Merge(bool upper)
     {
         long handle = 0;
@@ -62,7 +77,9 @@ public sealed unsafe class Intercommunicator : Communicator
 
     private protected override Communicator WrapDuplicate(CommHandle handle) => new Intercommunicator(handle);
 
-    /// <summary>The processes of the remote group.</summary>
+    /// <summary>The processes of the remote group (MPI_Comm_remote_group).</summary>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
     public Group RemoteGroup
     {
         get

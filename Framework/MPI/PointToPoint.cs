@@ -41,7 +41,10 @@ public abstract unsafe partial class Communicator
         }
     }
 
-    /// <summary>Sends an array to <paramref name="dest"/>; receive it with an array or span of the same type.</summary>
+    /// <summary>
+    /// Sends an array to <paramref name="dest"/> (MPI_Send of the elements as raw memory for unmanaged types; otherwise
+    /// a serialized header and payload); receive it with an array or span of the same type.
+    /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="values"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="dest"/> is not a rank this communicator addresses (0 to <see cref="Size"/> - 1; the remote group's size on an intercommunicator), or <paramref name="tag"/> is outside 0 to <see cref="Environment.MaxTag"/>.</exception>
     /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
@@ -147,7 +150,7 @@ public abstract unsafe partial class Communicator
     public CompletedStatus Receive<T>(int source, int tag, Span<T> values) where T : unmanaged =>
         Receive(source, tag, values, DatatypeOf<T>.Handle);
 
-    /// <summary>Sends a value to <paramref name="dest"/> and receives one from it, with the same tag.</summary>
+    /// <summary>Sends a value to <paramref name="dest"/> and receives one from it, with the same tag (MPI_Sendrecv for unmanaged values).</summary>
     /// <inheritdoc cref="SendReceive{T}(T, int, int, int, int, out T, out CompletedStatus)" path="/exception"/>
     public void SendReceive<T>(T inValue, int dest, int tag, out T outValue) =>
         SendReceive(inValue, dest, tag, dest, tag, out outValue, out _);
@@ -193,7 +196,7 @@ public abstract unsafe partial class Communicator
         status = completed!;
     }
 
-    /// <summary>Sends an array to <paramref name="dest"/> and receives one from it, with the same tag.</summary>
+    /// <summary>Sends an array to <paramref name="dest"/> and receives one from it, with the same tag (MPI_Sendrecv for unmanaged elements).</summary>
     /// <inheritdoc cref="SendReceive{T}(T[], int, int, int, int, ref T[], out CompletedStatus)" path="/exception"/>
     public void SendReceive<T>(T[] inValues, int dest, int tag, [NotNull] ref T[]? outValues) =>
         SendReceive(inValues, dest, tag, dest, tag, ref outValues, out _);

@@ -135,6 +135,54 @@ public sealed class StoreReadingTests : StoreFixture
         Assert.That(followed.Count(record => record.Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(5 * 4));
     }
 
+    [TestCase("")]
+    [TestCase("{\"Id\":\"x\"}")]
+    [TestCase("{\"Id\": \"trunc")]
+    public void AnUnreadableManifestReadsAsAFailedJobAndHidesNoOther(string content)
+    {
+        Record("good", JobState.Completed);
+        Directory.CreateDirectory(Store.JobDirectory("bad"));
+        File.WriteAllText(Path.Combine(Store.JobDirectory("bad"), "manifest.json"), content);
+
+        var jobs = Store.List();
+
+        Assert.That(jobs.Select(job => job.Id), Is.EquivalentTo(new[] { "good", "bad" }));
+        var bad = Store.TryGet("bad")!;
+        Assert.That(bad.State, Is.EqualTo(JobState.Failed));
+        Assert.That(bad.Reason, Does.Contain("cannot be read").And.Contain("manifest.json"));
+        Store.Remove("bad");
+        Assert.That(Store.List().Select(job => job.Id), Is.EqualTo(new[] { "good" }));
+    }
+
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void RemovingARunningJobsDirectoryFailsTheJobAndLeavesNothing(MpiImplementation implementation)
+    {
+        using var job = ParallelJob.Start(LauncherTests.Spec(implementation, "2", "hang"), Store);
+        Eventually.Holds(() => job.Manifest.State == JobState.Running, "the job running");
+
+        // As `rm -rf` would, again while the running job adds files to it.
+        Eventually.Holds(() =>
+        {
+            try
+            {
+                Directory.Delete(Store.JobDirectory(job.Id), recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            return !Directory.Exists(Store.JobDirectory(job.Id));
+        }, "the job directory removed");
+        var final = job.Wait(Deadline);
+
+        // This process (the launcher's) is still here to say so; the ranks were ended.
+        Assert.That(final, Is.Not.Null, "the job did not end");
+        Assert.That(final!.State, Is.EqualTo(JobState.Failed));
+        Assert.That(final.Reason, Does.Contain("could not be read"));
+        Eventually.Holds(() => !ProcessIdentity.WithEnvironment(MPI.Logging.JobContract.JobIdVariable, job.Id).Any(),
+            "the job's processes ending");
+    }
+
     [Test]
     public void StoreUnderAFileIsUnwritableNotABadArgument()
     {
