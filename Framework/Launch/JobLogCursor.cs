@@ -28,9 +28,16 @@ public sealed class JobLogCursor
         foreach (var file in _log.Files(_query))
         {
             _offsets.TryGetValue(file, out long offset);
-            var (records, end) = JobLog.ReadFrom(file, offset);
-            _offsets[file] = end;
-            batch.AddRange(records.Select(placed).Where(_query.Matches));
+            try
+            {
+                var (records, end) = JobLog.ReadFrom(file, offset);
+                _offsets[file] = end;
+                batch.AddRange(records.Select(placed).Where(_query.Matches));
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                // The job was removed while its log was read: what was read stands, and its follower sees it gone.
+            }
         }
         return [.. batch.OrderBy(record => record.Timestamp)];
     }
