@@ -26,7 +26,20 @@ summarize_results() {
   if [ "${#without[@]}" -gt 0 ]; then
     echo "result files without counters (not counted): ${without[*]}"
   fi
+  list_failed_tests "$dir"
   echo "$passed passed, $failed failed, $skipped skipped"
+}
+
+# Names each failed test (its TRX testName) above the summary, so a log that keeps only its tail still says which.
+list_failed_tests() {
+  local dir=$1 trx name
+  for trx in "$dir"/*.trx; do
+    [ -f "$trx" ] || continue
+    grep -oE '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | grep -oE ' testName="[^"]*"' |
+      sed -E 's/^ testName="(.*)"$/\1/' | while IFS= read -r name; do
+        echo "FAILED: $name ($(basename "$trx"))"
+      done || true
+  done
 }
 
 # `git status --porcelain` of the checkout (ignored files, e.g. bin/ obj/ TestResults/ artifacts/, left out);
