@@ -30,7 +30,7 @@ internal static class Scaling
         Environment.SetEnvironmentVariable(JobStore.LocationVariable, storeRoot);
         var store = new JobStore(storeRoot);
         var self = Process.GetCurrentProcess();
-        using var session = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
+        using var session = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault());
         session.Open();
         Invoke(session, $"Import-Module '{Path.Combine(root, "artifacts/ParallelJob/ParallelJob.psd1")}' -ErrorAction Stop");
         Console.WriteLine($"{"mpi",-8} {"ranks",5} {"raw",6} {"library",8} {"module",7} {"library/raw",12} {"module/raw",11} {"(best: raw",11} {"library",8} {"module)",8} {"cpu: library",13} {"module",7}");

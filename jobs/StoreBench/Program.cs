@@ -109,8 +109,7 @@ finally
 
 static Runspace Open(string module)
 {
-    // CreateDefault2: the default state wants a console-host snap-in that only the PowerShell SDK ships.
-    var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
+    var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault());
     runspace.Open();
     Run(runspace, $"Import-Module '{module}' -ErrorAction Stop");
     return runspace;

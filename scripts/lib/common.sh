@@ -5,6 +5,11 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 APT_PACKAGES=(openmpi-bin libopenmpi-dev mpich libmpich-dev iproute2
   slurmctld slurmd slurm-client slurmdbd munge mariadb-server slurm-wlm-torque)
 CONFIGURATION=Release
+# PowerShell, as a .NET tool pinned to the version of Microsoft.PowerShell.SDK in Directory.Packages.props (a test
+# checks they agree), installed into the checkout's own tool path so that nothing global changes.
+PWSH_VERSION=7.6.9
+TOOLS="$REPO/.tools"
+PWSH="$TOOLS/pwsh"
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -21,6 +26,17 @@ install_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
   command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required: see README.md." >&2; exit 1; }
+  install_pwsh
+}
+
+# Installs pwsh $PWSH_VERSION into $TOOLS unless that version is there already (then it costs a directory test).
+install_pwsh() {
+  [ -x "$PWSH" ] && [ -d "$TOOLS/.store/powershell/$PWSH_VERSION" ] && return 0
+  echo "Installing PowerShell $PWSH_VERSION into ${TOOLS#"$REPO/"}/..."
+  if [ -e "$PWSH" ]; then
+    dotnet tool uninstall PowerShell --tool-path "$TOOLS" >/dev/null
+  fi
+  dotnet tool install PowerShell --version "$PWSH_VERSION" --tool-path "$TOOLS" >/dev/null
 }
 
 build_solution() {

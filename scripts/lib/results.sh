@@ -9,9 +9,9 @@ trx_counter() {
   echo "${value:-0}"
 }
 
-# Prints "N passed, N failed, N skipped" over the .trx files of a directory.
+# Prints "N passed, N failed, N skipped" over the .trx files of a directory (NUnit) and its pester.xml (Pester).
 summarize_results() {
-  local dir=$1 passed=0 failed=0 skipped=0 trx counters total p f
+  local dir=$1 passed=0 failed=0 skipped=0 trx counters total p f pester
   local without=()
   for trx in "$dir"/*.trx; do
     [ -f "$trx" ] || continue
@@ -27,19 +27,48 @@ summarize_results() {
     echo "result files without counters (not counted): ${without[*]}"
   fi
   list_failed_tests "$dir"
-  echo "$passed passed, $failed failed, $skipped skipped"
+  pester=$(summarize_pester "$dir/pester.xml")
+  if [ -n "$pester" ]; then
+    local pester_passed pester_failed pester_skipped
+    read -r pester_passed pester_failed pester_skipped <<<"$pester"
+    echo "$((passed + pester_passed)) passed, $((failed + pester_failed)) failed, $((skipped + pester_skipped)) skipped" \
+      "(NUnit: $passed passed, $failed failed, $skipped skipped;" \
+      "Pester: $pester_passed passed, $pester_failed failed, $pester_skipped skipped)"
+  else
+    echo "$passed passed, $failed failed, $skipped skipped"
+  fi
 }
 
-# Names each failed test (its TRX testName) above the summary, so a log that keeps only its tail still says which.
+# "passed failed skipped" of a Pester NUnit 3 result file (its <test-run> element); nothing when it is absent.
+summarize_pester() {
+  local file=$1 run
+  [ -f "$file" ] || return 0
+  run=$(grep -oE '<test-run [^>]*>' "$file" | head -1 || true)
+  if [ -z "$run" ]; then
+    echo "Pester's result file has no <test-run> element (not counted): $file" >&2
+    return 0
+  fi
+  echo "$(trx_counter passed "$run") $(trx_counter failed "$run") $(trx_counter skipped "$run")"
+}
+
+# Names each failed test (a TRX testName, a Pester test's full name) above the summary, so a log that keeps only its
+# tail still says which.
 list_failed_tests() {
-  local dir=$1 trx name
+  local dir=$1 trx
   for trx in "$dir"/*.trx; do
     [ -f "$trx" ] || continue
     grep -oE '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | grep -oE ' testName="[^"]*"' |
-      sed -E 's/^ testName="(.*)"$/\1/' | while IFS= read -r name; do
-        echo "FAILED: $name ($(basename "$trx"))"
-      done || true
+      sed -E "s/^ testName=\"(.*)\"\$/FAILED: \\1 ($(basename "$trx"))/" | xml_text || true
   done
+  if [ -f "$dir/pester.xml" ]; then
+    grep -oE '<test-case [^>]*result="Failed"[^>]*>' "$dir/pester.xml" | grep -oE ' fullname="[^"]*"' |
+      sed -E 's/^ fullname="(.*)"$/FAILED: \1 (Pester)/' | xml_text || true
+  fi
+}
+
+# Attribute text with XML's predefined entities replaced by their characters.
+xml_text() {
+  sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g'
 }
 
 # `git status --porcelain` of the checkout (ignored files, e.g. bin/ obj/ TestResults/ artifacts/, left out);

@@ -23,7 +23,16 @@ public sealed class ScriptTests
 
     private const string Counted = """
         <?xml version="1.0" encoding="utf-8"?>
-        <TestRun><ResultSummary outcome="Failed"><Counters total="5" executed="4" passed="3" failed="1" error="0" /></ResultSummary></TestRun>
+        <TestRun><Results><UnitTestResult testName="Broken(&quot;x&quot;)" computerName="vm" outcome="Failed" /></Results>
+        <ResultSummary outcome="Failed"><Counters total="5" executed="4" passed="3" failed="1" error="0" /></ResultSummary></TestRun>
+        """;
+
+    // What Pester writes (NUnit 3) for 2 passed tests, 1 failed and 1 skipped.
+    private const string Pester = """
+        <?xml version="1.0" encoding="utf-8"?>
+        <test-run id="0" testcasecount="4" result="Failed" total="4" passed="2" failed="1" skipped="1" inconclusive="0">
+        <test-case id="1" name="Wait-Job -Any" fullname="ParallelJob.Wait-Job -Any" result="Failed" />
+        </test-run>
         """;
 
     // What a runner that died while writing leaves: no Counters element.
@@ -50,6 +59,30 @@ public sealed class ScriptTests
     }
 
     [Test]
+    public void TestShAddsPestersCountsToTheSummaryAndNamesEveryFailedTest()
+    {
+        var run = RunTestSh(new() { ["a.trx"] = Counted }, leaves: [], pester: Pester);
+
+        Assert.That(run.ExitCode, Is.Zero, run.Output + run.Error);
+        Assert.That(run.Lines[^1], Is.EqualTo(
+            "5 passed, 2 failed, 2 skipped (NUnit: 3 passed, 1 failed, 1 skipped; Pester: 2 passed, 1 failed, 1 skipped)"));
+        Assert.That(run.Lines, Does.Contain("FAILED: Broken(\"x\") (a.trx)").And.Contain("FAILED: ParallelJob.Wait-Job -Any (Pester)"));
+        Assert.That(run.Output, Does.Contain("Installing PowerShell"), "the first run installs pwsh");
+    }
+
+    [Test]
+    public void TestShInstallsPowerShellOnlyWhenItsVersionIsMissing()
+    {
+        var first = RunTestSh(new() { ["a.trx"] = Counted }, leaves: []);
+        var again = Command.Run("bash", [Path.Combine(_temp, "checkout", "scripts", "test.sh")], Path.Combine(_temp, "checkout"), Environment);
+
+        Assert.That(first.Output, Does.Contain("Installing PowerShell"));
+        Assert.That(again.ExitCode, Is.Zero, again.Output + again.Error);
+        Assert.That(again.Output, Does.Not.Contain("Installing PowerShell"));
+        Assert.That(File.ReadAllLines(Path.Combine(_temp, "tool-installs")), Has.Length.EqualTo(1));
+    }
+
+    [Test]
     public void TestShIgnoresBuildOutputsThatGitIgnores()
     {
         var run = RunTestSh(new() { ["a.trx"] = Counted },
@@ -58,12 +91,15 @@ public sealed class ScriptTests
         Assert.That(run.ExitCode, Is.Zero, run.Output + run.Error);
     }
 
+    private Dictionary<string, string> Environment { get; set; } = [];
+
     /// <summary>
     /// Copies test.sh, its libraries and .gitignore into a fresh git checkout, and runs it with a <c>dotnet</c> that
     /// builds nothing and, as <c>dotnet test</c>, writes <paramref name="results"/> and the files
-    /// <paramref name="leaves"/> into the checkout.
+    /// <paramref name="leaves"/> into the checkout; as <c>dotnet tool install</c> it leaves a <c>pwsh</c> that writes
+    /// <paramref name="pester"/> as Pester's result file (none when null).
     /// </summary>
-    private Command.Result RunTestSh(Dictionary<string, string> results, string[] leaves)
+    private Command.Result RunTestSh(Dictionary<string, string> results, string[] leaves, string? pester = null)
     {
         var checkout = Path.Combine(_temp, "checkout");
         Directory.CreateDirectory(Path.Combine(checkout, "scripts", "lib"));
@@ -82,22 +118,46 @@ public sealed class ScriptTests
         var dotnet = Path.Combine(bin, "dotnet");
         File.WriteAllText(dotnet, """
             #!/bin/bash
-            # Stands in for the SDK: builds nothing; as "dotnet test" writes the crafted results and the stray files.
-            [ "$1" = test ] || exit 0
-            while [ $# -gt 0 ]; do [ "$1" = --results-directory ] && dir=$2; shift; done
-            mkdir -p "$dir" && cp "$CRAFTED_RESULTS"/* "$dir"/
-            for path in $LEAVES; do mkdir -p "$CHECKOUT/$(dirname "$path")"; : > "$CHECKOUT/$path"; done
+            # Stands in for the SDK. "dotnet build" leaves the file naming Pester's manifest; "dotnet tool install"
+            # leaves a stand-in pwsh (and logs the install); "dotnet test" writes the crafted results and stray files.
+            case "$1" in
+              build)
+                mkdir -p "$CHECKOUT/tests/PowerShell.Tests/bin/Release/net10.0"
+                echo /nowhere/Pester.psd1 > "$CHECKOUT/tests/PowerShell.Tests/bin/Release/net10.0/Pester.path" ;;
+              tool)
+                while [ $# -gt 0 ]; do [ "$1" = --tool-path ] && dir=$2; [ "$1" = --version ] && version=$2; shift; done
+                mkdir -p "$dir/.store/powershell/$version" && cp "$FAKE_PWSH" "$dir/pwsh" && echo "$version" >> "$TOOL_INSTALLS" ;;
+              test)
+                while [ $# -gt 0 ]; do [ "$1" = --results-directory ] && dir=$2; shift; done
+                mkdir -p "$dir" && cp "$CRAFTED_RESULTS"/* "$dir"/
+                for path in $LEAVES; do mkdir -p "$CHECKOUT/$(dirname "$path")"; : > "$CHECKOUT/$path"; done ;;
+            esac
             exit 0
             """);
-        File.SetUnixFileMode(dotnet, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var pwsh = Path.Combine(_temp, "pwsh");
+        File.WriteAllText(pwsh, """
+            #!/bin/bash
+            # Stands in for pwsh running Invoke-ModuleTests.ps1: writes the crafted Pester result file, if any.
+            while [ $# -gt 0 ]; do [ "$1" = -ResultFile ] && file=$2; shift; done
+            [ -z "$CRAFTED_PESTER" ] || cp "$CRAFTED_PESTER" "$file"
+            """);
+        foreach (var script in new[] { dotnet, pwsh })
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var pesterFile = Path.Combine(_temp, "pester.xml");
+        if (pester is not null)
+            File.WriteAllText(pesterFile, pester);
 
-        return Command.Run("bash", [Path.Combine(checkout, "scripts", "test.sh")], checkout, new Dictionary<string, string>
+        Environment = new Dictionary<string, string>
         {
             ["PATH"] = bin + ":" + System.Environment.GetEnvironmentVariable("PATH"),
             ["CRAFTED_RESULTS"] = crafted,
+            ["CRAFTED_PESTER"] = pester is null ? "" : pesterFile,
+            ["FAKE_PWSH"] = pwsh,
+            ["TOOL_INSTALLS"] = Path.Combine(_temp, "tool-installs"),
             ["CHECKOUT"] = checkout,
             ["LEAVES"] = string.Join(' ', leaves),
-        });
+        };
+        return Command.Run("bash", [Path.Combine(checkout, "scripts", "test.sh")], checkout, Environment);
     }
 
     private static void Git(string directory, params string[] arguments) =>

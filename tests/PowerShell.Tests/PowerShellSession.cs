@@ -12,8 +12,7 @@ public sealed class PowerShellSession : IDisposable
 
     public PowerShellSession()
     {
-        // CreateDefault2: the default state wants a console-host snap-in that only the PowerShell SDK ships.
-        _runspace = RunspaceFactory.CreateRunspace(_host, InitialSessionState.CreateDefault2());
+        _runspace = RunspaceFactory.CreateRunspace(_host, InitialSessionState.CreateDefault());
         _runspace.Open();
         Run($"Import-Module '{ModuleManifest}' -ErrorAction Stop");
     }

@@ -3,7 +3,7 @@
 // (ToString), then each error as "ERROR <category>: <message>". Exits with 1 when there were errors.
 using System.Management.Automation.Runspaces;
 
-var state = InitialSessionState.CreateDefault2();
+var state = InitialSessionState.CreateDefault();
 using var runspace = RunspaceFactory.CreateRunspace(state);
 runspace.Open();
 foreach (var pair in args.Skip(2).Select(argument => argument.Split('=', 2)))
