@@ -1,16 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, then runs the Pi demo on 4 ranks under Open MPI and under MPICH
-# (the same build, binding each library at run time).
+# Installs what is missing (Debian packages, pwsh), builds, then runs the main demo in pwsh (scripts/demo.ps1): the Pi
+# job on 4 ranks through Start-ParallelJob under Open MPI and under MPICH, then under plain mpiexec.
+# Arguments go to demo.ps1 (e.g. -Intervals 1000000).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 install_packages
 build_solution
 
-pi="$REPO/jobs/Pi/bin/$CONFIGURATION/net10.0/Pi.dll"
-echo
-echo "Open MPI: mpiexec.openmpi -n 4 dotnet Pi.dll"
-mpiexec.openmpi --oversubscribe --bind-to none -n 4 dotnet "$pi" "$@"
-echo
-echo "MPICH:    mpiexec.mpich -n 4 dotnet Pi.dll"
-mpiexec.mpich -n 4 dotnet "$pi" "$@"
+exec "$PWSH" -NoProfile -NonInteractive -File "$REPO/scripts/demo.ps1" "$@"

@@ -26,7 +26,7 @@ MPI.Environment.Run(world =>
     if (world.Rank == 0)
     {
         var seconds = MPI.Environment.Time - start;
-        log.Information("Pi is {Pi} with {Intervals} intervals on {Ranks} ranks, error {Error}, in {Seconds} s",
+        log.Information("Pi is {Pi} with {Intervals} intervals on {Ranks} ranks, error {Error:0.0E+00}, in {Seconds} s",
             pi, intervals, world.Size, Math.Abs(pi - Math.PI), Math.Round(seconds, 3));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"pi = {pi:R} with {intervals:N0} intervals on {world.Size} ranks; error {Math.Abs(pi - Math.PI):E3}; {seconds:F3} s"));
