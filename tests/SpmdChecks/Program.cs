@@ -65,6 +65,10 @@ switch (mode)
         MPI.Environment.Run(world => Console.WriteLine(
             $"rank {world.Rank} of {world.Size}: {MPI.Environment.AbiKind} {MPI.Environment.LibraryName}"));
         break;
+    case "flood":
+        // flood <lines>: every rank writes numbered lines to stdout (and a quarter as many to stderr) as fast as it can.
+        MPI.Environment.Run(world => Scenarios.Flood(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture)));
+        break;
     case "console-first":
         // The console is initialized by this write, before MPI: its output must still carry no terminal control bytes.
         Console.WriteLine("before MPI");

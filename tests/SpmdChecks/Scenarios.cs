@@ -223,4 +223,21 @@ internal static partial class Scenarios
             world.Barrier();
         Serilog.Log.CloseAndFlush();
     }
+
+    /// <summary>
+    /// Every rank writes <paramref name="lines"/> numbered lines to standard output and every fourth one's number
+    /// to standard error, as fast as it can, each rank's lines of a different length: more than mpiexec forwards in
+    /// one piece, so pieces end mid-line.
+    /// </summary>
+    public static void Flood(Intracommunicator world, int lines)
+    {
+        var padding = new string('.', 40 + (7 * world.Rank));
+        for (int i = 0; i < lines; i++)
+        {
+            Console.Out.WriteLine($"flood rank {world.Rank} line {i} {padding}");
+            if (i % 4 == 0)
+                Console.Error.WriteLine($"flood rank {world.Rank} error {i / 4} {padding}");
+        }
+        world.Barrier();
+    }
 }

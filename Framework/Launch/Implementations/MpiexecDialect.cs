@@ -53,6 +53,14 @@ internal sealed class MpiexecDialect
     /// </summary>
     public required Regex OutputTag { get; init; }
 
+    /// <summary>
+    /// Finds tags anywhere in a line, where mpiexec tags pieces of output rather than lines: Open MPI forwards what it
+    /// read from a rank's pipe, which may end mid-line, and tags each piece, so one line of its output can hold the
+    /// end of one rank's piece and the start of another's (see <see cref="OutputLines"/>). Null where every tag
+    /// starts a line of the rank's own.
+    /// </summary>
+    public Regex? PieceTag { get; init; }
+
     /// <summary>A new reader of the reports its mpiexec writes about ranks that ended badly (one per job: reports span lines).</summary>
     public required Func<MpiexecReportReader> NewReportReader { get; init; }
 

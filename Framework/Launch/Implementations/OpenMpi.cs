@@ -22,6 +22,7 @@ internal static partial class OpenMpi
         PassVariables = names => names.SelectMany(name => new[] { "-x", name }),
         WorkingDirectory = directory => ["--wdir", directory],
         OutputTag = Tag(),
+        PieceTag = Piece(),
         NewReportReader = () => new Reports(),
         Version = VersionPattern(),
         Refusals =
@@ -67,6 +68,9 @@ internal static partial class OpenMpi
 
     [GeneratedRegex(@"^\[\d+,(?<rank>\d+)\]<(?<stream>stdout|stderr)>:(?<text>.*)$")]
     private static partial Regex Tag();
+
+    [GeneratedRegex(@"\[\d+,\d+\]<(?:stdout|stderr)>:")]
+    private static partial Regex Piece();
 
     [GeneratedRegex(@"\(Open(RTE| MPI)\) (?<version>[0-9][0-9.a-z]*)")]
     private static partial Regex VersionPattern();
