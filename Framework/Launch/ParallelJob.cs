@@ -36,6 +36,7 @@ public sealed class ParallelJob : IDisposable
     private readonly RecordTail _tail;
     private readonly ManifestWriter _writer;
     private readonly MpiexecProcess _mpiexec;
+    private readonly OrphanGuard _guard;
     private readonly FileSystemWatcher _changes;
     private readonly Timer _tick, _startup;
     private readonly Timer? _timeLimit;
@@ -57,12 +58,15 @@ public sealed class ParallelJob : IDisposable
         _tail = new RecordTail(_directory);
         _writer = new ManifestWriter(store, written => ManifestChanged?.Invoke(this, written));
         _exits = new ProcessExitWatch(JobContract.ExitChannelName(manifest.Id));
+        // Before mpiexec starts, so that nothing of the job can outlive this process unsupervised.
+        _guard = new OrphanGuard(manifest.Id, StopGrace);
         try
         {
             _mpiexec = new MpiexecProcess(command, manifest.Id, _exits.Name);
         }
         catch
         {
+            _guard.Dispose();
             _exits.Dispose();
             throw;
         }
@@ -215,6 +219,7 @@ public sealed class ParallelJob : IDisposable
             Completion.Wait(StopGrace + TimeSpan.FromSeconds(10));
         }
         StopWatching();
+        _guard.Dispose();
         _exits.Dispose();
         _mpiexec.Dispose();
     }
@@ -360,6 +365,7 @@ public sealed class ParallelJob : IDisposable
         }
         StopWatching();
         JobProcesses.SweepLeftovers(Id, ranks, Warn);
+        _guard.Dispose();
         FailureDiagnosis diagnosis;
         lock (_gate)
         {

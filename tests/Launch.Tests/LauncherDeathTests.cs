@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MPI.Launch;
+
+namespace Launch.Tests;
+
+/// <summary>
+/// A launcher that dies with its job running (SIGKILL: no code of its own runs) leaves no process of the job behind:
+/// its guard ends mpiexec and every rank, and the job reads Failed in the store.
+/// </summary>
+[TestFixture]
+public sealed class LauncherDeathTests : StoreFixture
+{
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
+
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void KilledLauncherLeavesNoProcessOfItsJob(MpiImplementation implementation)
+    {
+        var spec = new JobSpec
+        {
+            Program = Path.Combine(TestContext.CurrentContext.TestDirectory, "SpmdChecks.dll"),
+            Arguments = ["logjob", "1", "hang"],
+            Ranks = 2,
+            Implementation = implementation,
+            StartupDeadline = TimeSpan.FromSeconds(120),
+        };
+        var file = Path.Combine(StoreRoot, "spec.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(spec, Json));
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in new[] { Path.Combine(TestContext.CurrentContext.TestDirectory, "JobStoreReader.dll"), StoreRoot, "run", file })
+            start.ArgumentList.Add(argument);
+        using var launcher = Process.Start(start)!;
+        try
+        {
+            var id = launcher.StandardOutput.ReadLine()?.Split(' ')[0];
+            Assert.That(id, Is.Not.Null.And.Not.Empty, "the launcher did not start the job");
+            Eventually.Holds(() => Store.TryGet(id!)?.State == JobState.Running && JobProcesses(id!).Count >= 3,
+                "the job running with mpiexec and both ranks");
+
+            launcher.Kill();
+            Assert.That(launcher.WaitForExit(Eventually.Deadline), Is.True);
+
+            Eventually.Holds(() => JobProcesses(id!).Count == 0, "every process of the job ending");
+            Assert.That(Store.TryGet(id!)?.State, Is.EqualTo(JobState.Failed));
+        }
+        finally
+        {
+            if (!launcher.HasExited)
+                launcher.Kill(entireProcessTree: true);
+        }
+    }
+
+    /// <summary>The processes of this machine whose environment carries job <paramref name="id"/>.</summary>
+    private static List<int> JobProcesses(string id)
+    {
+        var marker = System.Text.Encoding.UTF8.GetBytes($"{MPI.Logging.JobContract.JobIdVariable}={id}\0");
+        var found = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out int pid))
+                continue;
+            try
+            {
+                if (File.ReadAllBytes(Path.Combine(directory, "environ")).AsSpan().IndexOf(marker) >= 0)
+                    found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile, or not ours to read.
+            }
+        }
+        return found;
+    }
+}
