@@ -75,6 +75,8 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
         }
         if (!ShouldProcess(plan.Command.ToString(), "Start parallel job"))
             return;
+        // Names only: the values may be secrets.
+        WriteDebug($"Variables set for every rank: {string.Join(", ", plan.Command.Environment.Keys)}");
         PowerShellParallelJob job;
         try
         {
@@ -86,6 +88,7 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
             return;
         }
         Register(job);
+        WriteVerbose($"Started parallel job {job.Name} ({job.JobId}): {job.Ranks} rank(s) under {plan.Command.Implementation}, records in {job.Directory}");
         if (!Wait)
         {
             WriteObject(job);
