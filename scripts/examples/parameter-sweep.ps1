@@ -1,6 +1,9 @@
 # A parameter sweep: one job per (intervals, ranks) pair, all started at once, then waited for and summarised from
-# each job's structured result record. The jobs are removed from the job store at the end unless -KeepJobs is given.
+# each job's structured result record, one object per job. The jobs are removed from the job store at the end unless
+# -KeepJobs is given.
 #   ./parameter-sweep.ps1 [-Intervals 1e6,1e7] [-Ranks 2,4] [-MpiImplementation OpenMpi|Mpich] [-KeepJobs]
+#   ./parameter-sweep.ps1 | Format-Table           # one row per job
+#   ./parameter-sweep.ps1 | Export-Csv sweep.csv    # for a spreadsheet
 param(
     [long[]] $Intervals = @(1000000, 10000000),
     [int[]] $Ranks = @(2, 4),
@@ -15,8 +18,9 @@ $jobs = foreach ($n in $Intervals) {
         Start-ParallelJob $program -ArgumentList $n -Ranks $r -MpiImplementation $MpiImplementation -Name "sweep-$n-$r"
     }
 }
-$jobs | Wait-ParallelJob | Out-Null
+$null = $jobs | Wait-ParallelJob
 
+# One object per job, for the caller to show, sort, measure or export.
 foreach ($job in $jobs) {
     $result = Receive-ParallelJob $job -Rank 0 -Keep | Where-Object { $_.Properties.ContainsKey('Pi') }
     [pscustomobject]@{

@@ -1,0 +1,148 @@
+# The scripts of scripts/examples run as a user runs them: each by pwsh in a fresh session (MPICH, for speed on few
+# cores), its output read as the text it prints at a width of 120, so the documentation cannot rot.
+
+BeforeDiscovery {
+    $script:scripts = @(Get-ChildItem "$PSScriptRoot/../../scripts/examples/*.ps1" | Sort-Object Name | ForEach-Object { @{ Script = $_.Name } })
+}
+
+BeforeAll {
+    Import-Module "$PSScriptRoot/TestSupport.psm1" -Force
+
+    # Runs an example script with its arguments in a fresh pwsh and returns its printed text (plain, at width 120)
+    # with the run's errors and exit code. -Then runs more after it in the same session.
+    function Invoke-Example([string] $Script, [string] $Arguments, [string] $Then = '') {
+        $path = Join-Path (Get-RepoRoot) "scripts/examples/$Script"
+        Invoke-Pwsh @"
+`$PSStyle.OutputRendering = 'PlainText'
+`$ProgressPreference = 'SilentlyContinue'
+`$output = & '$path' $Arguments
+`$output | Out-String -Width 120
+$Then
+"@
+    }
+
+    # The non-empty lines of a text, trailing blanks cut.
+    function Get-Lines([string] $Text) { @($Text -split '\r?\n' | ForEach-Object TrimEnd | Where-Object { $_ }) }
+}
+
+Describe 'Every example script' -ForEach $scripts {
+    It 'is run by the tests' {
+        $Script | Should -BeIn @('filter-logs.ps1', 'parameter-sweep.ps1', 'start-wait-receive.ps1')
+    }
+}
+
+Describe 'start-wait-receive.ps1' {
+    BeforeAll {
+        $script:run = Invoke-Example start-wait-receive.ps1 '-MpiImplementation Mpich'
+        $script:lines = Get-Lines $run.Output
+    }
+
+    It 'runs without an error' {
+        $run.Error | Should -BeNullOrEmpty
+        $run.ExitCode | Should -Be 0
+    }
+
+    It 'shows the job in its table: completed on 4 ranks with exit code 0' {
+        $lines[0] | Should -Match '^\s*Id\s+Name\s+State\s+Ranks\s+Hosts\s+Elapsed\s+ExitCode$'
+        $lines[2] | Should -Match '^\s*\d+ pi-example\s+Completed\s+4 \S+\s+\d\d:\d\d:\d\d\.\d\s+0$'
+    }
+
+    It 'shows every rank''s records in the record table, the sum of each rank and rank 0''s result among them' {
+        $lines | Should -Contain ($lines | Where-Object { $_ -match '^Timestamp\s+Rank\s+Host\s+Level\s+Message$' })
+        $lines | Where-Object { $_ -match '^\d\d:\d\d:\d\d\.\d{3}\s+\d\s+\S+\s+Information\s+Summed 2500000 intervals' } | Should -HaveCount 4
+        $lines | Where-Object { $_ -match '^\d\d:\d\d:\d\d\.\d{3}\s+0\s+\S+\s+Information\s+Pi is 3\.14159' } | Should -HaveCount 1
+    }
+
+    It 'ends with the result read from rank 0''s structured record' {
+        $lines[-5] | Should -Match '^Pi\s+: 3\.14159265'
+        $lines[-4] | Should -Match '^Error\s+: \d'
+        $lines[-3] | Should -Be 'Intervals : 10000000'
+        $lines[-2] | Should -Be 'Ranks     : 4'
+        $lines[-1] | Should -Match '^Seconds\s+: \d'
+    }
+
+    It 'prints plain text within 120 columns' {
+        $run.Output | Should -Not -Match "`e"
+        $lines | Where-Object { $_.Length -gt 120 } | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'filter-logs.ps1' {
+    BeforeAll {
+        $script:run = Invoke-Example filter-logs.ps1 '-MpiImplementation Mpich'
+        $script:lines = Get-Lines $run.Output
+    }
+
+    It 'runs without an error' {
+        $run.Error | Should -BeNullOrEmpty
+        $run.ExitCode | Should -Be 0
+    }
+
+    It 'shows each rank''s share from its structured properties, one row per rank in rank order' {
+        $lines[0] | Should -Match '^Rank\s+Intervals\s+Partial$'
+        for ($rank = 0; $rank -lt 4; $rank++) {
+            $lines[2 + $rank] | Should -Match "^\s+$rank\s+250000\s+0\.785398\d{9}$"
+        }
+    }
+
+    It 'counts each rank''s records by level' {
+        $lines[6] | Should -Match '^Rank, Level\s+Count$'
+        for ($rank = 0; $rank -lt 4; $rank++) {
+            $lines[8 + $rank] | Should -Match "^$rank, Information\s+\d+$"
+        }
+    }
+
+    It 'shows rank 0''s last record in a list, and that no rank warned' {
+        $lines[12] | Should -Be 'Rank    : 0'
+        $lines[13] | Should -Match '^Level\s+: '
+        $lines[14] | Should -Match '^Message\s+: \S'
+        $lines[-1] | Should -Be '0 warnings or errors'
+    }
+}
+
+Describe 'parameter-sweep.ps1' {
+    BeforeAll {
+        $script:run = Invoke-Example parameter-sweep.ps1 '-MpiImplementation Mpich' -Then @'
+'<<<json>>>'
+$output | ConvertTo-Json -EnumsAsStrings
+'<<<table>>>'
+$output | Format-Table | Out-String -Width 120
+'<<<left>>>'
+@(Get-ParallelJob -Name sweep-*).Count
+'@
+        $parts = $run.Output -split '<<<\w+>>>'
+        $script:rows = @($parts[1] | ConvertFrom-Json)
+        $script:table = Get-Lines $parts[2]
+        $script:left = $parts[3].Trim()
+    }
+
+    It 'runs without an error' {
+        $run.Error | Should -BeNullOrEmpty
+        $run.ExitCode | Should -Be 0
+    }
+
+    It 'returns one completed job per (intervals, ranks) pair, in order' {
+        $rows | Should -HaveCount 4
+        $rows.State | Should -Be @('Completed', 'Completed', 'Completed', 'Completed')
+        $rows.Intervals | Should -Be @(1000000, 1000000, 10000000, 10000000)
+        $rows.Ranks | Should -Be @(2, 4, 2, 4)
+        $rows.Name | Should -Be @('sweep-1000000-2', 'sweep-1000000-4', 'sweep-10000000-2', 'sweep-10000000-4')
+    }
+
+    It 'finds pi in every job, with the error it reports' {
+        foreach ($row in $rows) {
+            [math]::Abs($row.Pi - [math]::PI) | Should -BeLessThan 1e-9
+            [math]::Abs($row.Error - [math]::Abs($row.Pi - [math]::PI)) | Should -BeLessThan 1e-15
+        }
+    }
+
+    It 'reads as a table with Format-Table, one row per job' {
+        $table[0] | Should -Match '^Name\s+State\s+Intervals\s+Ranks\s+Pi\s+Error\s+Seconds$'
+        $table | Should -HaveCount 6
+        $table[2] | Should -Match '^sweep-1000000-2\s+Completed\s+1000000\s+2\s+3\.14159'
+    }
+
+    It 'removes its jobs from the store at the end' {
+        $left | Should -Be '0'
+    }
+}
