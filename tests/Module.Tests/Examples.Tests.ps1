@@ -81,7 +81,7 @@ Describe 'filter-logs.ps1' {
     It 'shows each rank''s share from its structured properties, one row per rank in rank order' {
         $lines[0] | Should -Match '^Rank\s+Intervals\s+Partial$'
         for ($rank = 0; $rank -lt 4; $rank++) {
-            $lines[2 + $rank] | Should -Match "^\s+$rank\s+250000\s+0\.785398\d{9}$"
+            $lines[2 + $rank] | Should -Match "^\s+$rank\s+250000\s+0\.7853\d{11}$"
         }
     }
 
@@ -103,43 +103,50 @@ Describe 'filter-logs.ps1' {
 Describe 'parameter-sweep.ps1' {
     BeforeAll {
         $script:run = Invoke-Example parameter-sweep.ps1 '-MpiImplementation Mpich' -Then @'
-'<<<json>>>'
-$output | ConvertTo-Json -EnumsAsStrings
-'<<<table>>>'
-$output | Format-Table | Out-String -Width 120
 '<<<left>>>'
 @(Get-ParallelJob -Name sweep-*).Count
 '@
-        $parts = $run.Output -split '<<<\w+>>>'
-        $script:rows = @($parts[1] | ConvertFrom-Json)
-        $script:table = Get-Lines $parts[2]
-        $script:left = $parts[3].Trim()
+        $parts = $run.Output -split '<<<left>>>'
+        $script:table = Get-Lines $parts[0]
+        $script:left = $parts[1].Trim()
+        # The rows as objects, from a sweep of one small job.
+        $script:passThru = Invoke-Example parameter-sweep.ps1 '-MpiImplementation Mpich -Intervals 100000 -Ranks 2 -PassThru' -Then @'
+'<<<json>>>'
+ConvertTo-Json -InputObject @($output) -EnumsAsStrings
+'@
+        $script:rows = @(($passThru.Output -split '<<<json>>>')[1] | ConvertFrom-Json)
     }
 
     It 'runs without an error' {
         $run.Error | Should -BeNullOrEmpty
         $run.ExitCode | Should -Be 0
+        $passThru.Error | Should -BeNullOrEmpty
     }
 
-    It 'returns one completed job per (intervals, ranks) pair, in order' {
-        $rows | Should -HaveCount 4
-        $rows.State | Should -Be @('Completed', 'Completed', 'Completed', 'Completed')
-        $rows.Intervals | Should -Be @(1000000, 1000000, 10000000, 10000000)
-        $rows.Ranks | Should -Be @(2, 4, 2, 4)
-        $rows.Name | Should -Be @('sweep-1000000-2', 'sweep-1000000-4', 'sweep-10000000-2', 'sweep-10000000-4')
-    }
-
-    It 'finds pi in every job, with the error it reports' {
-        foreach ($row in $rows) {
-            [math]::Abs($row.Pi - [math]::PI) | Should -BeLessThan 1e-9
-            [math]::Abs($row.Error - [math]::Abs($row.Pi - [math]::PI)) | Should -BeLessThan 1e-15
+    It 'shows a table with one completed job per (intervals, ranks) pair, in order' {
+        $table[0] | Should -Match '^Name\s+State\s+Intervals\s+Ranks\s+Pi\s+Error\s+Seconds$'
+        $table | Should -HaveCount 6
+        $expected = @(('sweep-1000000-2', 1000000, 2), ('sweep-1000000-4', 1000000, 4), ('sweep-10000000-2', 10000000, 2), ('sweep-10000000-4', 10000000, 4))
+        for ($i = 0; $i -lt 4; $i++) {
+            $name, $intervals, $ranks = $expected[$i]
+            $table[2 + $i] | Should -Match "^$name\s+Completed\s+$intervals\s+$ranks\s+3\.\d{15}\s+\d\.\d\dE-\d{3}\s+\d+\.\d{3}$"
         }
     }
 
-    It 'reads as a table with Format-Table, one row per job' {
-        $table[0] | Should -Match '^Name\s+State\s+Intervals\s+Ranks\s+Pi\s+Error\s+Seconds$'
-        $table | Should -HaveCount 6
-        $table[2] | Should -Match '^sweep-1000000-2\s+Completed\s+1000000\s+2\s+3\.14159'
+    It 'finds pi in every job, to the digits the table shows' {
+        foreach ($line in $table[2..5]) {
+            $pi = [double]($line -split '\s+')[4]
+            [math]::Abs($pi - [math]::PI) | Should -BeLessThan 1e-9
+        }
+    }
+
+    It 'returns the rows as objects with -PassThru, with pi and the error it reports' {
+        $rows | Should -HaveCount 1
+        $rows[0].Name | Should -Be 'sweep-100000-2'
+        $rows[0].State | Should -Be 'Completed'
+        $rows[0].Ranks | Should -Be 2
+        [math]::Abs($rows[0].Pi - [math]::PI) | Should -BeLessThan 1e-9
+        [math]::Abs($rows[0].Error - [math]::Abs($rows[0].Pi - [math]::PI)) | Should -BeLessThan 1e-15
     }
 
     It 'removes its jobs from the store at the end' {
