@@ -133,19 +133,25 @@ Describe '-Confirm' {
         # A job to remove, ended (Remove-ParallelJob refuses a running one).
         $made = Invoke-Pwsh -ImportModule "`$ProgressPreference = 'SilentlyContinue'; (Start-ParallelJob '$hello' -Ranks 1 -MpiImplementation Mpich -Name cp-confirm | Wait-ParallelJob -Timeout 120).JobId"
         $script:confirmId = $made.Output.Trim()
-        $script:count = "@(Get-ChildItem `$env:SPMD_JOB_STORE).Count"
+        $count = "@(Get-ChildItem `$env:SPMD_JOB_STORE).Count"
+        # One session answers No to both prompts: the removal's, then the start's.
+        $script:answeredNo = Invoke-Pwsh -ImportModule @"
+Remove-ParallelJob -JobId $confirmId -Confirm
+'left: ' + (Test-Path (Join-Path `$env:SPMD_JOB_STORE $confirmId))
+`$before = $count
+`$job = Start-ParallelJob '$hello' -Ranks 1 -MpiImplementation Mpich -Confirm
+'returned: ' + @(`$job).Count + ', started: ' + ($count - `$before)
+"@ -InputLine 'N', 'N'
     }
 
     It 'asks before removing a job, naming it, and keeps it when the answer is No' {
-        $run = Invoke-Pwsh -ImportModule "Remove-ParallelJob -JobId $confirmId -Confirm; 'left: ' + (Test-Path (Join-Path `$env:SPMD_JOB_STORE $confirmId))" -InputLine 'N'
-        $run.Output | Should -Match 'Performing the operation "Remove parallel job" on target "cp-confirm'
-        $run.Output | Should -Match 'left: True'
+        $answeredNo.Output | Should -Match 'Performing the operation "Remove parallel job" on target "cp-confirm'
+        $answeredNo.Output | Should -Match 'left: True'
     }
 
     It 'asks before starting a job when -Confirm is given, and starts nothing when the answer is No' {
-        $run = Invoke-Pwsh -ImportModule "`$before = $count; `$job = Start-ParallelJob '$hello' -Ranks 1 -MpiImplementation Mpich -Confirm; 'returned: ' + @(`$job).Count + ', started: ' + ($count - `$before)" -InputLine 'N'
-        $run.Output | Should -Match 'Performing the operation "Start parallel job" on target "mpiexec'
-        $run.Output | Should -Match 'returned: 0, started: 0'
+        $answeredNo.Output | Should -Match 'Performing the operation "Start parallel job" on target "mpiexec'
+        $answeredNo.Output | Should -Match 'returned: 0, started: 0'
     }
 
     It 'removes the job when the answer is Yes' {
