@@ -40,6 +40,8 @@ Show plain ''
     function Get-Lines([string] $name) {
         @($script:sections[$name] -split '\r?\n' | ForEach-Object TrimEnd | Where-Object { $_ })
     }
+    # The column names of a table section.
+    function Get-Header([string] $name) { (Get-Lines $name)[0] -split '\s+' | Where-Object { $_ } }
     # A list view's entries as label, value pairs, in order; a value wrapped over several lines is joined again.
     function Get-ListEntries([string] $name) {
         $entries = [System.Collections.Generic.List[object]]::new()
@@ -77,7 +79,7 @@ Describe 'The job table view' {
     }
 
     It 'has the columns Id, Name, State, Ranks, Hosts, Elapsed and ExitCode' {
-        (Get-Lines table)[0] -split '\s+' | Where-Object { $_ } | Should -Be @('Id', 'Name', 'State', 'Ranks', 'Hosts', 'Elapsed', 'ExitCode')
+        Get-Header table | Should -Be @('Id', 'Name', 'State', 'Ranks', 'Hosts', 'Elapsed', 'ExitCode')
     }
 
     It 'shows the job''s name, launcher state, ranks, host, elapsed time and exit code in one row' {
@@ -136,7 +138,7 @@ Describe 'The job list view' {
 Describe 'The rank (child job) views' {
     It 'lists one row per rank with its state and host' {
         $lines = Get-Lines ranks
-        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be @('Rank', 'State', 'Host', 'HasMoreData', 'Reason')
+        Get-Header ranks | Should -Be @('Rank', 'State', 'Host', 'HasMoreData', 'Reason')
         $lines | Should -HaveCount 4
         $lines[2] | Should -Match "^\s*0 Completed\s+$([regex]::Escape([Environment]::MachineName))\s+True\s*$"
         $lines[3] | Should -Match '^\s*1 Completed\s'
@@ -148,7 +150,7 @@ Describe 'The rank (child job) views' {
         $lines[3] | Should -Match '^\s*1 Failed\s+\S+\s+\w+\s+\S'
     }
 
-    It 'shows a rank in a list: its host, process, exit code' {
+    It 'shows a rank in a list: its state, host, process and whether it finished' {
         Get-ListValue ranklist Rank | Should -Be '1'
         Get-ListValue ranklist State | Should -Be 'Completed'
         Get-ListValue ranklist Host | Should -Be ([Environment]::MachineName)
@@ -160,7 +162,7 @@ Describe 'The rank (child job) views' {
 Describe 'The host views' {
     It 'shows Test-ParallelHost as a table: ComputerName, Reachable, CPUs, MPI, Reason' {
         $lines = Get-Lines host
-        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be @('ComputerName', 'Reachable', 'CPUs', 'MPI', 'Reason')
+        Get-Header host | Should -Be @('ComputerName', 'Reachable', 'CPUs', 'MPI', 'Reason')
         $lines | Should -HaveCount 3
         $lines[2] | Should -Match "^localhost\s+True\s+$([Environment]::ProcessorCount)\s.*(Open MPI|MPICH)"
     }
@@ -176,7 +178,7 @@ Describe 'The host views' {
 Describe 'The log record views' {
     It 'shows records in a table: Timestamp, Rank, Host, Level, Message' {
         $lines = Get-Lines records
-        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be @('Timestamp', 'Rank', 'Host', 'Level', 'Message')
+        Get-Header records | Should -Be @('Timestamp', 'Rank', 'Host', 'Level', 'Message')
         $lines | Where-Object { $_ -match '^\d\d:\d\d:\d\d\.\d{3}\s+0\s+\S+\s+Information\s+Pi is 3\.14' } | Should -HaveCount 1
     }
 
