@@ -1,6 +1,6 @@
 # The common parameters on the module's cmdlets, as a user's script relies on them: -Verbose and -Debug say what the
 # cmdlet does, -ErrorAction and -ErrorVariable handle its non-terminating errors as PowerShell's own cmdlets' errors
-# are handled, -WhatIf shows the exact command and starts nothing, -Confirm asks and does what the answer says.
+# are handled, -WhatIf shows the exact command and starts nothing, -Confirm on a start asks and does what the answer says.
 # (The module writes no warning of its own: launcher warnings are log records, which Receive-ParallelJob returns.)
 
 BeforeAll {
@@ -129,34 +129,31 @@ Describe '-WhatIf' {
 }
 
 Describe '-Confirm' {
+    # (Stop-ParallelJob's and Remove-ParallelJob's prompts are Confirm.Tests.ps1's.)
     BeforeAll {
-        # A job to remove, ended (Remove-ParallelJob refuses a running one).
-        $made = Invoke-Pwsh -ImportModule "`$ProgressPreference = 'SilentlyContinue'; (Start-ParallelJob '$hello' -Ranks 1 -MpiImplementation Mpich -Name cp-confirm | Wait-ParallelJob -Timeout 120).JobId"
-        $script:confirmId = $made.Output.Trim()
         $count = "@(Get-ChildItem `$env:SPMD_JOB_STORE).Count"
-        # One session answers No to both prompts: the removal's, then the start's.
-        $script:answeredNo = Invoke-Pwsh -ImportModule @"
-Remove-ParallelJob -JobId $confirmId -Confirm
-'left: ' + (Test-Path (Join-Path `$env:SPMD_JOB_STORE $confirmId))
-`$before = $count
-`$job = Start-ParallelJob '$hello' -Ranks 1 -MpiImplementation Mpich -Confirm
-'returned: ' + @(`$job).Count + ', started: ' + ($count - `$before)
-"@ -InputLine 'N', 'N'
+        # One interactive session answers No to the first start's prompt, Yes to the second's.
+        $script:answered = Invoke-Pwsh -ImportModule @"
+`$ProgressPreference = 'SilentlyContinue'
+foreach (`$answer in 'No', 'Yes') {
+    `$before = $count
+    `$job = Start-ParallelJob '$hello' -Ranks 1 -MpiImplementation Mpich -Name cp-confirm -Confirm
+    "`$answer -> returned: `$(@(`$job).Count), started: `$($count - `$before)"
+    `$null = `$job | Wait-ParallelJob -Timeout 120
+}
+"@ -InputLine 'N', 'Y'
     }
 
-    It 'asks before removing a job, naming it, and keeps it when the answer is No' {
-        $answeredNo.Output | Should -Match 'Performing the operation "Remove parallel job" on target "cp-confirm'
-        $answeredNo.Output | Should -Match 'left: True'
+    It 'asks before starting a job, showing the mpiexec command' {
+        $prompts = [regex]::Matches($answered.Output, 'Performing the operation "Start parallel job" on target "mpiexec[^"]*Hello\.dll"')
+        $prompts.Count | Should -Be 2
     }
 
-    It 'asks before starting a job when -Confirm is given, and starts nothing when the answer is No' {
-        $answeredNo.Output | Should -Match 'Performing the operation "Start parallel job" on target "mpiexec'
-        $answeredNo.Output | Should -Match 'returned: 0, started: 0'
+    It 'starts nothing when the answer is No' {
+        $answered.Output | Should -Match 'No -> returned: 0, started: 0'
     }
 
-    It 'removes the job when the answer is Yes' {
-        $run = Invoke-Pwsh -ImportModule "Remove-ParallelJob -JobId $confirmId -Confirm; 'left: ' + (Test-Path (Join-Path `$env:SPMD_JOB_STORE $confirmId))" -InputLine 'Y'
-        $run.Output | Should -Match 'Performing the operation "Remove parallel job" on target "cp-confirm'
-        $run.Output | Should -Match 'left: False'
+    It 'starts the job when the answer is Yes' {
+        $answered.Output | Should -Match 'Yes -> returned: 1, started: 1'
     }
 }
