@@ -1,5 +1,5 @@
-# The scripts of scripts/examples run as a user runs them: each by pwsh in a fresh session (MPICH, for speed on few
-# cores), its output read as the text it prints at a width of 120, so the documentation cannot rot.
+# The scripts of scripts/examples run as a user runs them: each by pwsh in a fresh session (MPICH and few ranks, for
+# speed on few cores), its output read as the text it prints at a width of 120, so the documentation cannot rot.
 
 BeforeDiscovery {
     $script:scripts = @(Get-ChildItem "$PSScriptRoot/../../scripts/examples/*.ps1" | Sort-Object Name | ForEach-Object { @{ Script = $_.Name } })
@@ -33,7 +33,7 @@ Describe 'Every example script' -ForEach $scripts {
 
 Describe 'start-wait-receive.ps1' {
     BeforeAll {
-        $script:run = Invoke-Example start-wait-receive.ps1 '-MpiImplementation Mpich'
+        $script:run = Invoke-Example start-wait-receive.ps1 '-MpiImplementation Mpich -Ranks 2'
         $script:lines = Get-Lines $run.Output
     }
 
@@ -42,14 +42,14 @@ Describe 'start-wait-receive.ps1' {
         $run.ExitCode | Should -Be 0
     }
 
-    It 'shows the job in its table: completed on 4 ranks with exit code 0' {
+    It 'shows the job in its table: completed on 2 ranks with exit code 0' {
         $lines[0] | Should -Match '^\s*Id\s+Name\s+State\s+Ranks\s+Hosts\s+Elapsed\s+ExitCode$'
-        $lines[2] | Should -Match '^\s*\d+ pi-example\s+Completed\s+4 \S+\s+\d\d:\d\d:\d\d\.\d\s+0$'
+        $lines[2] | Should -Match '^\s*\d+ pi-example\s+Completed\s+2 \S+\s+\d\d:\d\d:\d\d\.\d\s+0$'
     }
 
     It 'shows every rank''s records in the record table, the sum of each rank and rank 0''s result among them' {
         $lines | Should -Contain ($lines | Where-Object { $_ -match '^Timestamp\s+Rank\s+Host\s+Level\s+Message$' })
-        $lines | Where-Object { $_ -match '^\d\d:\d\d:\d\d\.\d{3}\s+\d\s+\S+\s+Information\s+Summed 2500000 intervals' } | Should -HaveCount 4
+        $lines | Where-Object { $_ -match '^\d\d:\d\d:\d\d\.\d{3}\s+\d\s+\S+\s+Information\s+Summed 5000000 intervals' } | Should -HaveCount 2
         $lines | Where-Object { $_ -match '^\d\d:\d\d:\d\d\.\d{3}\s+0\s+\S+\s+Information\s+Pi is 3\.14159' } | Should -HaveCount 1
     }
 
@@ -57,7 +57,7 @@ Describe 'start-wait-receive.ps1' {
         $lines[-5] | Should -Match '^Pi\s+: 3\.14159265'
         $lines[-4] | Should -Match '^Error\s+: \d'
         $lines[-3] | Should -Be 'Intervals : 10000000'
-        $lines[-2] | Should -Be 'Ranks     : 4'
+        $lines[-2] | Should -Be 'Ranks     : 2'
         $lines[-1] | Should -Match '^Seconds\s+: \d'
     }
 
@@ -69,7 +69,7 @@ Describe 'start-wait-receive.ps1' {
 
 Describe 'filter-logs.ps1' {
     BeforeAll {
-        $script:run = Invoke-Example filter-logs.ps1 '-MpiImplementation Mpich'
+        $script:run = Invoke-Example filter-logs.ps1 '-MpiImplementation Mpich -Ranks 2'
         $script:lines = Get-Lines $run.Output
     }
 
@@ -80,29 +80,29 @@ Describe 'filter-logs.ps1' {
 
     It 'shows each rank''s share from its structured properties, one row per rank in rank order' {
         $lines[0] | Should -Match '^Rank\s+Intervals\s+Partial$'
-        for ($rank = 0; $rank -lt 4; $rank++) {
-            $lines[2 + $rank] | Should -Match "^\s+$rank\s+250000\s+0\.7853\d{11}$"
+        for ($rank = 0; $rank -lt 2; $rank++) {
+            $lines[2 + $rank] | Should -Match "^\s+$rank\s+500000\s+1\.5707\d{11}$"
         }
     }
 
     It 'counts each rank''s records by level' {
-        $lines[6] | Should -Match '^Rank, Level\s+Count$'
-        for ($rank = 0; $rank -lt 4; $rank++) {
-            $lines[8 + $rank] | Should -Match "^$rank, Information\s+\d+$"
+        $lines[4] | Should -Match '^Rank, Level\s+Count$'
+        for ($rank = 0; $rank -lt 2; $rank++) {
+            $lines[6 + $rank] | Should -Match "^$rank, Information\s+\d+$"
         }
     }
 
     It 'shows rank 0''s last record in a list, and that no rank warned' {
-        $lines[12] | Should -Be 'Rank    : 0'
-        $lines[13] | Should -Match '^Level\s+: '
-        $lines[14] | Should -Match '^Message\s+: \S'
+        $lines[8] | Should -Be 'Rank    : 0'
+        $lines[9] | Should -Match '^Level\s+: '
+        $lines[10] | Should -Match '^Message\s+: \S'
         $lines[-1] | Should -Be '0 warnings or errors'
     }
 }
 
 Describe 'parameter-sweep.ps1' {
     BeforeAll {
-        $script:run = Invoke-Example parameter-sweep.ps1 '-MpiImplementation Mpich' -Then @'
+        $script:run = Invoke-Example parameter-sweep.ps1 '-MpiImplementation Mpich -Ranks 1, 2' -Then @'
 '<<<left>>>'
 @(Get-ParallelJob -Name sweep-*).Count
 '@
@@ -126,7 +126,7 @@ ConvertTo-Json -InputObject @($output) -EnumsAsStrings
     It 'shows a table with one completed job per (intervals, ranks) pair, in order' {
         $table[0] | Should -Match '^Name\s+State\s+Intervals\s+Ranks\s+Pi\s+Error\s+Seconds$'
         $table | Should -HaveCount 6
-        $expected = @(('sweep-1000000-2', 1000000, 2), ('sweep-1000000-4', 1000000, 4), ('sweep-10000000-2', 10000000, 2), ('sweep-10000000-4', 10000000, 4))
+        $expected = @(('sweep-1000000-1', 1000000, 1), ('sweep-1000000-2', 1000000, 2), ('sweep-10000000-1', 10000000, 1), ('sweep-10000000-2', 10000000, 2))
         for ($i = 0; $i -lt 4; $i++) {
             $name, $intervals, $ranks = $expected[$i]
             $table[2 + $i] | Should -Match "^$name\s+Completed\s+$intervals\s+$ranks\s+3\.\d{15}\s+\d\.\d\dE-\d{3}\s+\d+\.\d{3}$"
