@@ -2,9 +2,11 @@
 // cmdlets themselves. Names, parameter sets, positions, pipeline input, aliases and types come from the attributes;
 // the synopsis, description, parameter texts and examples from the XML documentation comments beside the assembly:
 //   <para type="synopsis">, <para type="description"> and <example><code/><para/></example> on the cmdlet class,
-//   <summary> on each parameter property.
+//   <summary> on each parameter property. Cmdlets that support ShouldProcess get -WhatIf and -Confirm as PowerShell's
+// own cmdlets do; enums and ValidateSet list their values; each cmdlet links to the module's other cmdlets.
 //   HelpGenerator <Module.dll> <out/Module.dll-Help.xml>
 using System.Management.Automation;
+using System.Management.Automation.Internal;
 using System.Reflection;
 using System.Runtime.Loader;
 using System.Xml.Linq;
@@ -31,6 +33,7 @@ var cmdlets = assembly.GetExportedTypes()
     .ToList();
 var problems = new List<string>();
 var help = new XElement(msh + "helpItems", new XAttribute("schema", "maml"));
+var names = cmdlets.Select(cmdlet => $"{cmdlet.Attribute!.VerbName}-{cmdlet.Attribute.NounName}").ToList();
 foreach (var (type, attribute) in cmdlets)
     help.Add(Command(type, attribute!));
 if (problems.Count > 0)
@@ -53,7 +56,13 @@ XElement Command(Type type, CmdletAttribute attribute)
     var description = Paras(doc, "description");
     if (synopsis.Count == 0 || description.Count == 0)
         problems.Add($"{name} ({type.FullName}) needs <para type=\"synopsis\"> and <para type=\"description\">.");
-    var parameters = Parameters(type).ToList();
+    // Positional parameters first, by position; then the others, those of base classes before the cmdlet's own.
+    var parameters = Parameters(type)
+        .OrderBy(p => p.Attributes.Min(a => a.Position < 0 ? int.MaxValue : a.Position))
+        .ThenBy(p => Depth(p.Property.DeclaringType!))
+        .ThenBy(p => p.Property.MetadataToken)
+        .Concat(attribute.SupportsShouldProcess ? WhatIfAndConfirm() : [])
+        .ToList();
     var examples = doc?.Elements("example").ToList() ?? [];
     if (examples.Count == 0)
         problems.Add($"{name} ({type.FullName}) needs at least one <example>.");
@@ -62,6 +71,8 @@ XElement Command(Type type, CmdletAttribute attribute)
     if (sets.Count == 0)
         sets.Add(ParameterAttribute.AllParameterSets);
     var defaultSet = attribute.DefaultParameterSetName;
+    // A cmdlet as PowerShell creates it, to read what its parameters hold when not given.
+    var fresh = Activator.CreateInstance(type);
     sets = [.. sets.OrderBy(set => set == defaultSet ? 0 : 1)];
 
     return new XElement(command + "command",
@@ -75,17 +86,19 @@ XElement Command(Type type, CmdletAttribute attribute)
         new XElement(command + "syntax", sets.Select(set => new XElement(command + "syntaxItem",
             new XElement(maml + "name", name),
             parameters.Where(p => p.Attributes.Any(a => a.ParameterSetName == set || a.ParameterSetName == ParameterAttribute.AllParameterSets))
-                .Select(p => Parameter(p, p.Attributes.FirstOrDefault(a => a.ParameterSetName == set) ?? p.Attributes[0]))))),
-        new XElement(command + "parameters", parameters.Select(p => Parameter(p, p.Attributes[0]))),
+                .Select(p => Parameter(p, p.Attributes.FirstOrDefault(a => a.ParameterSetName == set) ?? p.Attributes[0], fresh))))),
+        new XElement(command + "parameters", parameters.Select(p => Parameter(p, p.Attributes[0], fresh))),
         new XElement(command + "inputTypes", parameters.Where(p => p.Attributes.Any(a => a.ValueFromPipeline || a.ValueFromPipelineByPropertyName))
-            .Select(p => p.Property.PropertyType).Distinct().Select(input => new XElement(command + "inputType",
+            .Select(p => p.Property.PropertyType.IsArray ? p.Property.PropertyType.GetElementType()! : p.Property.PropertyType).Distinct().Select(input => new XElement(command + "inputType",
                 new XElement(dev + "type", new XElement(maml + "name", input.FullName))))),
         new XElement(command + "returnValues", type.GetCustomAttributes<OutputTypeAttribute>().SelectMany(output => output.Type)
             .Select(output => new XElement(command + "returnValue", new XElement(dev + "type", new XElement(maml + "name", output.Name))))),
         new XElement(command + "examples", examples.Select((example, i) => new XElement(command + "example",
             new XElement(maml + "title", $"-------------------------- EXAMPLE {i + 1} --------------------------"),
             new XElement(dev + "code", example.Element("code")?.Value.Trim()),
-            new XElement(dev + "remarks", example.Elements("para").Select(para => Para(Text(para))))))));
+            new XElement(dev + "remarks", example.Elements("para").Select(para => Para(Text(para))))))),
+        new XElement(maml + "relatedLinks", names.Where(other => other != name).Select(other =>
+            new XElement(maml + "navigationLink", new XElement(maml + "linkText", other), new XElement(maml + "uri")))));
 
     IEnumerable<(PropertyInfo Property, List<ParameterAttribute> Attributes, string Text)> Parameters(Type cmdlet)
     {
@@ -101,9 +114,22 @@ XElement Command(Type type, CmdletAttribute attribute)
             yield return (property, attributes, text);
         }
     }
+
+    // -WhatIf and -Confirm, which PowerShell adds to every cmdlet that supports ShouldProcess, described as it does.
+    IEnumerable<(PropertyInfo Property, List<ParameterAttribute> Attributes, string Text)> WhatIfAndConfirm()
+    {
+        var common = typeof(ShouldProcessParameters);
+        yield return (common.GetProperty(nameof(ShouldProcessParameters.WhatIf))!, [new ParameterAttribute()],
+            "Shows what would happen if the cmdlet runs. The cmdlet is not run.");
+        yield return (common.GetProperty(nameof(ShouldProcessParameters.Confirm))!, [new ParameterAttribute()],
+            "Prompts you for confirmation before running the cmdlet.");
+    }
 }
 
-XElement Parameter((PropertyInfo Property, List<ParameterAttribute> Attributes, string Text) parameter, ParameterAttribute attribute)
+// How far a type is from object, so base classes' parameters can come first.
+static int Depth(Type type) => type.BaseType is null ? 0 : 1 + Depth(type.BaseType);
+
+XElement Parameter((PropertyInfo Property, List<ParameterAttribute> Attributes, string Text) parameter, ParameterAttribute attribute, object? cmdlet)
 {
     var property = parameter.Property;
     var pipeline = (attribute.ValueFromPipeline, attribute.ValueFromPipelineByPropertyName) switch
@@ -115,7 +141,15 @@ XElement Parameter((PropertyInfo Property, List<ParameterAttribute> Attributes, 
     };
     var aliases = property.GetCustomAttribute<AliasAttribute>()?.AliasNames ?? [];
     bool isSwitch = property.PropertyType == typeof(SwitchParameter);
-    var typeName = (Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType).Name;
+    var valueType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+    var typeName = valueType.Name;
+    // The values an enum or a ValidateSet allows, which Get-Help shows in the syntax as {A | B | C}.
+    var elementType = valueType.IsArray ? valueType.GetElementType()! : valueType;
+    var values = property.GetCustomAttribute<ValidateSetAttribute>()?.ValidValues
+        ?? (elementType.IsEnum ? Enum.GetNames(elementType) : null);
+    // Only an enum's default says something by itself (an empty array or a -1 meaning "no limit" would not).
+    var given = property.DeclaringType!.IsInstanceOfType(cmdlet) ? property.GetValue(cmdlet) : null;
+    var defaultValue = isSwitch ? "False" : given is Enum value ? value.ToString() : "None";
     return new XElement(command + "parameter",
         new XAttribute("required", attribute.Mandatory ? "true" : "false"),
         new XAttribute("variableLength", property.PropertyType.IsArray ? "true" : "false"),
@@ -126,7 +160,10 @@ XElement Parameter((PropertyInfo Property, List<ParameterAttribute> Attributes, 
         new XElement(maml + "name", property.Name),
         new XElement(maml + "description", Para(parameter.Text)),
         isSwitch ? null : new XElement(command + "parameterValue", new XAttribute("required", "true"), typeName),
-        new XElement(dev + "type", new XElement(maml + "name", property.PropertyType.FullName)));
+        values is null ? null : new XElement(command + "parameterValueGroup", values.Select(value =>
+            new XElement(command + "parameterValue", new XAttribute("required", "false"), new XAttribute("variableLength", "false"), value))),
+        new XElement(dev + "type", new XElement(maml + "name", property.PropertyType.FullName)),
+        new XElement(dev + "defaultValue", defaultValue));
 }
 
 XElement? Member(string id) => documentation.Root!.Element("members")!.Elements("member").FirstOrDefault(member => (string?)member.Attribute("name") == id);

@@ -1,4 +1,5 @@
-# Starts the pi job on 4 ranks, waits for its end, and reads every rank's log records.
+# Starts the pi job, waits for its end, and reads every rank's log records: the job and its records in the module's
+# table views, then the result from rank 0's structured record.
 #   ./start-wait-receive.ps1 [-MpiImplementation OpenMpi|Mpich] [-Ranks 4]
 param(
     [string] $MpiImplementation = 'Auto',
@@ -8,8 +9,20 @@ Import-Module "$PSScriptRoot/../../artifacts/ParallelJob/ParallelJob.psd1"
 
 $job = Start-ParallelJob "$PSScriptRoot/../../jobs/Pi/bin/Release/net10.0/Pi.dll" -ArgumentList 10000000 `
     -Ranks $Ranks -MpiImplementation $MpiImplementation -Name pi-example
-$job | Wait-ParallelJob | Out-Null
-'{0} ({1}) ended {2} after {3:n1} s' -f $job.Name, $job.JobId, $job.ParallelState, $job.Elapsed.TotalSeconds
+$null = $job | Wait-ParallelJob
 
-# Every record of every rank, in time order, as objects: Timestamp, Rank, Host, Level, Message, Properties, Exception.
-Receive-ParallelJob $job -Keep | ForEach-Object { '{0:HH:mm:ss.fff} [rank {1} on {2}] {3}' -f $_.Timestamp, $_.Rank, $_.Host, $_.Message }
+# The job: Id, Name, State, Ranks, Hosts, Elapsed, ExitCode.
+$job | Format-Table
+
+# Every record of every rank, in time order: Timestamp, Rank, Host, Level, Message.
+Receive-ParallelJob $job -Keep | Format-Table
+
+# The result, read from the structured properties of rank 0's record (not parsed from text).
+$result = (Receive-ParallelJob $job -Rank 0 -Keep | Where-Object { $_.Properties.ContainsKey('Pi') }).Properties
+[pscustomobject]@{
+    Pi        = $result['Pi']
+    Error     = $result['Error']
+    Intervals = $result['Intervals']
+    Ranks     = $result['Ranks']
+    Seconds   = $result['Seconds']
+} | Format-List

@@ -17,3 +17,31 @@ Describe 'Import-Module' {
         $run.Output.Trim() | Should -Be $sdk.Version
     }
 }
+
+Describe 'What the module exports' {
+    BeforeAll {
+        $script:exported = (Import-PowerShellDataFile (Get-ModuleManifest)).CmdletsToExport | Sort-Object
+        $run = Invoke-Pwsh @"
+`$PSStyle.OutputRendering = 'PlainText'
+Import-Module '$(Get-ModuleManifest)' -Verbose 4>&1 | ForEach-Object Message
+'<<<commands>>>'
+Get-Command -Module ParallelJob | ForEach-Object { '{0} {1} {2}' -f `$_.CommandType, `$_.Name, `$_.Version }
+"@
+        $script:importError = $run.Error
+        $parts = $run.Output -split '<<<commands>>>'
+        $script:verbose = @($parts[0] -split '\r?\n' | Where-Object { $_ })
+        $script:commands = @($parts[1] -split '\r?\n' | Where-Object { $_ })
+    }
+
+    It 'lists under Import-Module -Verbose exactly the cmdlets of the manifest, each once' {
+        $importError | Should -BeNullOrEmpty
+        $imported = $verbose | Where-Object { $_ -match "^Importing cmdlet '([\w-]+)'\.$" } | ForEach-Object { $Matches[1] }
+        $imported | Sort-Object | Should -Be $exported
+        $verbose | Where-Object { $_ -match '^Importing (function|alias|variable) ' } | Should -BeNullOrEmpty
+    }
+
+    It 'gives Get-Command -Module ParallelJob the same cmdlets, at the manifest''s version' {
+        $version = (Import-PowerShellDataFile (Get-ModuleManifest)).ModuleVersion
+        $commands | Sort-Object | Should -Be ($exported | ForEach-Object { "Cmdlet $_ $version" })
+    }
+}

@@ -28,29 +28,6 @@ public sealed class ModuleTests
     }
 
     [Test]
-    public void EveryCmdletHasFullHelpWithParametersAndExamples()
-    {
-        using var session = new PowerShellSession();
-        foreach (var name in session.RunClean("(Get-Module ParallelJob).ExportedCmdlets.Keys").Select(name => name.ToString()))
-        {
-            var help = session.RunClean($"Get-Help {name} -Full").Single();
-            var synopsis = session.RunClean("$h.Synopsis", ("h", help)).Single().ToString();
-            Assert.That(synopsis, Is.Not.Empty.And.Not.StartWith(name), $"{name} has no synopsis of its own (generated help)");
-            var description = string.Join(" ", session.RunClean("$h.description | ForEach-Object { $_.Text }", ("h", help)));
-            Assert.That(description, Has.Length.GreaterThan(40), $"{name}'s description");
-            var parameters = session.RunClean("$h.parameters.parameter | ForEach-Object { '{0}={1}' -f $_.name, ($_.description | ForEach-Object { $_.Text }) }", ("h", help))
-                .Select(line => line.ToString()).ToList();
-            var declared = session.RunClean($"(Get-Command {name}).Parameters.Keys | Where-Object {{ $_ -notin [System.Management.Automation.PSCmdlet]::CommonParameters -and $_ -notin [System.Management.Automation.PSCmdlet]::OptionalCommonParameters }}")
-                .Select(key => key.ToString()).ToList();
-            Assert.That(parameters.Select(line => line.Split('=')[0]), Is.EquivalentTo(declared), $"{name}'s parameters in help");
-            Assert.That(parameters, Has.All.Matches<string>(line => line.Split('=')[1].Length > 10), $"{name}'s parameter descriptions");
-            var examples = session.RunClean("$h.examples.example | ForEach-Object { $_.code }", ("h", help));
-            Assert.That(examples, Is.Not.Empty, $"{name}'s examples");
-            Assert.That(examples.Select(code => code.ToString()), Has.Some.Contains(name), $"{name}'s examples use it");
-        }
-    }
-
-    [Test]
     public void WhatIfShowsTheExactMpiexecCommandAndStartsNothing()
     {
         using var session = new PowerShellSession();

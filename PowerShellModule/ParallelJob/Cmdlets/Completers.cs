@@ -11,7 +11,17 @@ public sealed class JobIdCompleter : IArgumentCompleter
     /// <summary>The ids of the jobs that start with <paramref name="wordToComplete"/>, each with its name, state and command as tooltip.</summary>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completions.From(Completions.Jobs().Select(job => (job.Id, $"{job.Name ?? job.Id}: {job.State}, {job.CommandLine}")), wordToComplete);
+        Completions.From(Completions.Jobs().Select(job => job.Manifest).Select(job => (job.Id, $"{job.Name ?? job.Id}: {job.State}, {job.CommandLine}")), wordToComplete);
+}
+
+/// <summary>Completes -Id from the session ids of the jobs in the job store, newest first.</summary>
+public sealed class JobSessionIdCompleter : IArgumentCompleter
+{
+    /// <summary>The session ids that start with <paramref name="wordToComplete"/>, each with its job's name, store id and state as tooltip.</summary>
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        Completions.From(Completions.Jobs().Select(job => (job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"{job.Name} ({job.JobId}): {job.ParallelState}")), wordToComplete);
 }
 
 /// <summary>Completes -Name from the names of the jobs in the job store.</summary>
@@ -20,7 +30,7 @@ public sealed class JobNameCompleter : IArgumentCompleter
     /// <summary>The names of the jobs that start with <paramref name="wordToComplete"/>.</summary>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completions.From(Completions.Jobs().Where(job => job.Name is not null).Select(job => (job.Name!, $"{job.Id}: {job.State}")), wordToComplete);
+        Completions.From(Completions.Jobs().Select(job => job.Manifest).Where(job => job.Name is not null).Select(job => (job.Name!, $"{job.Id}: {job.State}")), wordToComplete);
 }
 
 /// <summary>Completes host names from those known: this machine, the batch allocation's, and earlier jobs'.</summary>
@@ -39,7 +49,7 @@ public sealed class HostCompleter : IArgumentCompleter
         {
             allocation = [];
         }
-        var earlier = Completions.Jobs().SelectMany(job => job.Spec.Hosts.Select(host => host.Host)
+        var earlier = Completions.Jobs().Select(job => job.Manifest).SelectMany(job => job.Spec.Hosts.Select(host => host.Host)
             .Concat(job.RankInfo.Select(rank => rank.Host).OfType<string>()));
         var hosts = new[] { "localhost", System.Environment.MachineName }.Concat(allocation).Concat(earlier)
             .Distinct(StringComparer.OrdinalIgnoreCase);
@@ -50,11 +60,11 @@ public sealed class HostCompleter : IArgumentCompleter
 internal static class Completions
 {
     /// <summary>The jobs of the store, newest first, from what this process holds; none when the store cannot be opened.</summary>
-    public static IEnumerable<JobManifest> Jobs()
+    public static IEnumerable<PowerShellParallelJob> Jobs()
     {
         try
         {
-            return ParallelJobRegistry.All(ParallelJobRegistry.Store()).Select(job => job.Manifest).Reverse();
+            return ParallelJobRegistry.All(ParallelJobRegistry.Store()).Reverse();
         }
         catch (JobStoreUnwritableException)
         {

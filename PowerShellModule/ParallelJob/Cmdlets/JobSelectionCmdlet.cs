@@ -14,6 +14,7 @@ public abstract class JobSelectionCmdlet : ParallelJobCmdlet
 
     /// <summary><para>The jobs' session ids (the Id column of Get-Job and Get-ParallelJob).</para></summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ById)]
+    [ArgumentCompleter(typeof(JobSessionIdCompleter))]
     public int[] Id { get; set; } = [];
 
     /// <summary><para>The jobs' ids in the job store, the same in every session (e.g. 20261130-101500-3f9a2c).</para></summary>

@@ -18,11 +18,11 @@ namespace MPI.PowerShell;
 /// <para>Starts the pi job on 4 ranks of this machine and returns the job at once.</para>
 /// </example>
 /// <example>
-/// <code>Start-ParallelJob ./Sweep.dll -ArgumentList '--size', 1024 -ComputerName node1:4, node2:4 -Ranks 8 -MpiImplementation OpenMpi -Wait</code>
-/// <para>Runs 8 ranks over two hosts under Open MPI and streams their log records until the job ends.</para>
+/// <code>Start-ParallelJob ./Sweep.dll '--size', 1024 -ComputerName node1:4, node2:4 -MpiImplementation OpenMpi -Wait</code>
+/// <para>Runs 8 ranks (the hosts' slots) over two hosts under Open MPI and streams their log records until the job ends.</para>
 /// </example>
 /// <example>
-/// <code>Start-ParallelJob ./Pi.dll -Ranks 4 -Environment @{ OMP_NUM_THREADS = '1' } -TimeLimit ([TimeSpan]::FromMinutes(10)) -WhatIf</code>
+/// <code>Start-ParallelJob ./Pi.dll -Ranks 4 -Environment @{ OMP_NUM_THREADS = 1 } -TimeLimit 00:10:00 -WhatIf</code>
 /// <para>Shows the mpiexec command that would run, with the variable set for every rank, and starts nothing.</para>
 /// </example>
 [Cmdlet(VerbsLifecycle.Start, "ParallelJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
@@ -75,6 +75,8 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
         }
         if (!ShouldProcess(plan.Command.ToString(), "Start parallel job"))
             return;
+        // Names only: the values may be secrets.
+        WriteDebug($"Variables set for every rank: {string.Join(", ", plan.Command.Environment.Keys)}");
         PowerShellParallelJob job;
         try
         {
@@ -86,6 +88,7 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
             return;
         }
         Register(job);
+        WriteVerbose($"Started parallel job {job.Name} ({job.JobId}): {job.Ranks} rank(s) under {plan.Command.Implementation}, records in {job.Directory}");
         if (!Wait)
         {
             WriteObject(job);

@@ -14,7 +14,7 @@ namespace MPI.PowerShell;
 /// the script and submits nothing; Export-ParallelJobScript writes it to a file.</para>
 /// </summary>
 /// <example>
-/// <code>$job = Submit-ParallelBatchJob ./jobs/Pi/bin/Release/net10.0/Pi.dll -Ranks 8 -Nodes 2 -TasksPerNode 4 -Partition batch -Time ([TimeSpan]::FromMinutes(30))</code>
+/// <code>$job = Submit-ParallelBatchJob ./Pi.dll -Ranks 8 -Nodes 2 -TasksPerNode 4 -Partition batch -Time 00:30:00</code>
 /// <para>Submits the pi job on 8 ranks over 2 nodes; $job | Wait-ParallelJob | Receive-ParallelJob then reads its logs.</para>
 /// </example>
 /// <example>
