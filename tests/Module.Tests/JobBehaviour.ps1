@@ -104,7 +104,6 @@ try {
         $answers.GetJobById = @(Get-Job -Id $quick.Id | ForEach-Object Name)
         $answers.GetJobByInstanceId = @(Get-Job -InstanceId $hangB.InstanceId | ForEach-Object Name)
         $answers.GetJobMissingName = @(Get-Job -Name no-such-job -ErrorAction SilentlyContinue).Count
-        $answers.GetJobHasMoreData = @(Get-Job -HasMoreData $true | ForEach-Object Name)
         $answers.EndTimeKnown = @($hangA, $hangB, $quick | ForEach-Object { $null -ne $_.PSEndTime })
         $answers.BeginTimeKnown = @($hangA, $hangB, $quick | ForEach-Object { $null -ne $_.PSBeginTime })
         # Naming a job that does not exist is the same error for every cmdlet.
@@ -142,11 +141,13 @@ try {
         $answers.StopEndedErrors = @($stopEnded).Count
         $answers.StopEndedState = "$($job.State)"
         $answers.HasMoreDataBefore = $job.HasMoreData
+        $answers.GetJobHasMoreData = @(Get-Job -HasMoreData $true | ForEach-Object Name)
         $answers.KeepFirst = Get-Message (Receive-Job -Name receive-keep -Keep)
         $answers.KeepSecond = Get-Message (Receive-Job -Id $job.Id -Keep)
         $answers.HasMoreDataAfterKeep = $job.HasMoreData
         $answers.ReceivePlain = Get-Message (Receive-Job -Id $job.Id)
         $answers.HasMoreDataAfterReceive = $job.HasMoreData
+        $answers.GetJobHasNoMoreData = @(Get-Job -HasMoreData $false | ForEach-Object Name)
         $answers.ReceiveAgain = @(Receive-Job -Id $job.Id).Count
         Remove-Job -Name receive-keep
         $answers.RemovedByName = @(Get-Job -Id $job.Id -ErrorAction SilentlyContinue).Count
@@ -193,6 +194,7 @@ try {
         # has one answer.
         $answers.GetJobNewest = @(Get-Job -Newest 1 | ForEach-Object Name)
         $answers.GetJobStopped = @(Get-Job -State Stopped | ForEach-Object Name | Sort-Object)
+        $answers.StopChildren = @($byName.ChildJobs + $byId.ChildJobs).Count
         $answers.StopChildrenNotStopped = @($byName.ChildJobs + $byId.ChildJobs | Where-Object { "$($_.State)" -ne 'Stopped' }).Count
         $answers.StopFinished = $byName.Finished.WaitOne(0)
         $null = Wait-Until { @(Get-Event -SourceIdentifier events-stop -ErrorAction Ignore | Where-Object { "$($_.SourceEventArgs.JobStateInfo.State)" -eq 'Stopped' }).Count -gt 0 } 10
