@@ -34,7 +34,8 @@ function Start-Shaped {
         $block = switch ($Shape) {
             'Quick' { { param($m) 'Rank 0 reports 1 variables'; 'Rank 1 reports 1 variables'; $m; $m } }
             'Timed' { { param($m, $s) Start-Sleep -Seconds $s; 'Rank 0 reports 1 variables'; 'Rank 1 reports 1 variables'; $m; $m } }
-            'Fail' { { 'plain output from rank 0'; 'plain output from rank 1'; throw 'deliberate failure on rank 1' } }
+            # A second first, as an MPI job takes to start: the StateChanged handler is registered before it fails.
+            'Fail' { { Start-Sleep -Seconds 1; 'plain output from rank 0'; 'plain output from rank 1'; throw 'deliberate failure on rank 1' } }
             'Hang' { { Start-Sleep -Seconds 600 } }
         }
         return Start-ThreadJob -Name $Name -ScriptBlock $block -ArgumentList $line, $Seconds
@@ -159,7 +160,7 @@ try {
         $null = Start-Shaped Quick pipe-b
         $answers.PipelineOutput = Get-Message (Get-Job | Wait-Job -Timeout 60 | Receive-Job)
         $answers.PipelineStates = @(Get-Job | ForEach-Object { "$($_.Name) $($_.State)" } | Sort-Object)
-        Get-Job | Remove-Job
+        Remove-Job -State Completed
         $answers.PipelineRemoved = @(Get-Job).Count
     }
 

@@ -41,7 +41,7 @@ BeforeDiscovery {
         @{ Behaviour = 'Remove-Job -Name removes an ended job'; Key = 'RemovedByName'; Expected = 0 }
         @{ Behaviour = 'Get-Job | Wait-Job | Receive-Job returns every job''s output'; Key = 'PipelineOutput'; Expected = @('MARKER=', 'MARKER=', 'MARKER=', 'MARKER=', 'Rank 0 reports 1 variables', 'Rank 0 reports 1 variables', 'Rank 1 reports 1 variables', 'Rank 1 reports 1 variables') }
         @{ Behaviour = 'Get-Job | Wait-Job leaves every job Completed'; Key = 'PipelineStates'; Expected = @('pipe-a Completed', 'pipe-b Completed') }
-        @{ Behaviour = 'Get-Job | Remove-Job removes the ended jobs'; Key = 'PipelineRemoved'; Expected = 0 }
+        @{ Behaviour = 'Remove-Job -State Completed removes the completed jobs'; Key = 'PipelineRemoved'; Expected = 0 }
         @{ Behaviour = 'Register-ObjectEvent StateChanged delivers Running->Completed'; Key = 'EventsCompleted'; Expected = @('Running->Completed') }
         @{ Behaviour = 'StateChanged events are sent by the job'; Key = 'EventsSender'; Expected = @('events-complete') }
         @{ Behaviour = 'Stop-Job -Id -PassThru returns the job'; Key = 'StopPassThru'; Expected = @('stop-id') }
