@@ -77,9 +77,11 @@ BeforeAll {
     Import-Module "$PSScriptRoot/TestSupport.psm1" -Force
 
     # Runs JobBehaviour.ps1 in a fresh pwsh and returns its answers (a hashtable), failing with what it wrote otherwise.
-    function Get-Answer {
-        param([string] $Kind, [string] $MpiImplementation = 'Mpich', [string[]] $Case)
-        $script = Join-Path $PSScriptRoot 'JobBehaviour.ps1'
+    # A script block, so that a thread job can run it too.
+    $script:GetAnswer = {
+        param([string] $Support, [string] $Kind, [string] $MpiImplementation, [string[]] $Case)
+        Import-Module $Support
+        $script = Join-Path (Split-Path $Support) 'JobBehaviour.ps1'
         $arguments = "-Kind $Kind -Program '$(Get-TestProgram SpmdChecks)' -Module '$(Get-ModuleManifest)' -MpiImplementation $MpiImplementation"
         if ($Case) { $arguments += " -Case $($Case -join ',')" }
         $run = Invoke-Pwsh "& '$script' $arguments" -TimeoutSeconds 150
@@ -92,9 +94,12 @@ BeforeAll {
 
     function Format-Answer { param($Value) ConvertTo-Json -InputObject $Value -Compress -Depth 4 }
 
-    $script:Thread = Get-Answer ThreadJob
-    $script:Parallel = Get-Answer ParallelJob
-    $script:OpenMpi = Get-Answer ParallelJob OpenMpi -Case WaitAny, Stop
+    # The ThreadJob session mostly sleeps: it runs beside the MPI ones.
+    $support = "$PSScriptRoot/TestSupport.psm1"
+    $threadRun = Start-ThreadJob $GetAnswer -ArgumentList $support, ThreadJob, Mpich
+    $script:Parallel = & $GetAnswer $support ParallelJob Mpich
+    $script:OpenMpi = & $GetAnswer $support ParallelJob OpenMpi WaitAny, Stop
+    $script:Thread = Receive-Job $threadRun -Wait -AutoRemoveJob -ErrorAction Stop
 }
 
 Describe 'A ParallelJob answers the job cmdlets as a ThreadJob does' {
