@@ -36,7 +36,7 @@ function Start-Shaped {
             'Timed' { { param($m, $s) Start-Sleep -Seconds $s; 'Rank 0 reports 1 variables'; 'Rank 1 reports 1 variables'; $m; $m } }
             # A second first, as an MPI job takes to start: the StateChanged handler is registered before it fails.
             'Fail' { { Start-Sleep -Seconds 1; 'plain output from rank 0'; 'plain output from rank 1'; throw 'deliberate failure on rank 1' } }
-            'Hang' { { Start-Sleep -Seconds 600 } }
+            'Hang' { { param($m) 'Rank 0 reports 1 variables'; 'Rank 1 reports 1 variables'; $m; $m; Start-Sleep -Seconds 600 } }
         }
         return Start-ThreadJob -Name $Name -ScriptBlock $block -ArgumentList $line, $Seconds
     }
@@ -96,6 +96,11 @@ try {
         $answers.WaitTimeoutReturned = @(Wait-Job -Job $hangA, $hangB -Timeout 2).Count
         $answers.WaitTimeoutStates = @($hangA.State, $hangB.State | ForEach-Object ToString)
         $answers.WaitAnyTimeoutReturned = @(Wait-Job -Job $hangA, $hangB -Any -Timeout 1).Count
+        # A running job's output is received while it runs (a ParallelJob's as its ranks write it).
+        $null = Wait-Until { (Get-Message (Receive-Job -Job $hangB -Keep)).Count -ge 4 } 30
+        $answers.RunningHasMoreData = $hangB.HasMoreData
+        $answers.RunningReceive = Get-Message (Receive-Job -Job $hangB)
+        $answers.RunningStateAfterReceive = "$($hangB.State)"
 
         # Get-Job filters, while two jobs run and one has ended.
         $answers.GetJobRunning = @(Get-Job -State Running | ForEach-Object Name | Sort-Object)

@@ -8,6 +8,9 @@ BeforeDiscovery {
         @{ Behaviour = 'Wait-Job -Timeout on running jobs returns nothing'; Key = 'WaitTimeoutReturned'; Expected = 0 }
         @{ Behaviour = 'Wait-Job -Timeout leaves the jobs running'; Key = 'WaitTimeoutStates'; Expected = @('Running', 'Running') }
         @{ Behaviour = 'Wait-Job -Any -Timeout on running jobs returns nothing'; Key = 'WaitAnyTimeoutReturned'; Expected = 0 }
+        @{ Behaviour = 'A running job that wrote output has more data'; Key = 'RunningHasMoreData'; Expected = $true }
+        @{ Behaviour = 'Receive-Job of a running job returns what it wrote so far'; Key = 'RunningReceive'; Expected = @('MARKER=', 'MARKER=', 'Rank 0 reports 1 variables', 'Rank 1 reports 1 variables') }
+        @{ Behaviour = 'Receive-Job of a running job leaves it running'; Key = 'RunningStateAfterReceive'; Expected = 'Running' }
         @{ Behaviour = 'Get-Job -State Running lists the running jobs only'; Key = 'GetJobRunning'; Expected = @('any-hang-a', 'any-hang-b') }
         @{ Behaviour = 'Get-Job -State Completed lists the ended job only'; Key = 'GetJobCompleted'; Expected = @('any-quick') }
         @{ Behaviour = 'Get-Job -Name finds the jobs named'; Key = 'GetJobName'; Expected = @('any-hang-b', 'any-quick') }
@@ -67,7 +70,7 @@ BeforeDiscovery {
         @{ Behaviour = 'A failed job has no more data after Receive-Job'; Key = 'FailHasMoreDataAfter'; Expected = $false }
     )
     # Under Open MPI only what may differ between implementations: stopping and removing running jobs.
-    $script:OpenMpiKeys = 'WaitAnyReturned', 'WaitTimeoutStates', 'RemoveRunningError', 'RemoveRunningStillListed', 'RemoveForceListed',
+    $script:OpenMpiKeys = 'WaitAnyReturned', 'WaitTimeoutStates', 'RunningReceive', 'RemoveRunningError', 'RemoveRunningStillListed', 'RemoveForceListed',
     'RemoveForceStates', 'ProcessesAfterRemove', 'AutoRemoveRunningOutput', 'AutoRemoveRunningListed', 'StopStates',
     'StopChildrenNotStopped', 'StopFinished', 'EventsStopped', 'StopWaitReturned', 'StoppedReceiveErrors', 'ProcessesAfterStop', 'RemovedById'
     $script:OpenMpiCases = $script:Coinciding | Where-Object { $_.Key -in $script:OpenMpiKeys }
