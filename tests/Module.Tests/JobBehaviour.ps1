@@ -63,12 +63,18 @@ function Get-Message {
     @($text | ForEach-Object { $_.Replace($marker, 'MARKER') } | Sort-Object)
 }
 
-# The processes still running this script's ParallelJob programs (their command lines carry the marker).
-function Get-MarkedProcessCount {
+# The processes still running of ParallelJobs $Job: mpiexec, its daemons and the ranks carry the job's id in their
+# environment (SPMD_JOB_ID, as the launcher's sweep finds them); mpiexec and the ranks carry the marker in their
+# command lines too.
+function Get-JobProcessCount {
+    param([object[]] $Job)
     if ($Kind -eq 'ThreadJob') { return 0 }
+    $ids = @($Job | ForEach-Object { "SPMD_JOB_ID=$($_.JobId)" })
     @(Get-ChildItem /proc -Directory -ErrorAction Ignore | Where-Object Name -Match '^\d+$' | Where-Object {
             $commandLine = Get-Content -Raw -LiteralPath "$($_.FullName)/cmdline" -ErrorAction Ignore
-            $commandLine -and $commandLine.Contains($marker) -and $_.Name -ne "$PID"
+            $environment = Get-Content -Raw -LiteralPath "$($_.FullName)/environ" -ErrorAction Ignore
+            $_.Name -ne "$PID" -and (($commandLine -and $commandLine.Contains($marker)) -or
+                ($environment -and @($environment.Split([char]0) | Where-Object { $_ -in $ids }).Count -gt 0))
         }).Count
 }
 
@@ -123,12 +129,13 @@ try {
         Remove-Job -Job $hangA -ErrorAction SilentlyContinue -ErrorVariable refused
         $answers.RemoveRunningError = @($refused | ForEach-Object { $_.FullyQualifiedErrorId })
         $answers.RemoveRunningStillListed = @(Get-Job -Id $hangA.Id -ErrorAction SilentlyContinue).Count
-        $processesBefore = Get-MarkedProcessCount
+        $processesBefore = Get-JobProcessCount $hangA, $hangB
         Remove-Job -Job $hangA, $hangB -Force
         $answers.RemoveForceListed = @(Get-Job -Id $hangA.Id, $hangB.Id -ErrorAction SilentlyContinue).Count
         $answers.RemoveForceStates = @($hangA.State, $hangB.State | ForEach-Object ToString)
         $answers.ProcessesBeforeRemove = $processesBefore -gt 0 -or $Kind -eq 'ThreadJob'
-        $answers.ProcessesAfterRemove = if (Wait-Until { (Get-MarkedProcessCount) -eq 0 }) { 0 } else { Get-MarkedProcessCount }
+        # Counted as soon as Remove-Job returns: nothing of the job outlives it.
+        $answers.ProcessesAfterRemove = Get-JobProcessCount $hangA, $hangB
 
         # Receive-Job -Wait -AutoRemoveJob returns the output and removes the job, one that ended as one that runs.
         $answers.AutoRemoveOutput = Get-Message (Receive-Job -Job $quick -Wait -AutoRemoveJob)
@@ -192,9 +199,12 @@ try {
         $byName = Start-Shaped Hang stop-name
         $byId = Start-Shaped Hang stop-id
         $null = Wait-Until { "$($byName.State)" -eq 'Running' -and "$($byId.State)" -eq 'Running' } 30
+        $answers.ProcessesBeforeStop = (Get-JobProcessCount $byName, $byId) -gt 0 -or $Kind -eq 'ThreadJob'
         $null = Register-ObjectEvent -InputObject $byName -EventName StateChanged -SourceIdentifier events-stop
         Stop-Job -Name stop-name
         $answers.StopPassThru = @(Stop-Job -Id $byId.Id -PassThru | ForEach-Object Name)
+        # Counted as soon as Stop-Job returns: nothing of the job outlives it.
+        $answers.ProcessesAfterStop = Get-JobProcessCount $byName, $byId
         $answers.StopStates = @($byName.State, $byId.State | ForEach-Object ToString)
         # Both have ended, the one stopped by -Id last (and started last): -Newest, which goes by begin or end time,
         # has one answer.
@@ -210,7 +220,6 @@ try {
         Remove-Event -SourceIdentifier events-stop -ErrorAction Ignore
         $answers.StopWaitReturned = @(Wait-Job -Job $byName, $byId -Timeout 10 | ForEach-Object Name | Sort-Object)
         $answers.StoppedReceiveErrors = @(Receive-Job -Job $byName, $byId 2>&1 | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).Count
-        $answers.ProcessesAfterStop = if (Wait-Until { (Get-MarkedProcessCount) -eq 0 }) { 0 } else { Get-MarkedProcessCount }
         Remove-Job -Id $byName.Id, $byId.Id
         $answers.RemovedById = @(Get-Job).Count
     }

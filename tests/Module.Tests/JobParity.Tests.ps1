@@ -24,7 +24,7 @@ BeforeDiscovery {
         @{ Behaviour = 'Remove-Job of a running job without -Force leaves it listed'; Key = 'RemoveRunningStillListed'; Expected = 1 }
         @{ Behaviour = 'Remove-Job -Force of running jobs removes them from Get-Job'; Key = 'RemoveForceListed'; Expected = 0 }
         @{ Behaviour = 'Remove-Job -Force of running jobs leaves them Stopped'; Key = 'RemoveForceStates'; Expected = @('Stopped', 'Stopped') }
-        @{ Behaviour = 'Remove-Job -Force of running jobs ends their processes'; Key = 'ProcessesAfterRemove'; Expected = 0 }
+        @{ Behaviour = 'Remove-Job -Force of running jobs has ended their processes when it returns'; Key = 'ProcessesAfterRemove'; Expected = 0 }
         @{ Behaviour = 'Receive-Job -Wait -AutoRemoveJob of an ended job returns its output'; Key = 'AutoRemoveOutput'; Expected = @('MARKER=', 'MARKER=', 'Rank 0 reports 1 variables', 'Rank 1 reports 1 variables') }
         @{ Behaviour = 'Receive-Job -Wait -AutoRemoveJob of an ended job removes it'; Key = 'AutoRemoveListed'; Expected = 0 }
         @{ Behaviour = 'Receive-Job -Wait -AutoRemoveJob of a running job returns its output once it ends'; Key = 'AutoRemoveRunningOutput'; Expected = @('MARKER=', 'MARKER=', 'Rank 0 reports 1 variables', 'Rank 1 reports 1 variables') }
@@ -56,7 +56,7 @@ BeforeDiscovery {
         @{ Behaviour = 'StateChanged events of Stop-Job go Running->Stopped'; Key = 'EventsStopped'; Expected = @('Running->Stopped') }
         @{ Behaviour = 'Wait-Job returns stopped jobs at once'; Key = 'StopWaitReturned'; Expected = @('stop-id', 'stop-name') }
         @{ Behaviour = 'Receive-Job of a stopped job writes no error'; Key = 'StoppedReceiveErrors'; Expected = 0 }
-        @{ Behaviour = 'Stop-Job ends the job''s processes'; Key = 'ProcessesAfterStop'; Expected = 0 }
+        @{ Behaviour = 'Stop-Job has ended the job''s processes when it returns'; Key = 'ProcessesAfterStop'; Expected = 0 }
         @{ Behaviour = 'Remove-Job -Id removes stopped jobs'; Key = 'RemovedById'; Expected = 0 }
         @{ Behaviour = 'Wait-Job returns a failed job'; Key = 'FailWaitReturned'; Expected = @('failing') }
         @{ Behaviour = 'A failed job is Failed'; Key = 'FailState'; Expected = 'Failed' }
@@ -120,9 +120,11 @@ Describe 'Under Open MPI, stopping and removing a ParallelJob answer as under MP
 }
 
 Describe 'Where a ParallelJob differs from a ThreadJob' {
-    It 'ran the program''s processes before Remove-Job -Force ended them' {
+    It 'ran the program''s processes before Remove-Job -Force and Stop-Job ended them' {
         $Parallel.ProcessesBeforeRemove | Should -BeTrue
         $OpenMpi.ProcessesBeforeRemove | Should -BeTrue
+        $Parallel.ProcessesBeforeStop | Should -BeTrue
+        $OpenMpi.ProcessesBeforeStop | Should -BeTrue
     }
 
     It 'has one child job per rank, all Stopped by Stop-Job' {
