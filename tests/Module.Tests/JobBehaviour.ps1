@@ -1,8 +1,8 @@
 # One behavioural script for PowerShell jobs, run against a ThreadJob (Start-ThreadJob) or a ParallelJob (Start-ParallelJob
 # of tests/SpmdChecks): it asks the built-in job cmdlets the same questions of either kind and writes the answers as
 # one JSON object, so JobParity.Tests.ps1 can check that both kinds answer alike where their semantics coincide.
-#   pwsh -File JobBehaviour.ps1 -Kind ThreadJob|ParallelJob [-Program SpmdChecks.dll] [-Module ParallelJob.psd1]
-#        [-MpiImplementation Mpich|OpenMpi] [-Case WaitAny,Stop,...]
+#   pwsh -Command "& ./JobBehaviour.ps1 -Kind ThreadJob|ParallelJob [-Program SpmdChecks.dll] [-Module ParallelJob.psd1]
+#        [-MpiImplementation Mpich|OpenMpi] [-Case WaitAny, Receive, Pipeline, Events, Stop, Fail]"  (all cases by default)
 # Job outputs are compared as text: a ThreadJob writes the very lines the ParallelJob's ranks log or print, so the
 # sorted messages received are the same answer for both. Every wait is bounded; the jobs left are removed at the end.
 param(
