@@ -54,9 +54,10 @@ internal static class ParallelJobRegistry
     /// <exception cref="LaunchEnvironmentException">Stopping the job needed the scheduler, which is missing.</exception>
     public static void Remove(PowerShellParallelJob job, bool force)
     {
-        if (!job.Manifest.IsFinished)
+        // Until the job has ended here its record may still be written: a job that ends as it is removed is waited for.
+        if (!job.IsConcluded)
         {
-            if (!force)
+            if (!force && !job.Manifest.IsFinished)
                 throw new InvalidOperationException($"Parallel job {job.Name} ({job.JobId}) is {job.ParallelState}; stop it first, or use -Force.");
             job.StopJob(force: true, reason: null);
         }

@@ -172,7 +172,8 @@ public sealed class PowerShellParallelJob : MpiJob
         }
         else
         {
-            _store.RequestStop(JobId, force);
+            if (!_store.RequestStop(JobId, force))
+                Wake(); // it has ended already: its record says so now
             // A cancelled batch job may end in its scheduler alone (it was still queued): the scheduler says when.
             BatchFollower.Follow(this);
         }
@@ -240,7 +241,10 @@ public sealed class PowerShellParallelJob : MpiJob
                 var current = _launcher?.Manifest ?? recorded ?? Manifest;
                 foreach (var record in cursor.Next(current))
                     Deliver(record);
-                if (current.IsFinished || (_launcher is null && recorded is null))
+                // A launcher here has ended once its final record is written (Completion), not when its manifest in
+                // memory says so: what the end lets run (Receive-Job -AutoRemoveJob removing the job) must find the
+                // job ended in the store too.
+                if ((current.IsFinished && _launcher is not { Completion.IsCompleted: false }) || (_launcher is null && recorded is null))
                 {
                     Conclude(current);
                     return;
