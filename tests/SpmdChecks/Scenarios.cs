@@ -152,15 +152,23 @@ internal static partial class Scenarios
 
     /// <summary>
     /// Every rank logs one record (so it creates its record file), prints each of <paramref name="names"/> as
-    /// NAME=value, and stays <paramref name="milliseconds"/> so its launcher's processes can be looked at.
+    /// NAME=value, and stays so its launcher's processes can be looked at: <paramref name="stay"/> milliseconds, or,
+    /// when it is not a number, until the file it names exists (at most 5 minutes).
     /// </summary>
-    public static void EchoEnvironment(Intracommunicator world, int milliseconds, string[] names)
+    public static void EchoEnvironment(Intracommunicator world, string stay, string[] names)
     {
         var log = MPI.Logging.RankLogging.Configure();
         log.Information("Rank {Rank} reports {Count} variables", world.Rank, names.Length);
         foreach (var name in names)
             Console.WriteLine($"{name}={System.Environment.GetEnvironmentVariable(name)}");
-        Thread.Sleep(milliseconds);
+        if (int.TryParse(stay, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int milliseconds))
+            Thread.Sleep(milliseconds);
+        else
+        {
+            var until = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+            while (!File.Exists(stay) && DateTime.UtcNow < until)
+                Thread.Sleep(50);
+        }
         world.Barrier();
         Serilog.Log.CloseAndFlush();
     }
