@@ -154,7 +154,9 @@ public sealed class LauncherTests : StoreFixture
         Assert.That(job.State, Is.EqualTo(JobState.Failed));
         Assert.That(job.ExitCode, Is.EqualTo(3));
         Assert.That(job.Reason, Is.EqualTo($"{job.RankInfo[2].Describe()} exited with code 3."));
-        Assert.That(job.RankInfo.Select(rank => rank.ExitCode), Is.EqualTo(new int?[] { 0, 0, 3, 0 }));
+        Assert.That(job.RankInfo[2].ExitCode, Is.EqualTo(3));
+        // The others exit with 0, or have no code when mpiexec, on rank 2's, ended them (their work done) before they said theirs.
+        Assert.That(job.RankInfo.Where(rank => rank.Rank != 2).Select(rank => rank.ExitCode ?? 0), Has.All.Zero);
         Assert.That(job.RankInfo.All(rank => rank.Finished), Is.True);
         Assert.That(Store.Logs(job.Id).Read(new LogQuery { Rank = 2, Text = "exited with code 3" }), Has.Count.EqualTo(1));
         AssertNothingLeft(job.Id);
