@@ -14,8 +14,8 @@ namespace MPI.Launch;
 /// marked them (the order the processes ended). When mpiexec ends the other ranks of a failed job it does so after
 /// the first one ended, so the first in this order is the one that failed. That order covers only the connections the
 /// watch was already waiting on: a rank whose process had ended before the watch first read its connection (this
-/// process was too busy to look sooner, as on a loaded machine) is known to have ended, but not when (see
-/// <see cref="EndedUnseen"/>).
+/// process was too busy to look sooner, as on a loaded machine) is known to have ended, but not when: it has no place
+/// in <see cref="EndedInOrder"/>.
 /// </summary>
 internal sealed partial class ProcessExitWatch : IDisposable
 {
@@ -75,19 +75,9 @@ internal sealed partial class ProcessExitWatch : IDisposable
     }
 
     /// <summary>
-    /// The ranks whose processes had ended before the watch first read their connections: their ends are known, their
-    /// places among the others' are not, so they are not in <see cref="EndedInOrder"/>.
+    /// The ranks whose processes ended while the watch waited on them, first first (not those whose connections it
+    /// first read already closed: their places are unknown).
     /// </summary>
-    public IReadOnlySet<int> EndedUnseen
-    {
-        get
-        {
-            lock (_gate)
-                return new HashSet<int>(_endedUnseen);
-        }
-    }
-
-    /// <summary>The ranks whose processes ended while the watch waited on them, first first.</summary>
     public IReadOnlyList<int> EndedInOrder()
     {
         lock (_gate)
