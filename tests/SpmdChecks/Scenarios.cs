@@ -210,12 +210,10 @@ internal static partial class Scenarios
                 break;
             case "helper" when world.Rank == rank:
                 // A helper that outlives this rank and keeps its standard output (mpiexec's pipe) open.
-                using (var shell = System.Diagnostics.Process.Start("sh", ["-c", "sleep 300 &"]))
-                    shell.WaitForExit();
+                LeaveBehind(["sh", "-c", "sleep 300 & echo $! > \"$0\""]);
                 break;
             case "detached" when world.Rank == rank:
-                using (var shell = System.Diagnostics.Process.Start("setsid", ["sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 &"]))
-                    shell.WaitForExit();
+                LeaveBehind(["setsid", "sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & echo $! > \"$0\""]);
                 break;
             case "finalize-hang" when world.Rank == rank:
                 // Says it finished its work, as a rank does just before MPI_Finalize, then never finalizes: the
@@ -230,5 +228,25 @@ internal static partial class Scenarios
         if (ending is "throw" or "kill" or "exit-now" or "abort" or "segv")
             world.Barrier();
         Serilog.Log.CloseAndFlush();
+    }
+
+    // Runs a shell line that starts `sleep 300` in the background and writes its pid to the file given as $0, and
+    // returns once that process runs sleep: until its exec it is a copy of the shell, and would be named as one.
+    private static void LeaveBehind(string[] command)
+    {
+        var pidFile = Path.GetTempFileName();
+        try
+        {
+            using (var shell = System.Diagnostics.Process.Start(command[0], [.. command[1..], pidFile]))
+                shell.WaitForExit();
+            var comm = $"/proc/{File.ReadAllText(pidFile).Trim()}/comm";
+            var until = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+            while (DateTime.UtcNow < until && !(File.Exists(comm) && File.ReadAllText(comm).Trim() == "sleep"))
+                Thread.Sleep(10);
+        }
+        finally
+        {
+            File.Delete(pidFile);
+        }
     }
 }
