@@ -154,11 +154,15 @@ internal sealed class FailureDiagnosis(RankTracker tracker, MpiexecReports repor
     // The rank on this machine that ended first without its "finished" record (the kernel's order, see
     // ProcessExitWatch), in its own words or mpiexec's if there are any. Ranks that ended after it without a word of
     // their own ended because of it, whatever mpiexec said about them (Hydra kills them with the first one's signal
-    // and may report one of them instead).
+    // and may report one of them instead). None when such a rank has no place in the order (its end was found only
+    // after it happened, or not yet): it may have been the first.
     private string? FirstToEnd()
     {
         exits.WaitForAll(ExitWait);
-        var order = exits.EndedInOrder().Where(rank => !tracker.Finished.Contains(rank) && !tracker.Terminated.Contains(rank)).ToList();
+        bool Unfinished(int rank) => !tracker.Finished.Contains(rank) && !tracker.Terminated.Contains(rank);
+        var order = exits.EndedInOrder().Where(Unfinished).ToList();
+        if (_ranks.Keys.Any(rank => Unfinished(rank) && exits.IsWatching(rank) && !order.Contains(rank)))
+            return null;
         if (order.Count == 0 || !_ranks.TryGetValue(order[0], out var first))
             return null;
         // Hydra's exit string tells how the process it reported ended: said of this rank only if it reported this one.

@@ -12,7 +12,10 @@ namespace MPI.Launch;
 /// kernel queues connections until they are accepted, so a rank is never missed however late the launcher looks, and
 /// one thread waits on every connection in one epoll set, which hands ready descriptors back in the order the kernel
 /// marked them (the order the processes ended). When mpiexec ends the other ranks of a failed job it does so after
-/// the first one ended, so the first in this order is the one that failed.
+/// the first one ended, so the first in this order is the one that failed. That order covers only the connections the
+/// watch was already waiting on: a rank whose process had ended before the watch first read its connection (this
+/// process was too busy to look sooner, as on a loaded machine) is known to have ended, but not when: it has no place
+/// in <see cref="EndedInOrder"/>.
 /// </summary>
 internal sealed partial class ProcessExitWatch : IDisposable
 {
@@ -28,6 +31,7 @@ internal sealed partial class ProcessExitWatch : IDisposable
     private readonly object _gate = new(); // waited on with Monitor
     private readonly Dictionary<int, int?> _connections = []; // descriptor -> rank, once it said
     private readonly Dictionary<int, long> _order = [];       // rank -> position in exit order
+    private readonly HashSet<int> _endedUnseen = [];         // ranks found ended when first read: no position
     private readonly HashSet<int> _connected = [];
     private long _next;
     private volatile bool _disposed;
@@ -67,10 +71,13 @@ internal sealed partial class ProcessExitWatch : IDisposable
     public bool HasEnded(int rank)
     {
         lock (_gate)
-            return _order.ContainsKey(rank);
+            return _order.ContainsKey(rank) || _endedUnseen.Contains(rank);
     }
 
-    /// <summary>The ranks whose processes ended, first first.</summary>
+    /// <summary>
+    /// The ranks whose processes ended while the watch waited on them, first first (not those whose connections it
+    /// first read already closed: their places are unknown).
+    /// </summary>
     public IReadOnlyList<int> EndedInOrder()
     {
         lock (_gate)
@@ -131,9 +138,12 @@ internal sealed partial class ProcessExitWatch : IDisposable
         }
     }
 
-    // Reads what a rank said (its rank, once); at the end of the stream its process has ended: returns its rank.
+    // Reads what a rank said (its rank, once); at the end of the stream its process has ended: returns its rank. A
+    // connection whose rank and end are read at once had ended before the watch looked at it: where the kernel put it
+    // on the ready list says when the watch registered it, not when it ended.
     private int? Drain(int connection, byte[] buffer)
     {
+        bool saidNow = false;
         while (true)
         {
             long read = Read(connection, ref buffer[0], (ulong)buffer.Length);
@@ -144,6 +154,7 @@ internal sealed partial class ProcessExitWatch : IDisposable
                 {
                     _connections[connection] = said;
                     _connected.Add(said);
+                    saidNow = true;
                 }
                 continue;
             }
@@ -153,7 +164,12 @@ internal sealed partial class ProcessExitWatch : IDisposable
             _ = Close(connection);
             _connections.Remove(connection, out var rank);
             if (rank is { } ended)
-                _order.TryAdd(ended, _next++);
+            {
+                if (saidNow)
+                    _endedUnseen.Add(ended);
+                else
+                    _order.TryAdd(ended, _next++);
+            }
             return rank;
         }
     }

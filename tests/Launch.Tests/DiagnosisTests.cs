@@ -23,8 +23,9 @@ public sealed class DiagnosisTests : StoreFixture
 
     // The job's one rank is a script that, through the record file as any rank may, says it started on another host,
     // then exits without another word: at the end the launcher probes that host through the agent. The agent says
-    // the probe began, then holds it until this test has read the manifest, then answers. A read that waited for the
-    // probe would come after the probe's deadline, and the host would be reported as no longer answering.
+    // the probe began, then holds it until this test has read the manifest, then answers at once, without running
+    // anything (the probe's deadline counts the hold). A read that waited for the probe would come after the probe's
+    // deadline, and the host would be reported as no longer answering.
     [TestCase(MpiImplementation.OpenMpi)]
     [TestCase(MpiImplementation.Mpich)]
     public void TheManifestIsReadWhileALostHostIsProbed(MpiImplementation implementation)
@@ -40,7 +41,7 @@ public sealed class DiagnosisTests : StoreFixture
             while [ "$1" = "-o" ]; do shift 2; done
             touch '{probing}'
             while [ ! -e '{release}' ]; do sleep 0.05; done
-            exec /bin/sh -c "$2"
+            printf 'hostname=%s\ncpus=1\n' "$1"
             """);
         var spec = new JobSpec { Program = rank, Ranks = 1, Implementation = implementation, LaunchAgent = agent, AllowRunAsRoot = true };
 

@@ -26,6 +26,17 @@ public sealed class MultiHostTests : StoreFixture
     [OneTimeTearDown]
     public void HostsDown() => Script("down.sh");
 
+    // The specs handed to the launcher on h1, one file per test.
+    private readonly List<string> _specFiles = [];
+
+    [TearDown]
+    public void DeleteSpecs()
+    {
+        foreach (var file in _specFiles)
+            File.Delete(file);
+        _specFiles.Clear();
+    }
+
     private static void Script(string name, params string[] arguments) =>
         Assert.That(Command.Run(Path.Combine(Scripts, name), arguments).ExitCode, Is.Zero, name);
 
@@ -40,7 +51,8 @@ public sealed class MultiHostTests : StoreFixture
     // Starts the launcher on test host h1 (JobStoreReader run): returns the process, which prints the job's end.
     private Process LaunchOnH1(JobSpec spec)
     {
-        var file = Path.Combine(StoreRoot, "..", $"spec-{Guid.NewGuid():N}.json");
+        var file = Path.Combine(Path.GetTempPath(), $"spmd-spec-{Guid.NewGuid():N}.json");
+        _specFiles.Add(file);
         File.WriteAllText(file, JsonSerializer.Serialize(spec, Json));
         var start = new ProcessStartInfo(Path.Combine(Scripts, "on.sh")) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { "h1", "dotnet", Path.Combine(TestContext.CurrentContext.TestDirectory, "JobStoreReader.dll"), StoreRoot, "run", file })

@@ -20,12 +20,14 @@ public sealed class SecretTests : StoreFixture
     {
         var given = $"given secret {Guid.NewGuid():N}";
         var passed = $"passed-secret-{Guid.NewGuid():N}";
+        // The ranks stay until this file exists: the processes are looked at while they all run, however slowly.
+        var release = Path.Combine(Path.GetTempPath(), $"spmd-release-{Guid.NewGuid():N}");
         System.Environment.SetEnvironmentVariable(Passed, passed);
         try
         {
             var spec = LauncherTests.Spec(implementation) with
             {
-                Arguments = ["echo-env", "3000", Given, Passed],
+                Arguments = ["echo-env", release, Given, Passed],
                 Ranks = 2,
                 Environment = new Dictionary<string, string> { [Given] = given },
                 PassEnvironment = [Passed],
@@ -40,6 +42,7 @@ public sealed class SecretTests : StoreFixture
                 var lines = ProcessIdentity.WithEnvironment(JobContract.JobIdVariable, job.Id).Select(CommandLine).OfType<string>().ToList();
                 return lines.Any(line => line.StartsWith("mpiexec", StringComparison.Ordinal)) ? lines : null;
             }, "the job running with its mpiexec");
+            File.WriteAllText(release, "");
             var final = job.Wait(Deadline);
             Assert.That(final, Is.Not.Null, "the job did not end");
             Assert.That(final!.State, Is.EqualTo(JobState.Completed), final.Reason);
@@ -65,6 +68,7 @@ public sealed class SecretTests : StoreFixture
         finally
         {
             System.Environment.SetEnvironmentVariable(Passed, null);
+            File.Delete(release);
         }
     }
 

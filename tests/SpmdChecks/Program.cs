@@ -54,8 +54,9 @@ switch (mode)
             args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : -1));
         break;
     case "echo-env":
-        // echo-env <milliseconds> <variable>...: every rank logs a record, prints each variable as NAME=value, waits a little, ends.
-        MPI.Environment.Run(world => Scenarios.EchoEnvironment(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2..]));
+        // echo-env <milliseconds|file> <variable>...: every rank logs a record, prints each variable as NAME=value,
+        // waits that long or until the file exists, ends.
+        MPI.Environment.Run(world => Scenarios.EchoEnvironment(world, args[1], args[2..]));
         break;
     case "stall-before-init":
         // Never reaches MPI: what a launcher's startup deadline is for.

@@ -152,15 +152,23 @@ internal static partial class Scenarios
 
     /// <summary>
     /// Every rank logs one record (so it creates its record file), prints each of <paramref name="names"/> as
-    /// NAME=value, and stays <paramref name="milliseconds"/> so its launcher's processes can be looked at.
+    /// NAME=value, and stays so its launcher's processes can be looked at: <paramref name="stay"/> milliseconds, or,
+    /// when it is not a number, until the file it names exists (at most 5 minutes).
     /// </summary>
-    public static void EchoEnvironment(Intracommunicator world, int milliseconds, string[] names)
+    public static void EchoEnvironment(Intracommunicator world, string stay, string[] names)
     {
         var log = MPI.Logging.RankLogging.Configure();
         log.Information("Rank {Rank} reports {Count} variables", world.Rank, names.Length);
         foreach (var name in names)
             Console.WriteLine($"{name}={System.Environment.GetEnvironmentVariable(name)}");
-        Thread.Sleep(milliseconds);
+        if (int.TryParse(stay, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int milliseconds))
+            Thread.Sleep(milliseconds);
+        else
+        {
+            var until = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+            while (!File.Exists(stay) && DateTime.UtcNow < until)
+                Thread.Sleep(50);
+        }
         world.Barrier();
         Serilog.Log.CloseAndFlush();
     }
@@ -202,12 +210,10 @@ internal static partial class Scenarios
                 break;
             case "helper" when world.Rank == rank:
                 // A helper that outlives this rank and keeps its standard output (mpiexec's pipe) open.
-                using (var shell = System.Diagnostics.Process.Start("sh", ["-c", "sleep 300 &"]))
-                    shell.WaitForExit();
+                LeaveBehind(["sh", "-c", "sleep 300 & echo $! > \"$0\""]);
                 break;
             case "detached" when world.Rank == rank:
-                using (var shell = System.Diagnostics.Process.Start("setsid", ["sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 &"]))
-                    shell.WaitForExit();
+                LeaveBehind(["setsid", "sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & echo $! > \"$0\""]);
                 break;
             case "finalize-hang" when world.Rank == rank:
                 // Says it finished its work, as a rank does just before MPI_Finalize, then never finalizes: the
@@ -239,5 +245,25 @@ internal static partial class Scenarios
                 Console.Error.WriteLine($"flood rank {world.Rank} error {i / 4} {padding}");
         }
         world.Barrier();
+    }
+
+    // Runs a shell line that starts `sleep 300` in the background and writes its pid to the file given as $0, and
+    // returns once that process runs sleep: until its exec it is a copy of the shell, and would be named as one.
+    private static void LeaveBehind(string[] command)
+    {
+        var pidFile = Path.GetTempFileName();
+        try
+        {
+            using (var shell = System.Diagnostics.Process.Start(command[0], [.. command[1..], pidFile]))
+                shell.WaitForExit();
+            var comm = $"/proc/{File.ReadAllText(pidFile).Trim()}/comm";
+            var until = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+            while (DateTime.UtcNow < until && !(File.Exists(comm) && File.ReadAllText(comm).Trim() == "sleep"))
+                Thread.Sleep(10);
+        }
+        finally
+        {
+            File.Delete(pidFile);
+        }
     }
 }
