@@ -22,6 +22,10 @@ namespace MPI.PowerShell;
 /// <para>Runs 8 ranks over two hosts under Open MPI and streams their log records until the job ends.</para>
 /// </example>
 /// <example>
+/// <code>Import-Csv hosts.csv | Start-ParallelJob ./Pi.dll -Ranks 8</code>
+/// <para>Runs 8 ranks over the hosts of the file's ComputerName (or HostName) column, with the slots of its Slots column.</para>
+/// </example>
+/// <example>
 /// <code>Start-ParallelJob ./Pi.dll -Ranks 4 -Environment @{ OMP_NUM_THREADS = '1' } -TimeLimit ([TimeSpan]::FromMinutes(10)) -WhatIf</code>
 /// <para>Shows the mpiexec command that would run, with the variable set for every rank, and starts nothing.</para>
 /// </example>
@@ -36,6 +40,12 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
     [Alias("HostName", "Node", "Cn")]
     [ArgumentCompleter(typeof(HostCompleter))]
     public string[] ComputerName { get; set; } = [];
+
+    /// <summary><para>Slots for each host of -ComputerName given without them; taken from the Slots (or CpuCount) property of objects piped in, so that a CSV file's Slots column or the CPU count Test-ParallelHost found sets them.</para></summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("CpuCount")]
+    [ValidateRange(1, int.MaxValue)]
+    public int Slots { get; set; }
 
     /// <summary><para>A hostfile in Open MPI syntax (host slots=4) or MPICH syntax (host:4).</para></summary>
     [Parameter]
@@ -57,8 +67,9 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
-    /// <summary>Gathers the hosts given through the pipeline.</summary>
-    protected override void ProcessRecord() => _hosts.AddRange(ComputerName);
+    /// <summary>Gathers the hosts given through the pipeline, with their slots.</summary>
+    protected override void ProcessRecord() =>
+        _hosts.AddRange(Slots > 0 ? ComputerName.Select(host => host.Contains(':', StringComparison.Ordinal) ? host : $"{host}:{Slots}") : ComputerName);
 
     /// <summary>Starts the job (or, with -WhatIf, shows its command) and returns it, or streams its records with -Wait.</summary>
     protected override void EndProcessing()
