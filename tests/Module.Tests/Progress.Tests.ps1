@@ -75,7 +75,7 @@ $jobs | Wait-ParallelJob -Timeout 60
             $records | Should -Not -BeNullOrEmpty
             $records | ForEach-Object { $_.ParentActivityId | Should -Be 0 }
             $records[0].Activity | Should -Be "Parallel job $($job.Name) ($($job.JobId))"
-            $records | Where-Object StatusDescription -Match '^Running: 2 of 2 ranks started, \d finished$' | Should -Not -BeNullOrEmpty
+            $records | Where-Object StatusDescription -Match '^Running: 2/2 ranks started, \d/2 finished$' | Should -Not -BeNullOrEmpty
         }
     }
 

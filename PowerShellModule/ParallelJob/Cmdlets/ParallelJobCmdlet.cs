@@ -190,6 +190,14 @@ public abstract class ParallelJobCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>Streams all of <paramref name="job"/>'s records until it ends, with the wait's progress (what -Wait does).</summary>
+    protected void FollowToEnd(PowerShellParallelJob job)
+    {
+        var all = new LogQuery();
+        var written = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        WaitFor([job], any: false, timeout: null, () => WriteRecords(job, null, all, keep: false, written: written));
+    }
+
     // Asks, for the jobs not launched here, what the store cannot know by itself, once for all (one squeue for every
     // batch job); batch jobs are then followed with their scheduler until they end.
     private void Reconcile(IReadOnlyList<PowerShellParallelJob> jobs)

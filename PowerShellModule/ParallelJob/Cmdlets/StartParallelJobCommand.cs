@@ -102,9 +102,7 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
             WriteObject(job);
             return;
         }
-        var all = new LogQuery();
-        var written = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        WaitFor([job], any: false, timeout: null, () => WriteRecords(job, null, all, keep: false, written: written));
+        FollowToEnd(job);
     }
 
     private JobSpec Spec()

@@ -28,7 +28,7 @@ internal sealed class WaitProgress(Cmdlet cmdlet, IReadOnlyList<PowerShellParall
                 ? $"Queued (Slurm job {batchId})"
                 : manifest.State.ToString();
             Write(new ProgressRecord(job.Id, $"Parallel job {job.Name} ({job.JobId})",
-                $"{state}: {ranksStarted} of {job.Ranks} ranks started, {ranksFinished} finished")
+                $"{state}: {ranksStarted}/{job.Ranks} ranks started, {ranksFinished}/{job.Ranks} finished")
             {
                 ParentActivityId = WaitActivity,
                 PercentComplete = Math.Min(100, ranksFinished * 100 / Math.Max(1, job.Ranks)),
