@@ -41,9 +41,8 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
     [ArgumentCompleter(typeof(HostCompleter))]
     public string[] ComputerName { get; set; } = [];
 
-    /// <summary><para>Slots for each host of -ComputerName given without them; taken from the Slots (or CpuCount) property of objects piped in, so that a CSV file's Slots column or the CPU count Test-ParallelHost found sets them.</para></summary>
+    /// <summary><para>Slots for each host of -ComputerName given without them; taken from the Slots property of objects piped in (a CSV file's Slots column).</para></summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("CpuCount")]
     [ValidateRange(1, int.MaxValue)]
     public int Slots { get; set; }
 

@@ -16,7 +16,7 @@ namespace MPI.PowerShell;
 /// </example>
 /// <example>
 /// <code>Test-ParallelHost node1, node2 | Where-Object Reachable | Start-ParallelJob ./Pi.dll -Ranks 4</code>
-/// <para>Starts a job over the hosts that answered, with as many slots on each as it has CPUs.</para>
+/// <para>Starts a job over the hosts that answered.</para>
 /// </example>
 /// <example>
 /// <code>Import-Csv hosts.csv | Test-ParallelHost</code>
