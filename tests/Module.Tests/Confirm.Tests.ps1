@@ -54,87 +54,32 @@ AfterAll {
     Get-ParallelJob -Name confirm-* -ErrorAction SilentlyContinue | Remove-ParallelJob -Force -Confirm:$false
 }
 
-Describe 'Stop-ParallelJob asks for confirmation at ConfirmImpact Medium' {
+Describe 'Stop-ParallelJob and Remove-ParallelJob ask for confirmation at ConfirmImpact Medium' {
     It 'ran every step and answered every prompt' {
         $run.Error | Should -BeNullOrEmpty
         $steps.Keys | Should -Contain 'end'
     }
 
-    It 'leaves the job running when -Confirm is answered No' {
-        $steps['stop-confirm-no'].Prompts | Should -Be 1
-        $steps['stop-confirm-no'].Left | Should -Be 'Running/True'
-    }
-
-    It 'stops the job when -Confirm is answered Yes' {
-        $steps['stop-confirm-yes'].Prompts | Should -Be 1
-        $steps['stop-confirm-yes'].Left | Should -Be 'Stopped/True'
-    }
-
-    It 'asks without -Confirm when $ConfirmPreference is Medium' {
-        $steps['stop-preference-no'].Prompts | Should -Be 1
-        $steps['stop-preference-no'].Left | Should -Be 'Running/True'
-    }
-
-    It 'does not ask with -Confirm:$false even when $ConfirmPreference is Medium' {
-        $steps['stop-preference-false'].Prompts | Should -Be 0
-        $steps['stop-preference-false'].Left | Should -Be 'Stopped/True'
-    }
-
-    It 'says what it would do and stops nothing with -WhatIf' {
-        $steps['stop-whatif'].WhatIf | Should -BeTrue
-        $steps['stop-whatif'].Prompts | Should -Be 0
-        $steps['stop-whatif'].Left | Should -Be 'Running/True'
-    }
-
-    It 'stops without asking at the default $ConfirmPreference (High)' {
-        $steps['stop-default'].Prompts | Should -Be 0
-        $steps['stop-default'].Left | Should -Be 'Stopped/True'
-    }
-
-    It 'stops every piped job after one Yes to All' {
-        $steps['stop-all'].Prompts | Should -Be 1
-        $steps['stop-all'].Left | Should -Be 'Stopped/True Stopped/True'
-    }
-}
-
-Describe 'Remove-ParallelJob asks for confirmation at ConfirmImpact Medium' {
-    It 'keeps the job and its directory when -Confirm is answered No' {
-        $steps['remove-confirm-no'].Prompts | Should -Be 1
-        $steps['remove-confirm-no'].Left | Should -Be 'Stopped/True'
-    }
-
-    It 'removes the job''s directory when -Confirm is answered Yes' {
-        $steps['remove-confirm-yes'].Prompts | Should -Be 1
-        $steps['remove-confirm-yes'].Left | Should -Be 'Stopped/False'
-    }
-
-    It 'asks without -Confirm when $ConfirmPreference is Medium' {
-        $steps['remove-preference-no'].Prompts | Should -Be 1
-        $steps['remove-preference-no'].Left | Should -Be 'Stopped/True'
-    }
-
-    It 'does not ask with -Confirm:$false even when $ConfirmPreference is Medium' {
-        $steps['remove-preference-false'].Prompts | Should -Be 0
-        $steps['remove-preference-false'].Left | Should -Be 'Stopped/False'
-    }
-
-    It 'says what it would do and removes nothing with -WhatIf' {
-        $steps['remove-whatif'].WhatIf | Should -BeTrue
-        $steps['remove-whatif'].Left | Should -Be 'Stopped/True'
-    }
-
-    It 'removes without asking at the default $ConfirmPreference (High)' {
-        $steps['remove-default'].Prompts | Should -Be 0
-        $steps['remove-default'].Left | Should -Be 'Stopped/False'
-    }
-
-    It 'removes every piped job after one Yes to All' {
-        $steps['remove-all'].Prompts | Should -Be 1
-        $steps['remove-all'].Left | Should -Be 'Stopped/False Stopped/False'
-    }
-
-    It 'stops and removes a running job with -Force once -Confirm is answered Yes' {
-        $steps['remove-force-running'].Prompts | Should -Be 1
-        $steps['remove-force-running'].Left | Should -Be 'Stopped/False'
+    # Each step: how many prompts it showed, whether it said "What if:", and what it left.
+    It '<Step>: <Says>' -ForEach @(
+        @{ Step = 'stop-confirm-no'; Prompts = 1; WhatIf = $false; Left = 'Running/True'; Says = 'leaves the job running when -Confirm is answered No' }
+        @{ Step = 'stop-confirm-yes'; Prompts = 1; WhatIf = $false; Left = 'Stopped/True'; Says = 'stops the job when -Confirm is answered Yes' }
+        @{ Step = 'stop-preference-no'; Prompts = 1; WhatIf = $false; Left = 'Running/True'; Says = 'asks without -Confirm when $ConfirmPreference is Medium' }
+        @{ Step = 'stop-preference-false'; Prompts = 0; WhatIf = $false; Left = 'Stopped/True'; Says = 'does not ask with -Confirm:$false even when $ConfirmPreference is Medium' }
+        @{ Step = 'stop-whatif'; Prompts = 0; WhatIf = $true; Left = 'Running/True'; Says = 'says what it would do and stops nothing with -WhatIf' }
+        @{ Step = 'stop-default'; Prompts = 0; WhatIf = $false; Left = 'Stopped/True'; Says = 'stops without asking at the default $ConfirmPreference (High)' }
+        @{ Step = 'stop-all'; Prompts = 1; WhatIf = $false; Left = 'Stopped/True Stopped/True'; Says = 'stops every piped job after one Yes to All' }
+        @{ Step = 'remove-confirm-no'; Prompts = 1; WhatIf = $false; Left = 'Stopped/True'; Says = 'keeps the job and its directory when -Confirm is answered No' }
+        @{ Step = 'remove-confirm-yes'; Prompts = 1; WhatIf = $false; Left = 'Stopped/False'; Says = 'removes the job''s directory when -Confirm is answered Yes' }
+        @{ Step = 'remove-preference-no'; Prompts = 1; WhatIf = $false; Left = 'Stopped/True'; Says = 'asks without -Confirm when $ConfirmPreference is Medium' }
+        @{ Step = 'remove-preference-false'; Prompts = 0; WhatIf = $false; Left = 'Stopped/False'; Says = 'does not ask with -Confirm:$false even when $ConfirmPreference is Medium' }
+        @{ Step = 'remove-whatif'; Prompts = 0; WhatIf = $true; Left = 'Stopped/True'; Says = 'says what it would do and removes nothing with -WhatIf' }
+        @{ Step = 'remove-default'; Prompts = 0; WhatIf = $false; Left = 'Stopped/False'; Says = 'removes without asking at the default $ConfirmPreference (High)' }
+        @{ Step = 'remove-all'; Prompts = 1; WhatIf = $false; Left = 'Stopped/False Stopped/False'; Says = 'removes every piped job after one Yes to All' }
+        @{ Step = 'remove-force-running'; Prompts = 1; WhatIf = $false; Left = 'Stopped/False'; Says = 'stops and removes a running job with -Force once -Confirm is answered Yes' }
+    ) {
+        $steps[$Step].Prompts | Should -Be $Prompts
+        $steps[$Step].WhatIf | Should -Be $WhatIf
+        $steps[$Step].Left | Should -Be $Left
     }
 }
