@@ -100,6 +100,23 @@ $job | Stop-ParallelJob -Force
         $wait[-1].RecordType | Should -Be 'Completed'
     }
 
+    It 'shows the wait of Stop-ParallelJob and of Remove-ParallelJob -Force for a job''s end, and completes each' {
+        $run = Invoke-WithProgress @'
+$jobs = 'progress-stop', 'progress-remove' | ForEach-Object { Start-ParallelJob $checks logjob, 1, hang -Ranks 2 -MpiImplementation Mpich -Name $_ }
+while ($jobs.ParallelState -ne 'Running') { Start-Sleep -Milliseconds 100 }
+Stop-ParallelJob $jobs[0] -PassThru
+Remove-ParallelJob $jobs[1] -Force
+'@
+        $run.Output.ParallelState | Should -Be 'Stopped'
+        foreach ($name in 'progress-stop', 'progress-remove') {
+            $records = @($run.Progress | Where-Object Activity -Like "Stopping parallel job $name (*)")
+            $records | Should -HaveCount 2
+            $records[0].RecordType | Should -Be 'Processing'
+            $records[1].RecordType | Should -Be 'Completed'
+            $records[1].StatusDescription | Should -Be 'Stopped'
+        }
+    }
+
     It 'shows the wait of Start-ParallelJob -Wait and completes it' {
         $run = Invoke-WithProgress @'
 Start-ParallelJob $checks echo-env, 1500, HOME -Ranks 2 -MpiImplementation Mpich -Name progress-start -Wait

@@ -198,6 +198,25 @@ public abstract class ParallelJobCmdlet : PSCmdlet, IDisposable
         WaitFor([job], any: false, timeout: null, () => WriteRecords(job, null, all, keep: false, written: written));
     }
 
+    /// <summary>
+    /// Runs <paramref name="stop"/>, which stops <paramref name="job"/> and waits for its end (a grace period of
+    /// seconds, more for a batch job's scheduler), showing that wait as progress.
+    /// </summary>
+    private protected void ShowStopping(PowerShellParallelJob job, bool force, Action stop)
+    {
+        const int StopActivity = 1;
+        var activity = $"Stopping parallel job {job.Name} ({job.JobId})";
+        WriteProgress(new ProgressRecord(StopActivity, activity, force ? "Killing its ranks" : "Asking its ranks to end (grace period, then killed)"));
+        try
+        {
+            stop();
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(StopActivity, activity, job.ParallelState.ToString()) { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
     // Asks, for the jobs not launched here, what the store cannot know by itself, once for all (one squeue for every
     // batch job); batch jobs are then followed with their scheduler until they end.
     private void Reconcile(IReadOnlyList<PowerShellParallelJob> jobs)

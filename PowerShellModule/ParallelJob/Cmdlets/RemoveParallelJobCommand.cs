@@ -37,7 +37,10 @@ public sealed class RemoveParallelJobCommand : JobSelectionCmdlet
                 continue;
             try
             {
-                ParallelJobRegistry.Remove(job, Force);
+                if (Force && !job.Finished.WaitOne(0))
+                    ShowStopping(job, force: true, () => ParallelJobRegistry.Remove(job, Force));
+                else
+                    ParallelJobRegistry.Remove(job, Force);
             }
             catch (InvalidOperationException e)
             {
