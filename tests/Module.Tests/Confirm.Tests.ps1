@@ -7,6 +7,8 @@ BeforeAll {
     $checks = Get-TestProgram SpmdChecks
     $script = @'
 $checks = '{0}'
+# pwsh run with -EncodedCommand writes progress records to standard error as CLIXML; these tests read prompts.
+$ProgressPreference = 'SilentlyContinue'
 function Start-Hang($name) {{ Start-ParallelJob $checks logjob, 1, hang -Ranks 2 -MpiImplementation Mpich -Name $name }}
 function Step($name) {{ "STEP $name" }}
 function Show([object[]] $jobs) {{ 'LEFT ' + (($jobs | ForEach-Object {{ "$($_.ParallelState)/$(Test-Path $_.Directory)" }}) -join ' ') }}
