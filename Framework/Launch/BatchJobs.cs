@@ -255,20 +255,20 @@ public static partial class BatchJobs
     {
         spec.Validate();
         if (spec.Hosts.Count > 0)
-            throw new JobSpecException("A batch job runs on the hosts its scheduler allocates: give -Nodes or a partition, not hosts.");
+            throw new JobSpecException("A batch job runs on the hosts its scheduler allocates: give -Nodes or a partition, not hosts.", JobSpecProblem.Invalid, JobSpecField.Host, string.Join(",", spec.Hosts));
         if (options.Nodes is <= 0 || options.TasksPerNode is <= 0)
-            throw new JobSpecException("Nodes and tasks per node must be positive.");
+            throw new JobSpecException("Nodes and tasks per node must be positive.", JobSpecProblem.Invalid, JobSpecField.Batch, options.Nodes is <= 0 ? options.Nodes : options.TasksPerNode);
         if (options.Time is { } time && time <= TimeSpan.Zero)
-            throw new JobSpecException($"The batch time limit must be positive; {time} was given.");
+            throw new JobSpecException($"The batch time limit must be positive; {time} was given.", JobSpecProblem.Invalid, JobSpecField.Batch, time);
         foreach (var (what, value) in new[] { ("partition", options.Partition), ("account", options.Account), ("job name", spec.Name) })
         {
             if (value is not null && !SafeWord().IsMatch(value))
-                throw new JobSpecException($"'{value}' is not a valid {what} for a batch job (letters, digits, '.', '_', '-' only).");
+                throw new JobSpecException($"'{value}' is not a valid {what} for a batch job (letters, digits, '.', '_', '-' only).", JobSpecProblem.Invalid, JobSpecField.Batch, value);
         }
         foreach (var directive in options.Directives)
         {
             if (directive.Contains('\n', StringComparison.Ordinal) || !directive.StartsWith('-'))
-                throw new JobSpecException($"'{directive}' is not an sbatch directive (one option such as --mem=4G per entry).");
+                throw new JobSpecException($"'{directive}' is not an sbatch directive (one option such as --mem=4G per entry).", JobSpecProblem.Invalid, JobSpecField.Batch, directive);
         }
     }
 

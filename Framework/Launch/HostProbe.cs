@@ -43,7 +43,7 @@ public static class HostProbe
         foreach (var host in hosts)
         {
             if (Unresolvable(host.Host) is { } reason)
-                throw new JobSpecException($"The host {host.Host} is unknown: {reason}", JobSpecProblem.NotFound);
+                throw new JobSpecException($"The host {host.Host} is unknown: {reason}", JobSpecProblem.NotFound, JobSpecField.Host, host.Host);
         }
     }
 
@@ -57,7 +57,7 @@ public static class HostProbe
         foreach (var probe in probes)
         {
             if (probe.Result is { Reachable: false } report)
-                throw new JobSpecException($"The host {report.ComputerName} cannot be reached through {agent}: {report.Reason}", JobSpecProblem.Unreachable);
+                throw new JobSpecException($"The host {report.ComputerName} cannot be reached through {agent}: {report.Reason}", JobSpecProblem.Unreachable, JobSpecField.Host, report.ComputerName);
         }
     }
 

@@ -15,10 +15,10 @@ public sealed partial record HostSlots(string Host, int Slots)
         ArgumentNullException.ThrowIfNull(text);
         var match = HostPattern().Match(text.Trim());
         if (!match.Success)
-            throw new JobSpecException($"'{text}' is not a host: expected a host name, optionally followed by ':slots'.");
+            throw new JobSpecException($"'{text}' is not a host: expected a host name, optionally followed by ':slots'.", JobSpecProblem.Invalid, JobSpecField.Host, text);
         int slots = match.Groups["slots"].Success ? int.Parse(match.Groups["slots"].Value, CultureInfo.InvariantCulture) : 1;
         if (slots <= 0)
-            throw new JobSpecException($"'{text}' gives the host {slots} slots; a host needs at least one.");
+            throw new JobSpecException($"'{text}' gives the host {slots} slots; a host needs at least one.", JobSpecProblem.Invalid, JobSpecField.Host, text);
         return new HostSlots(match.Groups["host"].Value, slots);
     }
 
@@ -29,7 +29,7 @@ public sealed partial record HostSlots(string Host, int Slots)
         var duplicate = hosts.GroupBy(host => host.Host, StringComparer.OrdinalIgnoreCase).FirstOrDefault(group => group.Count() > 1);
         return duplicate is null
             ? hosts
-            : throw new JobSpecException($"The host {duplicate.Key} is listed more than once.");
+            : throw new JobSpecException($"The host {duplicate.Key} is listed more than once.", JobSpecProblem.Invalid, JobSpecField.Host, duplicate.Key);
     }
 
     /// <summary>
@@ -39,7 +39,7 @@ public sealed partial record HostSlots(string Host, int Slots)
     public static IReadOnlyList<HostSlots> ReadHostFile(string path)
     {
         if (!File.Exists(path))
-            throw new JobSpecException($"The hostfile {path} does not exist.", JobSpecProblem.NotFound);
+            throw new JobSpecException($"The hostfile {path} does not exist.", JobSpecProblem.NotFound, JobSpecField.HostFile, path);
         var entries = new List<string>();
         int number = 0;
         foreach (var raw in File.ReadLines(path))
@@ -54,7 +54,7 @@ public sealed partial record HostSlots(string Host, int Slots)
             else if (HostPattern().IsMatch(line))
                 entries.Add(line);
             else
-                throw new JobSpecException($"{path} line {number}: '{raw}' is neither 'host slots=N' nor 'host:N'.");
+                throw new JobSpecException($"{path} line {number}: '{raw}' is neither 'host slots=N' nor 'host:N'.", JobSpecProblem.Invalid, JobSpecField.HostFile, path);
         }
         return ParseList(entries);
     }

@@ -101,7 +101,7 @@ public sealed class JobLog
             return ([.. lines.Select(LogRecord.FromClef)], end);
         // Plain text has no timestamps: its lines take the time the file was last written.
         var written = new DateTimeOffset(File.GetLastWriteTimeUtc(file));
-        var stream = new Dictionary<string, object?> { ["Stream"] = Path.GetFileNameWithoutExtension(file) };
+        var stream = new LogPropertyDictionary([new("Stream", Path.GetFileNameWithoutExtension(file))]);
         return ([.. lines.Select(line => new LogRecord(written, null, null, "Information", line, stream, null))], end);
     }
 

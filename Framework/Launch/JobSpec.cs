@@ -117,33 +117,35 @@ public sealed record JobSpec
         if (key.Length == 0 || key.Equals(nameof(MpiImplementation.Auto), StringComparison.OrdinalIgnoreCase))
             return MpiImplementation.Auto;
         return MpiexecDialect.All.FirstOrDefault(dialect => dialect.Names.Contains(key, StringComparer.OrdinalIgnoreCase))?.Implementation
-            ?? throw new JobSpecException($"'{name}' is not an MPI implementation: use Auto, {string.Join(" or ", MpiexecDialect.All.Select(dialect => dialect.Implementation))}.");
+            ?? throw new JobSpecException($"'{name}' is not an MPI implementation: use Auto, {string.Join(" or ", MpiexecDialect.All.Select(dialect => dialect.Implementation))}.",
+                JobSpecProblem.Invalid, JobSpecField.Implementation, name);
     }
 
     /// <summary>Checks the spec; returns the resolved program path.</summary>
     public string Validate()
     {
         if (string.IsNullOrWhiteSpace(Program))
-            throw new JobSpecException("No program was given.");
+            throw new JobSpecException("No program was given.", JobSpecProblem.Invalid, JobSpecField.Program, Program);
         var program = ResolveProgram(Program, WorkingDirectory);
         if (Ranks <= 0)
-            throw new JobSpecException($"A job needs at least one rank; {Ranks} was given.");
+            throw new JobSpecException($"A job needs at least one rank; {Ranks} was given.", JobSpecProblem.Invalid, JobSpecField.Ranks, Ranks);
         if (WorkingDirectory is not null && !Directory.Exists(WorkingDirectory))
-            throw new JobSpecException($"The working directory {WorkingDirectory} does not exist.", JobSpecProblem.NotFound);
+            throw new JobSpecException($"The working directory {WorkingDirectory} does not exist.", JobSpecProblem.NotFound, JobSpecField.WorkingDirectory, WorkingDirectory);
         int slots = Hosts.Sum(host => host.Slots);
         if (Hosts.Count > 0 && Ranks > slots && !AllowOversubscription)
             throw new JobSpecException(
-                $"{Ranks} ranks do not fit in the {slots} slots of {string.Join(", ", Hosts)}, and oversubscription is not allowed.");
+                $"{Ranks} ranks do not fit in the {slots} slots of {string.Join(", ", Hosts)}, and oversubscription is not allowed.",
+                JobSpecProblem.Invalid, JobSpecField.Ranks, Ranks);
         foreach (var name in Environment.Keys.Concat(PassEnvironment))
         {
             // A comma would split MPICH's -genvlist.
             if (string.IsNullOrEmpty(name) || name.IndexOfAny(['=', ',', '\0']) >= 0)
-                throw new JobSpecException($"'{name}' is not a valid environment variable name (it is empty or contains '=' or ',').");
+                throw new JobSpecException($"'{name}' is not a valid environment variable name (it is empty or contains '=' or ',').", JobSpecProblem.Invalid, JobSpecField.Environment, name);
         }
         if (TimeLimit is { } limit && limit <= TimeSpan.Zero)
-            throw new JobSpecException($"The time limit must be positive; {limit} was given.");
+            throw new JobSpecException($"The time limit must be positive; {limit} was given.", JobSpecProblem.Invalid, JobSpecField.TimeLimit, limit);
         if (StartupDeadline <= TimeSpan.Zero)
-            throw new JobSpecException($"The startup deadline must be positive; {StartupDeadline} was given.");
+            throw new JobSpecException($"The startup deadline must be positive; {StartupDeadline} was given.", JobSpecProblem.Invalid, JobSpecField.TimeLimit, StartupDeadline);
         return program;
     }
 
@@ -161,7 +163,7 @@ public sealed record JobSpec
                     return onPath;
             }
         }
-        throw new JobSpecException($"The program {program} does not exist (looked for {candidate} and on PATH).", JobSpecProblem.NotFound);
+        throw new JobSpecException($"The program {program} does not exist (looked for {candidate} and on PATH).", JobSpecProblem.NotFound, JobSpecField.Program, candidate);
     }
 }
 
@@ -181,9 +183,56 @@ public enum JobSpecProblem
     Unreachable,
 }
 
+/// <summary>Which part of a job specification a <see cref="JobSpecException"/> is about.</summary>
+public enum JobSpecField
+{
+    /// <summary>Not said.</summary>
+    Unspecified,
+
+    /// <summary>The program to run.</summary>
+    Program,
+
+    /// <summary>The number of ranks.</summary>
+    Ranks,
+
+    /// <summary>A host (its name, its slots, whether it answers).</summary>
+    Host,
+
+    /// <summary>A hostfile, or the allocation's node file.</summary>
+    HostFile,
+
+    /// <summary>The MPI implementation (its name, or its mpiexec not installed or not starting).</summary>
+    Implementation,
+
+    /// <summary>The ranks' working directory.</summary>
+    WorkingDirectory,
+
+    /// <summary>An environment variable's name.</summary>
+    Environment,
+
+    /// <summary>The time limit or the startup deadline.</summary>
+    TimeLimit,
+
+    /// <summary>What a batch scheduler is asked for (nodes, partition, account, directives).</summary>
+    Batch,
+}
+
 /// <summary>A job specification that cannot run, with the reason.</summary>
 public sealed class JobSpecException(string message, JobSpecProblem problem = JobSpecProblem.Invalid) : ArgumentException(message)
 {
+    /// <summary>A job specification that cannot run because of <paramref name="value"/>, given for <paramref name="field"/>.</summary>
+    public JobSpecException(string message, JobSpecProblem problem, JobSpecField field, object? value) : this(message, problem)
+    {
+        Field = field;
+        Value = value;
+    }
+
     /// <summary>What kind of mistake it is.</summary>
     public JobSpecProblem Problem { get; } = problem;
+
+    /// <summary>Which part of the specification is wrong (<see cref="JobSpecField.Unspecified"/> when not said).</summary>
+    public JobSpecField Field { get; }
+
+    /// <summary>The value that is wrong (the program path, the host, the rank count...), when said.</summary>
+    public object? Value { get; }
 }

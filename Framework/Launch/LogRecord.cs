@@ -7,6 +7,14 @@ using MPI.Logging;
 namespace MPI.Launch;
 
 /// <summary>One log record of a job: a structured event from a rank, a line a rank printed, or a launcher message.</summary>
+/// <param name="Timestamp">When it was logged or printed.</param>
+/// <param name="Rank">The rank that logged it; null for the launcher's own messages.</param>
+/// <param name="Host">The host the rank ran on, when known.</param>
+/// <param name="Level">Verbose, Debug, Information, Warning, Error or Fatal.</param>
+/// <param name="Message">The rendered message, or the line printed.</param>
+/// <param name="Properties">The record's properties; kept as a read-only copy (<see cref="LogPropertyDictionary"/>).</param>
+/// <param name="Exception">The exception logged with it, as text.</param>
+/// <param name="Template">The message template of a structured event.</param>
 public sealed partial record LogRecord(
     DateTimeOffset Timestamp,
     int? Rank,
@@ -17,6 +25,22 @@ public sealed partial record LogRecord(
     string? Exception,
     string? Template = null)
 {
+    private readonly LogPropertyDictionary _properties = Copy(Properties);
+
+    /// <summary>
+    /// The record's properties (as logged, and Rank, Host, JobId, Stream...), in the order they were logged: a
+    /// <see cref="LogPropertyDictionary"/>, which PowerShell renders as a hashtable (ConvertTo-Json writes an object).
+    /// </summary>
+    /// <exception cref="ArgumentNullException">It is set to null.</exception>
+    public IReadOnlyDictionary<string, object?> Properties
+    {
+        get => _properties;
+        init => _properties = Copy(value);
+    }
+
+    private static LogPropertyDictionary Copy(IReadOnlyDictionary<string, object?> properties) =>
+        properties as LogPropertyDictionary ?? new LogPropertyDictionary(properties ?? throw new ArgumentNullException(nameof(properties)));
+
     /// <summary>
     /// Reads one compact-JSON (CLEF) line as written to a job's log files; a line that is not one (output cut off
     /// when a process was killed) becomes a plain record holding its text.
@@ -29,7 +53,7 @@ public sealed partial record LogRecord(
         }
         catch (JsonException)
         {
-            return new LogRecord(DateTimeOffset.MinValue, null, null, "Warning", line, new Dictionary<string, object?>(), null);
+            return new LogRecord(DateTimeOffset.MinValue, null, null, "Warning", line, LogPropertyDictionary.Empty, null);
         }
     }
 

@@ -83,11 +83,11 @@ public sealed record MpiexecCommand(string FileName, IReadOnlyList<string> Argum
         if (requested != MpiImplementation.Auto)
         {
             var dialect = MpiexecDialect.Of(requested);
-            return OnPath(dialect.Executable) ? dialect : throw new JobSpecException($"{requested} was asked for, but {dialect.Executable} is not installed.", JobSpecProblem.NotFound);
+            return OnPath(dialect.Executable) ? dialect : throw new JobSpecException($"{requested} was asked for, but {dialect.Executable} is not installed.", JobSpecProblem.NotFound, JobSpecField.Implementation, requested);
         }
         return MpiexecDialect.All.FirstOrDefault(dialect => OnPath(dialect.Executable))
             ?? throw new JobSpecException(
-                $"Neither {string.Join(" nor ", MpiexecDialect.All.Select(dialect => $"{dialect.DisplayName} ({dialect.Executable})"))} is installed.", JobSpecProblem.NotFound);
+                $"Neither {string.Join(" nor ", MpiexecDialect.All.Select(dialect => $"{dialect.DisplayName} ({dialect.Executable})"))} is installed.", JobSpecProblem.NotFound, JobSpecField.Implementation, requested);
     }
 
     private static bool OnPath(string name) =>

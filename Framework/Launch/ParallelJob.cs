@@ -196,7 +196,7 @@ public sealed class ParallelJob : IDisposable
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             store.Save(manifest with { State = JobState.Failed, Reason = $"{command.FileName} could not start: {e.Message}", Ended = DateTimeOffset.UtcNow });
-            throw new JobSpecException($"{command.FileName} could not start: {e.Message}", JobSpecProblem.NotFound);
+            throw new JobSpecException($"{command.FileName} could not start: {e.Message}", JobSpecProblem.NotFound, JobSpecField.Implementation, command.FileName);
         }
     }
 

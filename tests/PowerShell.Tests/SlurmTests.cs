@@ -117,6 +117,24 @@ public sealed class SlurmTests
     }
 
     [Test]
+    public void SubmitWaitShowsTheQueuedJobAsProgressThenStreamsItsRecordsToTheEnd()
+    {
+        using var session = new PowerShellSession();
+        // --begin holds the job in the queue for a few seconds, so that the wait surely shows it queued first.
+        var records = session.RunClean("Submit-ParallelBatchJob $p -ArgumentList logjob, 2, complete -Ranks 2 -MpiImplementation Mpich -Name wait-batch -Directive '--begin=now+3' -Wait",
+            ("p", Program)).Select(record => (LogRecord)record.BaseObject).ToList();
+        var progress = session.Progress;
+
+        Assert.That(records.Count(record => record.Template == "Event {Number} from rank {From}"), Is.EqualTo(4), "every rank's events, streamed");
+        var job = (PowerShellParallelJobView)session.RunClean("Get-ParallelJob -Name wait-batch").Single();
+        Assert.That(job.State, Is.EqualTo(nameof(MPI.Launch.JobState.Completed)));
+        var statuses = progress.Select(record => record.StatusDescription).ToList();
+        Assert.That(statuses, Has.Some.Match($@"^Queued \(Slurm job {job.Manifest.Batch!.BatchJobId}\): 0/2 ranks started"));
+        Assert.That(statuses, Has.Some.StartWith("1 of 1 jobs done"));
+        Assert.That(progress[^1].RecordType, Is.EqualTo(ProgressRecordType.Completed));
+    }
+
+    [Test]
     public void InsideAnAllocationStartParallelJobTakesItsHostsAndSlots()
     {
         var script = Path.Combine(_output, "in-allocation.ps1");

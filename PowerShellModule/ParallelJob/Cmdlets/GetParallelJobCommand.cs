@@ -19,6 +19,14 @@ namespace MPI.PowerShell;
 /// <para>Lists every parallel job with its state, ranks, hosts, elapsed time and exit code.</para>
 /// </example>
 /// <example>
+/// <code>Get-ParallelJob -State Running | Stop-ParallelJob</code>
+/// <para>Stops every running job. Import-Csv rows and other objects with a JobId, Name or Id property pipe the same way.</para>
+/// </example>
+/// <example>
+/// <code>Get-ParallelJob -Newest 3 -HasMoreData $true | Receive-ParallelJob</code>
+/// <para>Receives the records not yet received of the three newest jobs.</para>
+/// </example>
+/// <example>
 /// <code>Get-ParallelJob -State Failed | ForEach-Object { "$($_.JobId): $($_.Reason)" }</code>
 /// <para>Shows why each failed job failed (the first failing rank, its exit code, signal or exception).</para>
 /// </example>
@@ -26,17 +34,40 @@ namespace MPI.PowerShell;
 [OutputType(typeof(PowerShellParallelJob))]
 public sealed class GetParallelJobCommand : JobSelectionCmdlet
 {
-    /// <summary><para>Only jobs in these states (NotStarted, Starting, Running, Completed, Failed, Stopped, TimedOut).</para></summary>
+    /// <summary><para>Only jobs in these states (NotStarted, Queued, Starting, Running, Completed, Failed, Stopped, TimedOut).</para></summary>
     [Parameter]
     public LaunchState[] State { get; set; } = [];
 
-    /// <summary>Writes the selected jobs in the chosen states, from what this process holds.</summary>
+    /// <summary><para>Only the N jobs started (or submitted) most recently, still listed oldest first.</para></summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Newest { get; set; }
+
+    /// <summary><para>Only jobs that have (true) or have not (false) records not yet received.</para></summary>
+    [Parameter]
+    public bool? HasMoreData { get; set; }
+
+    /// <summary><para>Only jobs that ended after this time.</para></summary>
+    [Parameter]
+    public DateTime? After { get; set; }
+
+    /// <summary><para>Only jobs that ended before this time.</para></summary>
+    [Parameter]
+    public DateTime? Before { get; set; }
+
+    /// <summary>Writes the selected jobs that pass every filter, from what this process holds.</summary>
     protected override void ProcessRecord()
     {
-        foreach (var job in SelectedJobs())
+        var jobs = SelectedJobs().Where(job =>
+            (State.Length == 0 || State.Contains(job.ParallelState))
+            && (HasMoreData is not { } more || job.HasMoreData == more)
+            && (After is not { } after || job.PSEndTime > after)
+            && (Before is not { } before || job.PSEndTime < before)).ToList();
+        if (Newest > 0)
         {
-            if (State.Length == 0 || State.Contains(job.ParallelState))
-                WriteObject(job);
+            var newest = jobs.OrderByDescending(job => job.PSBeginTime).Take(Newest).ToHashSet();
+            jobs = [.. jobs.Where(newest.Contains)];
         }
+        WriteObject(jobs, enumerateCollection: true);
     }
 }

@@ -12,18 +12,23 @@ public abstract class JobSelectionCmdlet : ParallelJobCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ByJob)]
     public PowerShellParallelJob[] Job { get; set; } = [];
 
-    /// <summary><para>The jobs' session ids (the Id column of Get-Job and Get-ParallelJob).</para></summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ById)]
+    /// <summary><para>The jobs' session ids (the Id column of Get-Job and Get-ParallelJob); taken from the Id property of objects piped in. Ignored when a job id or name is given too (as rows of Import-Csv bring all three).</para></summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ById)]
     [ArgumentCompleter(typeof(JobSessionIdCompleter))]
+    // Objects piped in with JobId, Name and Id properties (Import-Csv rows) bind by the most lasting of them: the
+    // weaker ones belong to the stronger ones' parameter sets, hidden, so that the sets are not ambiguous.
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ByJobId, DontShow = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ByName, DontShow = true)]
     public int[] Id { get; set; } = [];
 
-    /// <summary><para>The jobs' ids in the job store, the same in every session (e.g. 20261130-101500-3f9a2c).</para></summary>
+    /// <summary><para>The jobs' ids in the job store, the same in every session (e.g. 20261130-101500-3f9a2c); taken from the JobId property of objects piped in (rows of Import-Csv too).</para></summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ByJobId)]
     [ArgumentCompleter(typeof(JobIdCompleter))]
     public string[] JobId { get; set; } = [];
 
-    /// <summary><para>The jobs' names; wildcards are allowed.</para></summary>
-    [Parameter(Mandatory = true, ParameterSetName = ByName)]
+    /// <summary><para>The jobs' names; wildcards are allowed. Taken from the Name property of objects piped in; ignored when a job id is given too.</para></summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ByName)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ByJobId, DontShow = true)]
     [ArgumentCompleter(typeof(JobNameCompleter))]
     [SupportsWildcards]
     public string[] Name { get; set; } = [];
@@ -73,7 +78,8 @@ public abstract class JobSelectionCmdlet : ParallelJobCmdlet
         {
             var list = found.ToList();
             if (list.Count == 0)
-                WriteError(new ErrorRecord(new ItemNotFoundException(missing), "ParallelJobNotFound", ErrorCategory.ObjectNotFound, what));
+                WriteError(Error(new ItemNotFoundException(missing), "ParallelJobNotFound", ErrorCategory.ObjectNotFound, what,
+                    $"Check the job's id or name: Get-ParallelJob lists the jobs of the job store {Store.Root}."));
             chosen.AddRange(list);
         }
     }

@@ -22,6 +22,10 @@ namespace MPI.PowerShell;
 /// <para>Runs 8 ranks (the hosts' slots) over two hosts under Open MPI and streams their log records until the job ends.</para>
 /// </example>
 /// <example>
+/// <code>Import-Csv hosts.csv | Start-ParallelJob ./Pi.dll -Ranks 8</code>
+/// <para>Runs 8 ranks over the hosts of the file's ComputerName (or HostName) column, with the slots of its Slots column.</para>
+/// </example>
+/// <example>
 /// <code>Start-ParallelJob ./Pi.dll -Ranks 4 -Environment @{ OMP_NUM_THREADS = 1 } -TimeLimit 00:10:00 -WhatIf</code>
 /// <para>Shows the mpiexec command that would run, with the variable set for every rank, and starts nothing.</para>
 /// </example>
@@ -36,6 +40,11 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
     [Alias("HostName", "Node", "Cn")]
     [ArgumentCompleter(typeof(HostCompleter))]
     public string[] ComputerName { get; set; } = [];
+
+    /// <summary><para>Slots for each host of -ComputerName given without them; taken from the Slots property of objects piped in (a CSV file's Slots column).</para></summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(1, int.MaxValue)]
+    public int Slots { get; set; }
 
     /// <summary><para>A hostfile in Open MPI syntax (host slots=4) or MPICH syntax (host:4).</para></summary>
     [Parameter]
@@ -57,8 +66,9 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
-    /// <summary>Gathers the hosts given through the pipeline.</summary>
-    protected override void ProcessRecord() => _hosts.AddRange(ComputerName);
+    /// <summary>Gathers the hosts given through the pipeline, with their slots.</summary>
+    protected override void ProcessRecord() =>
+        _hosts.AddRange(Slots > 0 ? ComputerName.Select(host => host.Contains(':', StringComparison.Ordinal) ? host : $"{host}:{Slots}") : ComputerName);
 
     /// <summary>Starts the job (or, with -WhatIf, shows its command) and returns it, or streams its records with -Wait.</summary>
     protected override void EndProcessing()
@@ -94,9 +104,7 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
             WriteObject(job);
             return;
         }
-        var all = new LogQuery();
-        var written = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        WaitFor([job], any: false, timeout: null, () => WriteRecords(job, null, all, keep: false, written: written));
+        FollowToEnd(job);
     }
 
     private JobSpec Spec()

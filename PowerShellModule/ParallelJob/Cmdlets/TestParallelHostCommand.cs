@@ -18,6 +18,10 @@ namespace MPI.PowerShell;
 /// <code>Test-ParallelHost node1, node2 | Where-Object Reachable | Start-ParallelJob ./Pi.dll -Ranks 4</code>
 /// <para>Starts a job over the hosts that answered.</para>
 /// </example>
+/// <example>
+/// <code>Import-Csv hosts.csv | Test-ParallelHost</code>
+/// <para>Tests the hosts of a file's ComputerName (or HostName) column.</para>
+/// </example>
 [Cmdlet(VerbsDiagnostic.Test, "ParallelHost")]
 [OutputType(typeof(HostReport))]
 public sealed class TestParallelHostCommand : ParallelJobCmdlet

@@ -246,6 +246,10 @@ public sealed class PowerShellParallelJob : MpiJob
                 // job ended in the store too.
                 if ((current.IsFinished && _launcher is not { Completion.IsCompleted: false }) || (_launcher is null && recorded is null))
                 {
+                    // A launcher here has written its end to the store once Completion completes: concluding only
+                    // then lets what follows the end (removing the job) find the store's record final too.
+                    if (_launcher is not null)
+                        current = await _launcher.Completion.ConfigureAwait(false);
                     Conclude(current);
                     return;
                 }

@@ -1,0 +1,84 @@
+using System.Collections;
+using MPI.Launch;
+
+namespace Launch.Tests;
+
+/// <summary>
+/// A log record's properties as PowerShell and C# callers read them (a read-only dictionary in logged order, Name=Value
+/// as text), and spec errors that name the part of the spec at fault and its value.
+/// </summary>
+[TestFixture]
+public sealed class RecordAndSpecErrorTests : StoreFixture
+{
+    private const string Line = """{"@t":"2026-11-30T10:15:00.1234567Z","@mt":"Share {Partial} from rank {Rank}","Partial":3.25,"Rank":1,"Host":"node1"}""";
+
+    [Test]
+    public void PropertiesKeepTheirLoggedOrderAndReadAsNameValuePairs()
+    {
+        var record = LogRecord.FromClef(Line);
+        Assert.That(record.Properties.Keys, Is.EqualTo(new[] { "Partial", "Rank", "Host" }));
+        Assert.That(record.Properties.ToString(), Is.EqualTo("Partial=3.25, Rank=1, Host=node1"));
+        Assert.That(record.Properties["Rank"], Is.EqualTo(1L));
+    }
+
+    [Test]
+    public void PropertiesAreAReadOnlyHashtableToNonGenericCallers()
+    {
+        var properties = (IDictionary)LogRecord.FromClef(Line).Properties;
+        Assert.That(properties.IsReadOnly, Is.True);
+        Assert.That(properties["Host"], Is.EqualTo("node1"));
+        Assert.That(properties["Missing"], Is.Null);
+        Assert.Throws<NotSupportedException>(() => properties.Add("Extra", 1));
+        Assert.That(properties.Cast<DictionaryEntry>().Select(entry => entry.Key), Is.EqualTo(new[] { "Partial", "Rank", "Host" }));
+    }
+
+    [Test]
+    public void ARecordCopiesItsPropertiesAndEqualsARecordWithTheSameOnes()
+    {
+        var given = new Dictionary<string, object?> { ["Stream"] = "stdout" };
+        var record = new LogRecord(DateTimeOffset.UnixEpoch, 0, "node1", "Information", "text", given, null);
+        given["Stream"] = "stderr";
+        Assert.That(record.Properties["Stream"], Is.EqualTo("stdout"));
+        // Two reads of one line: equal records, though each has its own properties.
+        var first = LogRecord.FromClef(Line);
+        var second = LogRecord.FromClef(Line);
+        Assert.That(first, Is.EqualTo(second));
+        Assert.That(record with { Properties = new Dictionary<string, object?> { ["Stream"] = "stdout" } }, Is.EqualTo(record));
+        Assert.That(record with { Properties = new Dictionary<string, object?> { ["Stream"] = "stderr" } }, Is.Not.EqualTo(record));
+    }
+
+    private static IEnumerable<TestCaseData> BadSpecs()
+    {
+        var good = LauncherTests.Spec(MpiImplementation.Mpich, "1");
+        yield return new TestCaseData(good with { Program = "/nonexistent/job.dll" }, JobSpecField.Program, "/nonexistent/job.dll").SetName("MissingProgramIsAboutTheProgram");
+        yield return new TestCaseData(good with { Ranks = 0 }, JobSpecField.Ranks, 0).SetName("ZeroRanksIsAboutTheRanks");
+        yield return new TestCaseData(good with { WorkingDirectory = "/nonexistent/dir" }, JobSpecField.WorkingDirectory, "/nonexistent/dir").SetName("MissingDirectoryIsAboutTheDirectory");
+        yield return new TestCaseData(good with { Environment = new Dictionary<string, string> { ["A=B"] = "1" } }, JobSpecField.Environment, "A=B").SetName("BadVariableIsAboutTheVariable");
+        yield return new TestCaseData(good with { Hosts = [new HostSlots("no-such-node.invalid", 1)] }, JobSpecField.Host, "no-such-node.invalid").SetName("UnknownHostIsAboutTheHost");
+    }
+
+    [TestCaseSource(nameof(BadSpecs))]
+    public void SpecErrorsNameTheFieldAndTheValueAtFault(JobSpec spec, JobSpecField field, object value)
+    {
+        var error = Assert.Throws<JobSpecException>(() => ParallelJob.Plan(spec, Store));
+        Assert.That(error!.Field, Is.EqualTo(field));
+        Assert.That(error.Value, Is.EqualTo(value));
+    }
+
+    [TestCase("node one", JobSpecField.Host)]
+    [TestCase("node1:0", JobSpecField.Host)]
+    public void MalformedHostsAreAboutTheHost(string host, JobSpecField field)
+    {
+        var error = Assert.Throws<JobSpecException>(() => HostSlots.Parse(host));
+        Assert.That(error!.Field, Is.EqualTo(field));
+        Assert.That(error.Value, Is.EqualTo(host));
+    }
+
+    [Test]
+    public void AnUnknownImplementationNameIsAboutTheImplementation()
+    {
+        var error = Assert.Throws<JobSpecException>(() => JobSpec.ParseImplementation("lam"));
+        Assert.That(error!.Field, Is.EqualTo(JobSpecField.Implementation));
+        Assert.That(error.Value, Is.EqualTo("lam"));
+    }
+}
