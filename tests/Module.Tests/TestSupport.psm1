@@ -30,6 +30,9 @@ function Invoke-Pwsh {
         [string[]] $InputLine,
         [int] $TimeoutSeconds = 180
     )
+    # pwsh started with -EncodedCommand writes progress records to standard error (as CLIXML): tests read progress
+    # in-process instead, and keep stderr for errors.
+    $Command = "`$ProgressPreference = 'SilentlyContinue'`n$Command"
     if ($ImportModule) {
         $Command = "Import-Module '$((Get-ModuleManifest).Replace("'", "''"))' -ErrorAction Stop`n$Command"
     }
