@@ -107,7 +107,7 @@ Describe '-ErrorAction and -ErrorVariable on a job that is not there' {
 
     It 'stops on a missing program with -ErrorAction Stop and starts nothing' {
         $seen.MissingContinued | Should -BeNullOrEmpty
-        $seen.MissingCaught | Should -Match '^JobSpecNotFound,'
+        $seen.MissingCaught | Should -Match '^ProgramNotFound,'
         $seen.MissingCategory | Should -Be 'ObjectNotFound'
         $seen.MissingStarted | Should -Be 0
     }
