@@ -36,13 +36,13 @@ public sealed class LauncherDeathTests : StoreFixture
         {
             var id = launcher.StandardOutput.ReadLine()?.Split(' ')[0];
             Assert.That(id, Is.Not.Null.And.Not.Empty, "the launcher did not start the job");
-            Eventually.Holds(() => Store.TryGet(id!)?.State == JobState.Running && JobProcesses(id!).Count >= 3,
+            Eventually.Holds(() => Store.TryGet(id!)?.State == JobState.Running && Leftovers.Of(id!).Count >= 3,
                 "the job running with mpiexec and both ranks");
 
             launcher.Kill();
             Assert.That(launcher.WaitForExit(Eventually.Deadline), Is.True);
 
-            Eventually.Holds(() => JobProcesses(id!).Count == 0, "every process of the job ending");
+            Eventually.Holds(() => Leftovers.Of(id!).Count == 0, "every process of the job ending");
             Assert.That(Store.TryGet(id!)?.State, Is.EqualTo(JobState.Failed));
         }
         finally
@@ -50,27 +50,5 @@ public sealed class LauncherDeathTests : StoreFixture
             if (!launcher.HasExited)
                 launcher.Kill(entireProcessTree: true);
         }
-    }
-
-    /// <summary>The processes of this machine whose environment carries job <paramref name="id"/>.</summary>
-    private static List<int> JobProcesses(string id)
-    {
-        var marker = System.Text.Encoding.UTF8.GetBytes($"{MPI.Logging.JobContract.JobIdVariable}={id}\0");
-        var found = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out int pid))
-                continue;
-            try
-            {
-                if (File.ReadAllBytes(Path.Combine(directory, "environ")).AsSpan().IndexOf(marker) >= 0)
-                    found.Add(pid);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Gone meanwhile, or not ours to read.
-            }
-        }
-        return found;
     }
 }
