@@ -41,7 +41,10 @@ internal sealed class FailureDiagnosis(RankTracker tracker, MpiexecReports repor
                 _ranks[rank] = _ranks[rank] with { Failure = null, Note = $"Still in MPI_Finalize {spec.FinalizeGrace} after every rank had finished its work; ended by the launcher." };
         }
         var (state, reason) = stopRequested ?? (exitCode == 0 ? (JobState.Completed, null) : (JobState.Failed, failure));
-        foreach (var (rank, info) in _ranks.Where(entry => !entry.Value.Finished && entry.Value.Failure is null).ToList())
+        // A stop (the caller's, or the time limit) ends every rank: one that had not reported a failure of its own was
+        // ended by it, whatever the order of the ends or mpiexec's report say (Hydra reports one as killed by SIGTERM).
+        foreach (var (rank, info) in _ranks.Where(entry => !entry.Value.Finished && (entry.Value.Failure is null ||
+            (stopRequested is not null && !tracker.OwnFailures.Contains(entry.Key)))).ToList())
             _ranks[rank] = info with { Failure = $"Ended without finishing when the job ended {state}.", EndedWithJob = true };
         return new JobEnding(state, reason, exitCode, [.. _ranks.Values.OrderBy(info => info.Rank)]);
     }

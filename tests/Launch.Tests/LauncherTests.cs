@@ -177,8 +177,15 @@ public sealed class LauncherTests : StoreFixture
         Assert.That(job!.State, Is.EqualTo(JobState.TimedOut), job.Reason);
         Assert.That(job.Reason, Does.Contain("time limit"));
         Assert.That(LastEvents(job.Id), Is.SupersetOf(before), "records logged before the job was stopped are gone");
+        AssertEveryRankEndedWithTheJob(job);
         AssertNothingLeft(job.Id);
     }
+
+    // Ranks a stop or time limit ended were ended by the job's end, not failed (Hydra reports one of them as killed
+    // by the SIGTERM the stop sent).
+    private static void AssertEveryRankEndedWithTheJob(JobManifest job) =>
+        Assert.That(job.RankInfo.Where(rank => !rank.EndedWithJob).Select(rank => $"rank {rank.Rank}: {rank.Failure}"), Is.Empty,
+            "ranks the job's end ended read as failed");
 
     // The messages of the "Event 1" records (the last of a "hang" job's 2) in the job's log, one per rank that wrote it.
     private List<string> LastEvents(string jobId) =>
@@ -195,6 +202,7 @@ public sealed class LauncherTests : StoreFixture
 
         Assert.That(final!.State, Is.EqualTo(JobState.Stopped));
         Assert.That(Store.TryGet(job.Id)!.State, Is.EqualTo(JobState.Stopped));
+        AssertEveryRankEndedWithTheJob(final);
         AssertNothingLeft(job.Id);
     }
 
