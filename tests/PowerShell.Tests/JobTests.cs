@@ -213,4 +213,15 @@ public sealed class JobTests
         session.RunClean("Remove-ParallelJob $j");
         Assert.That(Directory.Exists(Path.Combine(JobStoreSetUp.Root, jobId)), Is.False);
     }
+
+    [TestCase("OpenMpi")]
+    [TestCase("Mpich")]
+    public void ProgramThatIsNoMpiProgramCompletesWithEveryRank(string implementation)
+    {
+        using var session = new PowerShellSession();
+        var item = session.RunClean($"$j = Start-ParallelJob /bin/true -Ranks 2 -MpiImplementation {implementation}; $j | {Wait} | Out-Null; $j").Single();
+
+        Assert.That(Job(item).JobStateInfo.State, Is.EqualTo(PSJobState.Completed), item.Properties["Reason"].Value?.ToString());
+        Assert.That(Job(item).ChildJobs.Select(child => child.JobStateInfo.State), Is.EqualTo(new[] { PSJobState.Completed, PSJobState.Completed }));
+    }
 }

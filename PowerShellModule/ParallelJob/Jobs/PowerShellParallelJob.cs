@@ -350,7 +350,8 @@ public sealed class RankJob : MpiJob
 
     internal void Conclude(RankInfo? info, LaunchState jobState)
     {
-        if (info is { Finished: true, Failure: null })
+        // A rank the launcher heard nothing of (a program that is no MPI program) succeeded when the job did.
+        if (info is { Finished: true, Failure: null } || (info is null && jobState == LaunchState.Completed))
             SetJobState(PSJobState.Completed, null);
         else if (jobState == LaunchState.Stopped || info is { EndedWithJob: true })
             SetJobState(PSJobState.Stopped, null);
