@@ -26,6 +26,7 @@ Show ranklist (`$ok.ChildJobs[1] | Format-List | Out-String -Width 120)
 Show host (Test-ParallelHost localhost | Out-String -Width 120)
 Show hostlist (Test-ParallelHost localhost | Format-List | Out-String -Width 120)
 Show records (Receive-ParallelJob `$ok -Keep | Out-String -Width 120)
+Show failedrecords (Receive-ParallelJob `$bad -Keep -Rank 1 | Out-String -Width 120)
 Show recordlist (Receive-ParallelJob `$ok -Rank 0 -Keep | Where-Object { `$_.Properties.ContainsKey('Pi') } | Format-List | Out-String -Width 120)
 Show plain ''
 `$ok
@@ -180,6 +181,12 @@ Describe 'The log record views' {
         $lines = Get-Lines records
         Get-Header records | Should -Be @('Timestamp', 'Rank', 'Host', 'Level', 'Message')
         $lines | Where-Object { $_ -match '^\d\d:\d\d:\d\d\.\d{3}\s+0\s+\S+\s+Information\s+Pi is 3\.14' } | Should -HaveCount 1
+    }
+
+    It 'shows a record''s exception whole in the table, wrapped inside the Message column' {
+        $lines = Get-Lines failedrecords
+        $lines -match '^\s{40,}\S' | Should -Not -BeNullOrEmpty
+        ($lines -join ' ') | Should -Match 'InvalidOperationException: deliberate failure on rank 1'
     }
 
     It 'shows a record in a list: its rank, level and message' {
