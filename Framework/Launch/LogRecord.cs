@@ -128,11 +128,24 @@ public sealed partial record LogRecord(
         _ => element.GetRawText(),
     };
 
+    // Serilog's message template syntax: {Name}, {@Name}, {$Name}, with ",alignment" and ":format"; {{ and }} are braces.
     private static string Render(string template, Dictionary<string, object?> properties) =>
-        Hole().Replace(template, match => properties.TryGetValue(match.Groups["name"].Value, out var value)
-            ? Convert.ToString(value, CultureInfo.InvariantCulture) ?? ""
-            : match.Value);
+        Hole().Replace(template, match =>
+        {
+            if (match.Value is "{{" or "}}")
+                return match.Value[..1];
+            if (!properties.TryGetValue(match.Groups["name"].Value, out var value))
+                return match.Value;
+            var format = match.Groups["format"];
+            var text = format.Success && value is IFormattable formattable
+                ? formattable.ToString(format.Value, CultureInfo.InvariantCulture)
+                : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+            if (!match.Groups["alignment"].Success)
+                return text;
+            int alignment = int.Parse(match.Groups["alignment"].ValueSpan, CultureInfo.InvariantCulture);
+            return alignment < 0 ? text.PadRight(-alignment) : text.PadLeft(alignment);
+        });
 
-    [GeneratedRegex(@"\{@?(?<name>[A-Za-z0-9_]+)(:[^}]*)?\}")]
+    [GeneratedRegex(@"\{\{|\}\}|\{[@$]?(?<name>[A-Za-z0-9_]+)(,(?<alignment>-?\d+))?(:(?<format>[^}]*))?\}")]
     private static partial Regex Hole();
 }

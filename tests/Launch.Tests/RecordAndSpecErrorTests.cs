@@ -21,6 +21,16 @@ public sealed class RecordAndSpecErrorTests : StoreFixture
         Assert.That(record.Properties["Rank"], Is.EqualTo(1L));
     }
 
+    [TestCase("Share {Partial} from rank {Rank}", "Share 3.25 from rank 1")]
+    [TestCase("error {Error:0.0E+00}, {Partial:F3} s", "error 4.2E-13, 3.250 s")]
+    [TestCase("[{Host,-7}|{Rank,3}]", "[node1  |  1]")]
+    [TestCase("{@Partial} and {$Host}, {{literal}} {Missing}", "3.25 and node1, {literal} {Missing}")]
+    public void MessageIsRenderedFromItsTemplateWithFormatsAndAlignments(string template, string message)
+    {
+        var line = $$"""{"@t":"2026-11-30T10:15:00Z","@mt":{{System.Text.Json.JsonSerializer.Serialize(template)}},"Partial":3.25,"Error":4.2366110619695974E-13,"Rank":1,"Host":"node1"}""";
+        Assert.That(LogRecord.FromClef(line).Message, Is.EqualTo(message));
+    }
+
     [Test]
     public void PropertiesAreAReadOnlyHashtableToNonGenericCallers()
     {
