@@ -61,7 +61,7 @@ Describe 'The views of the module' {
     It 'renders every section in a session without errors' {
         $errors | Should -BeNullOrEmpty
         $sections.Keys | Should -Contain 'plain'
-        $sections.Keys | Should -HaveCount 14
+        $sections.Keys | Should -HaveCount 15
     }
 
     It 'writes no ANSI escape byte when OutputRendering is PlainText' {
