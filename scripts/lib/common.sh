@@ -29,14 +29,21 @@ install_packages() {
   install_pwsh
 }
 
-# Installs pwsh $PWSH_VERSION into $TOOLS unless that version is there already (then it costs a directory test).
+# Installs pwsh $PWSH_VERSION into $TOOLS unless that version is there already (then it costs two file tests).
+# The tool's own shim runs pwsh as a child process, which a signal to the shim does not reach (the session, and the
+# jobs it launched, would live on under init): $PWSH links to the pwsh executable itself instead.
 install_pwsh() {
-  [ -x "$PWSH" ] && [ -d "$TOOLS/.store/powershell/$PWSH_VERSION" ] && return 0
+  [ -L "$PWSH" ] && [ -x "$PWSH" ] && [ -d "$TOOLS/.store/powershell/$PWSH_VERSION" ] && return 0
   echo "Installing PowerShell $PWSH_VERSION into ${TOOLS#"$REPO/"}/..."
-  if [ -e "$PWSH" ]; then
-    dotnet tool uninstall PowerShell --tool-path "$TOOLS" >/dev/null
+  if [ -d "$TOOLS/.store/powershell" ]; then
+    dotnet tool uninstall PowerShell --tool-path "$TOOLS" >/dev/null || true
   fi
+  rm -f "$PWSH"
   dotnet tool install PowerShell --version "$PWSH_VERSION" --tool-path "$TOOLS" >/dev/null
+  local executable
+  executable=$(cd "$TOOLS" && find ".store/powershell/$PWSH_VERSION" -path '*/unix/pwsh' -type f | head -1)
+  [ -n "$executable" ] || { echo "pwsh $PWSH_VERSION installed without its executable under $TOOLS/.store" >&2; exit 1; }
+  ln -sfn "$executable" "$PWSH"
 }
 
 build_solution() {

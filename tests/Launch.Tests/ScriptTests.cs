@@ -119,14 +119,15 @@ public sealed class ScriptTests
         File.WriteAllText(dotnet, """
             #!/bin/bash
             # Stands in for the SDK. "dotnet build" leaves the file naming Pester's manifest; "dotnet tool install"
-            # leaves a stand-in pwsh (and logs the install); "dotnet test" writes the crafted results and stray files.
+            # leaves a stand-in pwsh where the tool keeps it, and its shim (and logs the install); "dotnet test" writes the crafted results and stray files.
             case "$1" in
               build)
                 mkdir -p "$CHECKOUT/tests/PowerShell.Tests/bin/Release/net10.0"
                 echo /nowhere/Pester.psd1 > "$CHECKOUT/tests/PowerShell.Tests/bin/Release/net10.0/Pester.path" ;;
               tool)
                 while [ $# -gt 0 ]; do [ "$1" = --tool-path ] && dir=$2; [ "$1" = --version ] && version=$2; shift; done
-                mkdir -p "$dir/.store/powershell/$version" && cp "$FAKE_PWSH" "$dir/pwsh" && echo "$version" >> "$TOOL_INSTALLS" ;;
+                unix="$dir/.store/powershell/$version/powershell/$version/tools/net10.0/any/unix"
+                mkdir -p "$unix" && cp "$FAKE_PWSH" "$unix/pwsh" && : > "$dir/pwsh" && echo "$version" >> "$TOOL_INSTALLS" ;;
               test)
                 while [ $# -gt 0 ]; do [ "$1" = --results-directory ] && dir=$2; shift; done
                 mkdir -p "$dir" && cp "$CRAFTED_RESULTS"/* "$dir"/

@@ -44,4 +44,19 @@ Get-Command -Module ParallelJob | ForEach-Object { '{0} {1} {2}' -f `$_.CommandT
         $version = (Import-PowerShellDataFile (Get-ModuleManifest)).ModuleVersion
         $commands | Sort-Object | Should -Be ($exported | ForEach-Object { "Cmdlet $_ $version" })
     }
+
+    It 'runs as the process that .tools/pwsh starts, so a signal to it reaches the session (no shim between)' {
+        $start = [System.Diagnostics.ProcessStartInfo]::new((Join-Path (Get-RepoRoot) '.tools/pwsh'))
+        foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', '$PID') { $start.ArgumentList.Add($argument) }
+        $start.RedirectStandardOutput = $true
+        $process = [System.Diagnostics.Process]::Start($start)
+        try {
+            $said = $process.StandardOutput.ReadToEnd().Trim()
+            $process.WaitForExit(60000) | Should -BeTrue
+            $said | Should -Be "$($process.Id)"
+        }
+        finally {
+            $process.Dispose()
+        }
+    }
 }
