@@ -40,7 +40,11 @@ internal sealed class FailureDiagnosis(RankTracker tracker, MpiexecReports repor
             foreach (var rank in tracker.EndedInFinalize)
                 _ranks[rank] = _ranks[rank] with { Failure = null, Note = $"Still in MPI_Finalize {spec.FinalizeGrace} after every rank had finished its work; ended by the launcher." };
         }
-        var (state, reason) = stopRequested ?? (exitCode == 0 ? (JobState.Completed, null) : (JobState.Failed, failure));
+        // Hydra exits with 0 when its ranks were interrupted (SIGINT to mpiexec, Ctrl-C in its terminal): a rank that
+        // started and ended neither finishing its work nor reporting its exit is no success, whatever mpiexec's code.
+        bool interrupted = exitCode == 0 && !workDone && stopRequested is null
+            && tracker.Ranks.Keys.Any(rank => !tracker.Finished.Contains(rank) && !tracker.ExitCodes.ContainsKey(rank));
+        var (state, reason) = stopRequested ?? (exitCode == 0 && !interrupted ? (JobState.Completed, null) : (JobState.Failed, failure));
         // A stop (the caller's, or the time limit) ends every rank: one that had not reported a failure of its own was
         // ended by it, whatever the order of the ends or mpiexec's report say (Hydra reports one as killed by SIGTERM).
         foreach (var (rank, info) in _ranks.Where(entry => !entry.Value.Finished && (entry.Value.Failure is null ||

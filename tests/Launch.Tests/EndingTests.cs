@@ -56,6 +56,25 @@ public sealed class EndingTests : StoreFixture
             Assert.That(reasons, Has.All.Contain("exited with code 4 without finalizing MPI"));
     }
 
+    // Ctrl-C in mpiexec's terminal, or SIGINT to mpiexec: Hydra then exits with 0, and the job had been called Completed.
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void InterruptedMpiexecFailsTheJob(MpiImplementation implementation)
+    {
+        using var job = ParallelJob.Start(LauncherTests.Spec(implementation, "1", "hang") with { Ranks = 2 }, Store);
+        Eventually.Holds(() => Store.Logs(job.Id).Read(new LogQuery { Text = "Event 0 from rank" }).Count(record => record.Rank is not null) == 2,
+            "both ranks logging");
+        var mpiexec = ProcessIdentity.WithEnvironment(JobContract.JobIdVariable, job.Id)
+            .Single(pid => File.ReadAllText($"/proc/{pid}/comm").Trim().StartsWith("mpiexec", StringComparison.Ordinal));
+
+        Assert.That(Command.Run("kill", ["-INT", mpiexec.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExitCode, Is.Zero);
+        var final = job.Wait(Deadline);
+
+        Assert.That(final, Is.Not.Null, $"job {job.Id} did not end within {Deadline}");
+        Assert.That(final!.State, Is.EqualTo(JobState.Failed), final.Reason);
+        AssertNothingLeft(job.Id);
+    }
+
     [TestCase(MpiImplementation.OpenMpi, "helper")]
     [TestCase(MpiImplementation.OpenMpi, "detached")]
     [TestCase(MpiImplementation.Mpich, "helper")]
