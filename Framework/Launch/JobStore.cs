@@ -105,11 +105,15 @@ public sealed class JobStore
         // Unless it recorded the end as it exited.
         if (Read(manifest.Id) is { IsFinished: true } ended)
             return ended;
+        // Its ranks did not fail: they were ended with their launcher (its guard ends them).
+        var known = manifest.RankInfo.ToDictionary(info => info.Rank);
         return manifest with
         {
             State = JobState.Failed,
             Reason = $"The launcher (process {manifest.LauncherProcessId}) ended while the job was {manifest.State}.",
             Ended = LastWritten(manifest.Id),
+            RankInfo = [.. Enumerable.Range(0, manifest.Spec.Ranks).Select(rank => known.GetValueOrDefault(rank) ?? new RankInfo(rank, null, null))
+                .Select(info => info.Finished ? info : info with { Failure = $"Ended with the launcher (process {manifest.LauncherProcessId}).", EndedWithJob = true })],
         };
     }
 

@@ -43,7 +43,10 @@ public sealed class LauncherDeathTests : StoreFixture
             Assert.That(launcher.WaitForExit(Eventually.Deadline), Is.True);
 
             Eventually.Holds(() => Leftovers.Of(id!).Count == 0, "every process of the job ending");
-            Assert.That(Store.TryGet(id!)?.State, Is.EqualTo(JobState.Failed));
+            var job = Store.TryGet(id!)!;
+            Assert.That(job.State, Is.EqualTo(JobState.Failed));
+            Assert.That(job.RankInfo.Select(rank => (rank.Rank, rank.EndedWithJob)), Is.EqualTo(new[] { (0, true), (1, true) }),
+                "the ranks were ended with their launcher, not failed");
         }
         finally
         {

@@ -32,7 +32,20 @@ public sealed class RecordedCommands : IDisposable
     public void Dispose()
     {
         System.Environment.SetEnvironmentVariable("PATH", _path);
-        System.IO.Directory.Delete(_directory, recursive: true);
+        // A command started just before (by a background poller of the code under test) may still write its line,
+        // which makes a recursive delete find the directory not empty: it is tried again until nothing more comes.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                System.IO.Directory.Delete(_directory, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 50)
+            {
+                Thread.Sleep(100);
+            }
+        }
     }
 }
 
