@@ -127,6 +127,10 @@ public sealed record JobSpec
         if (string.IsNullOrWhiteSpace(Program))
             throw new JobSpecException("No program was given.", JobSpecProblem.Invalid, JobSpecField.Program, Program);
         var program = ResolveProgram(Program, WorkingDirectory);
+        // Names are typed, completed and shown in tables: a blank one or one with line breaks cannot be.
+        if (Name is not null && (string.IsNullOrWhiteSpace(Name) || Name.Any(char.IsControl)))
+            throw new JobSpecException($"A job's name needs a visible character and no control characters (line breaks, tabs); '{Name}' was given.",
+                JobSpecProblem.Invalid, JobSpecField.Name, Name);
         if (Ranks <= 0)
             throw new JobSpecException($"A job needs at least one rank; {Ranks} was given.", JobSpecProblem.Invalid, JobSpecField.Ranks, Ranks);
         if (WorkingDirectory is not null && !Directory.Exists(WorkingDirectory))
@@ -215,6 +219,9 @@ public enum JobSpecField
 
     /// <summary>What a batch scheduler is asked for (nodes, partition, account, directives).</summary>
     Batch,
+
+    /// <summary>The job's name.</summary>
+    Name,
 }
 
 /// <summary>A job specification that cannot run, with the reason.</summary>

@@ -39,6 +39,10 @@ Describe 'Error records for bad input' {
             Script = { Start-ParallelJob $Pi -WorkingDirectory /no/such/dir -MpiImplementation Mpich -WhatIf } }
         @{ Case = 'a variable name with ='; Id = 'InvalidEnvironmentVariableName'; Category = 'InvalidArgument'; Target = 'A=B'; Action = '*without*'
             Script = { Start-ParallelJob $Pi -Environment @{ 'A=B' = 1 } -MpiImplementation Mpich -WhatIf } }
+        @{ Case = 'a blank job name'; Id = 'InvalidJobName'; Category = 'InvalidArgument'; Target = ' '; Action = '*visible*'
+            Script = { Start-ParallelJob $Pi -Name ' ' -MpiImplementation Mpich -WhatIf } }
+        @{ Case = 'a job name with a line break'; Id = 'InvalidJobName'; Category = 'InvalidArgument'; Target = "a`nb"; Action = '*line breaks*'
+            Script = { Start-ParallelJob $Pi -Name "a`nb" -MpiImplementation Mpich -WhatIf } }
         @{ Case = 'a negative time limit'; Id = 'InvalidTimeLimit'; Category = 'InvalidArgument'; Target = '-00:00:01'; Action = '*positive*'
             Script = { Start-ParallelJob $Pi -TimeLimit ([timespan]::FromSeconds(-1)) -MpiImplementation Mpich -WhatIf } }
         @{ Case = 'a partition with a space'; Id = 'InvalidBatchOptions'; Category = 'InvalidArgument'; Target = 'a b'; Action = '*partition*'

@@ -76,9 +76,15 @@ internal static class Completions
     public static IEnumerable<CompletionResult> From(IEnumerable<(string Text, string ToolTip)> candidates, string wordToComplete)
     {
         var word = (wordToComplete ?? "").Trim('\'', '"');
+        // A blank or multi-line name (a job recorded before names were checked) is no completion: PowerShell refuses
+        // an empty one, which would end every completion of the parameter.
         return candidates
+            .Where(candidate => !string.IsNullOrWhiteSpace(candidate.Text) && !candidate.Text.Any(char.IsControl))
             .Where(candidate => candidate.Text.StartsWith(word, StringComparison.OrdinalIgnoreCase))
             .DistinctBy(candidate => candidate.Text)
+            // Numbers (session ids) in numeric order, then the rest alphabetically.
+            .OrderBy(candidate => long.TryParse(candidate.Text, out long number) ? number : long.MaxValue)
+            .ThenBy(candidate => candidate.Text, StringComparer.OrdinalIgnoreCase)
             .Select(candidate => new CompletionResult(
                 candidate.Text.Any(char.IsWhiteSpace) ? $"'{candidate.Text.Replace("'", "''", StringComparison.Ordinal)}'" : candidate.Text,
                 candidate.Text, CompletionResultType.ParameterValue, candidate.ToolTip));

@@ -70,6 +70,7 @@ public abstract class ParallelJobCmdlet : PSCmdlet, IDisposable
             (JobSpecField.Environment, _) => ("InvalidEnvironmentVariableName", ErrorCategory.InvalidArgument,
                 "Name each variable without '=' or ','."),
             (JobSpecField.TimeLimit, _) => ("InvalidTimeLimit", ErrorCategory.InvalidArgument, "Give a positive time span."),
+            (JobSpecField.Name, _) => ("InvalidJobName", ErrorCategory.InvalidArgument, "Give a name with a visible character and no line breaks or tabs, or none."),
             (JobSpecField.Batch, _) => ("InvalidBatchOptions", ErrorCategory.InvalidArgument,
                 "Name the partition, account and job name with letters, digits, '.', '_' and '-'; give positive nodes, tasks and time; write each -Directive as one sbatch option (--mem=4G)."),
             (_, JobSpecProblem.NotFound) => ("JobSpecNotFound", ErrorCategory.ObjectNotFound, null),
