@@ -36,7 +36,10 @@ public static class Command
         if (!exited)
             NUnit.Framework.Assert.Fail($"{program} {string.Join(' ', arguments)} did not end in time");
         var result = new Result(process.ExitCode, output, error);
-        NUnit.Framework.TestContext.Out.WriteLine($"{program}: exit {result.ExitCode}\n{result.Output}{result.Error}");
+        // Indented, so that what a command printed (test.sh's own summary and FAILED lines, say) is not read as the
+        // suite's when the log is searched.
+        var printed = string.Join('\n', $"{result.Output}{result.Error}".TrimEnd('\n').Split('\n').Select(line => "  | " + line));
+        NUnit.Framework.TestContext.Out.WriteLine($"{program}: exit {result.ExitCode}\n{printed}");
         return result;
     }
 
