@@ -119,6 +119,15 @@ Describe 'Error records about jobs' {
         $running, $failed | Remove-ParallelJob -Force -Confirm:$false
     }
 
+    It 'reports a rank the job does not have as RankOutOfRange about the rank, saying which ranks there are' {
+        $record = Get-ErrorRecord { Receive-ParallelJob $failed -Rank 7 -Keep }
+        $record.FullyQualifiedErrorId | Should -BeLike 'RankOutOfRange,*'
+        $record.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $record.TargetObject | Should -Be 7
+        "$record" | Should -BeLike '*has ranks 0 to 1*no rank 7*'
+        $record.ErrorDetails.RecommendedAction | Should -Be 'Give ranks from 0 to 1.'
+    }
+
     It 'refuses to remove a running job without -Force: ParallelJobRunning about the job, saying to stop it first' {
         $record = Get-ErrorRecord { Remove-ParallelJob $running }
         $record.FullyQualifiedErrorId | Should -BeLike 'ParallelJobRunning,*'

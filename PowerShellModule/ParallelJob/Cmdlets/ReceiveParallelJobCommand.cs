@@ -57,6 +57,13 @@ public sealed class ReceiveParallelJobCommand : JobSelectionCmdlet
         var query = new LogQuery { MinimumLevel = Level };
         foreach (var job in SelectedJobs())
         {
+            // A rank the job does not have is a mistake, not a rank that logged nothing.
+            int size = job.Manifest.Spec.Ranks;
+            foreach (var rank in (Rank ?? []).Where(rank => rank >= size))
+            {
+                WriteError(Error(new ArgumentOutOfRangeException(nameof(Rank), rank, $"Job {job.Name} ({job.JobId}) has ranks 0 to {size - 1}: there is no rank {rank}."),
+                    "RankOutOfRange", ErrorCategory.InvalidArgument, rank, $"Give ranks from 0 to {size - 1}."));
+            }
             int? tail = Tail > 0 ? Tail : null;
             var written = new HashSet<object>(ReferenceEqualityComparer.Instance);
             WriteRecords(job, Rank, query, Keep, tail, written);
