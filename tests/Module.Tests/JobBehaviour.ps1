@@ -91,11 +91,12 @@ try {
     if (Test-Case 'WaitAny') {
         # Two jobs that run until stopped and one that ends: -Any returns the one that ended; -Timeout on the running
         # ones returns nothing and leaves them running.
-        # Started a second apart: -Newest goes by the time a job began, and a ThreadJob begins when its thread does.
+        # Each started once the one before has begun: -Newest goes by the time a job began, and a ThreadJob begins when
+        # its thread does.
         $hangA = Start-Shaped Hang any-hang-a
-        Start-Sleep -Seconds 1
+        $null = Wait-Until { $null -ne $hangA.PSBeginTime } 30
         $hangB = Start-Shaped Hang any-hang-b
-        Start-Sleep -Seconds 1
+        $null = Wait-Until { $null -ne $hangB.PSBeginTime } 30
         $quick = Start-Shaped Quick any-quick
         $first = Wait-Job -Job $hangA, $quick, $hangB -Any -Timeout 60
         $answers.WaitAnyReturned = @($first.Name)
@@ -181,8 +182,9 @@ try {
         $job = Start-Shaped Timed events-complete 3
         $null = Register-ObjectEvent -InputObject $job -EventName StateChanged -SourceIdentifier events-complete
         $null = Wait-Job -Job $job -Timeout 60
-        $null = Wait-Until { @(Get-Event -SourceIdentifier events-complete -ErrorAction Ignore).Count -gt 0 } 10
-        Start-Sleep -Milliseconds 300
+        # Until the event of the job's end has arrived (events come on another thread).
+        $null = Wait-Until { @(Get-Event -SourceIdentifier events-complete -ErrorAction Ignore |
+                Where-Object { "$($_.SourceEventArgs.JobStateInfo.State)" -eq 'Completed' }).Count -gt 0 } 30
         # A ThreadJob may still be NotStarted when it is returned (its thread starts it), a ParallelJob is Running: a
         # first NotStarted->Running depends on that race, so it is left out of the sequence.
         $answers.EventsCompleted = @(Get-Event -SourceIdentifier events-complete -ErrorAction Ignore | ForEach-Object {

@@ -103,7 +103,11 @@ $job | Stop-ParallelJob -Force
     It 'shows the wait of Stop-ParallelJob and of Remove-ParallelJob -Force for a job''s end, and completes each' {
         $run = Invoke-WithProgress @'
 $jobs = 'progress-stop', 'progress-remove' | ForEach-Object { Start-ParallelJob $checks logjob, 1, hang -Ranks 2 -MpiImplementation Mpich -Name $_ }
-while ($jobs.ParallelState -ne 'Running') { Start-Sleep -Milliseconds 100 }
+$deadline = [DateTime]::UtcNow.AddMinutes(1)
+while ($jobs.ParallelState -ne 'Running') {
+    if ([DateTime]::UtcNow -gt $deadline) { throw "The jobs did not all start: $($jobs.ParallelState)" }
+    Start-Sleep -Milliseconds 100
+}
 Stop-ParallelJob $jobs[0] -PassThru
 Remove-ParallelJob $jobs[1] -Force
 '@
