@@ -36,13 +36,13 @@ public sealed class LauncherDeathTests : StoreFixture
         {
             var id = launcher.StandardOutput.ReadLine()?.Split(' ')[0];
             Assert.That(id, Is.Not.Null.And.Not.Empty, "the launcher did not start the job");
-            Eventually.Holds(() => Store.TryGet(id!)?.State == JobState.Running && Leftovers.Of(id!).Count >= 3,
+            Eventually.Holds(() => Store.TryGet(id!)?.State == JobState.Running && ProcessIdentity.WithEnvironment(MPI.Logging.JobContract.JobIdVariable, id!).ToList().Count >= 3,
                 "the job running with mpiexec and both ranks");
 
             launcher.Kill();
             Assert.That(launcher.WaitForExit(Eventually.Deadline), Is.True);
 
-            Eventually.Holds(() => Leftovers.Of(id!).Count == 0, "every process of the job ending");
+            Eventually.Holds(() => ProcessIdentity.WithEnvironment(MPI.Logging.JobContract.JobIdVariable, id!).ToList().Count == 0, "every process of the job ending");
             var job = Store.TryGet(id!)!;
             Assert.That(job.State, Is.EqualTo(JobState.Failed));
             Assert.That(job.RankInfo.Select(rank => (rank.Rank, rank.EndedWithJob)), Is.EqualTo(new[] { (0, true), (1, true) }),

@@ -6,7 +6,8 @@ public static class Leftovers
     /// <summary>The ids of the processes of this machine whose environment carries job <paramref name="jobId"/>.</summary>
     public static List<int> Of(string jobId)
     {
-        var marker = System.Text.Encoding.UTF8.GetBytes($"{MPI.Logging.JobContract.JobIdVariable}={jobId}\0");
+        // The variable whole: first in the environment, or after another one's terminating NUL.
+        var marker = System.Text.Encoding.UTF8.GetBytes($"\0{MPI.Logging.JobContract.JobIdVariable}={jobId}\0");
         var found = new List<int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
@@ -14,7 +15,8 @@ public static class Leftovers
                 continue;
             try
             {
-                if (File.ReadAllBytes(Path.Combine(directory, "environ")).AsSpan().IndexOf(marker) >= 0)
+                var environment = File.ReadAllBytes(Path.Combine(directory, "environ")).AsSpan();
+                if (environment.StartsWith(marker.AsSpan(1)) || environment.IndexOf(marker) >= 0)
                     found.Add(pid);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
