@@ -2,7 +2,7 @@
 # Sourced, not run: it expects `set -euo pipefail` from its caller and sets REPO to the repository root.
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-APT_PACKAGES=(openmpi-bin libopenmpi-dev mpich libmpich-dev iproute2
+APT_PACKAGES=(openmpi-bin libopenmpi-dev mpich libmpich-dev iproute2 python3-mpi4py
   slurmctld slurmd slurm-client slurmdbd munge mariadb-server slurm-wlm-torque)
 CONFIGURATION=Release
 # PowerShell, as a .NET tool pinned to the version of Microsoft.PowerShell.SDK in Directory.Packages.props (a test
