@@ -25,15 +25,17 @@ internal sealed class ObjectResolver : IFormatterResolver
 
         private static IMessagePackFormatter<T>? Create()
         {
+            if (SerializationGuard.Refusal(typeof(T)) is { } refusal)
+                return new RefusedFormatter<T>(refusal);
             try
             {
-                return ContractlessStandardResolverAllowPrivate.Instance.GetFormatter<T>();
+                return SerializationGuard.Guard(ContractlessStandardResolverAllowPrivate.Instance.GetFormatter<T>());
             }
             // MessagePack reports "can't find matched constructor" with an internal exception type, known by name.
             catch (TypeInitializationException e)
                 when (e.GetBaseException().GetType().Name == "MessagePackDynamicObjectResolverException")
             {
-                return new FieldwiseFormatter<T>();
+                return SerializationGuard.Guard<T>(new FieldwiseFormatter<T>());
             }
         }
     }

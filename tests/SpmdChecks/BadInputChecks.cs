@@ -65,6 +65,40 @@ internal static class BadInputChecks
     }
 
     [Check]
+    public static void UnserializableValuesAreRefusedWithoutCrashing(Intracommunicator c)
+    {
+        // Each of these once recursed until the stack overflowed, which killed the process.
+        var loop = new Link();
+        loop.Next = loop;
+        var cycle = Expect.Throws<Exception>(() => c.Send(loop, c.Rank, 1));
+        Expect.True(cycle.GetBaseException().Message.Contains("refers to itself", StringComparison.Ordinal), cycle.GetBaseException().Message);
+        var code = Expect.Throws<Exception>(() => c.Send(new Holder { Value = new Func<int, int>(x => x + 1) }, c.Rank, 2));
+        Expect.True(code.GetBaseException().Message.Contains("is a delegate", StringComparison.Ordinal), code.GetBaseException().Message);
+        var pointer = Expect.Throws<Exception>(() => c.Send(new Holder { Value = (IntPtr)5 }, c.Rank, 3));
+        Expect.True(pointer.GetBaseException().Message.Contains("native pointer", StringComparison.Ordinal), pointer.GetBaseException().Message);
+
+        // Deep but finite data still travels, and the communicator still works.
+        var chain = new Link();
+        for (int i = 0; i < 500; i++)
+            chain = new Link { Next = chain };
+        c.Send(chain, c.Rank, 4);
+        int length = 0;
+        for (var link = c.Receive<Link>(c.Rank, 4); link is not null; link = link.Next)
+            length++;
+        Expect.Equal(501, length);
+    }
+
+    private sealed class Link
+    {
+        public Link? Next { get; set; }
+    }
+
+    private sealed class Holder
+    {
+        public object? Value { get; set; }
+    }
+
+    [Check]
     public static void NullArguments(Intracommunicator c)
     {
         int[] nothing = null!;
