@@ -12,7 +12,9 @@ namespace MPI;
 /// </summary>
 internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
 {
-    private const int Depth = 4;
+    // Chunks queued per rank: enough that a rank's next chunk has arrived when it finishes one, few enough that the
+    // last chunks are not stuck behind a slow rank while others idle (see Depth).
+    private const int MaxDepth = 4;
     private const long ProgressIntervalMilliseconds = 50;
 
     private readonly FarmLink? _link;
@@ -35,6 +37,8 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
     private int _nextSlot;
     private long _submitted, _completed, _failed, _retried;
     private int _running;
+    private int _remoteChunks;
+    private double _chunkSeconds = -1;
     private TaskFarmProgress _reported;
     private long _reportedAt;
 
@@ -78,15 +82,19 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         lock (_submitGate)
         {
             ObjectDisposedException.ThrowIf(_disposing, typeof(TaskFarm<TInput, TResult>));
+            // Registered first, so the group (published by the queue) carries its registration; a token cancelled
+            // already queues the cancellation ahead of the group, which then arrives ended.
+            if (token.CanBeCanceled)
+            {
+                group.Registration = token.Register(() =>
+                {
+                    _inbox.Enqueue(new CancelRequest(group, token));
+                    Wake();
+                });
+            }
             _inbox.Enqueue(group);
         }
         Wake();
-        if (token.CanBeCanceled)
-            token.Register(() =>
-            {
-                _inbox.Enqueue(new CancelRequest(group, token));
-                Wake();
-            });
     }
 
     /// <summary>A token for a group's index base, counting every task submitted so far (Submit's task index).</summary>
@@ -139,7 +147,7 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
                     backoff.Reset();
                     continue;
                 }
-                if (_slots.Any(slot => !slot.Local && slot.InFlight.Count > 0))
+                if (_remoteChunks > 0)
                     backoff.Wait(_wake);
                 else
                     _wake.Wait(100);
@@ -272,6 +280,8 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         if (!slot.InFlight.TryDequeue(out var chunk))
             throw new InvalidDataException($"Rank {slot.Rank} sent a task farm reply for no work.");
         _running -= chunk.Count;
+        if (!slot.Local)
+            _remoteChunks--;
         var reader = new FarmReader(buffer.Array, buffer.Length);
         int count = reader.Int32();
         int failures = reader.Int32();
@@ -279,8 +289,6 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         if (count != chunk.Count)
             throw new InvalidDataException($"Rank {slot.Rank} answered {count} task(s) for a chunk of {chunk.Count}.");
         var group = chunk.Group;
-        if (group.Ended)
-            return;
         int elapsedAt = reader.Position;
         reader.Take(8 * count);
         int outcomesAt = reader.Position;
@@ -291,6 +299,13 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         }
         string host = _hosts[slot.Rank];
         var bytes = buffer.Array;
+        long ticks = 0;
+        for (int i = 0; i < count; i++)
+            ticks += BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(elapsedAt + 8 * i));
+        double seconds = TimeSpan.FromTicks(ticks).TotalSeconds;
+        _chunkSeconds = _chunkSeconds < 0 ? seconds : 0.8 * _chunkSeconds + 0.2 * seconds;
+        if (group.Ended)
+            return;
         TaskOutcome Outcome(int i) => withOutcomes ? (TaskOutcome)bytes[outcomesAt + i] : TaskOutcome.Succeeded;
         TimeSpan Elapsed(int i) => TimeSpan.FromTicks(BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(elapsedAt + 8 * i)));
         for (int i = 0; i < count; i++)
@@ -377,9 +392,23 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
 
     private void FillSlot(Slot slot)
     {
-        while (slot.InFlight.Count < Depth && TryTake(slot, out var chunk))
+        int depth = Depth;
+        while (slot.InFlight.Count < depth && TryTake(slot, out var chunk))
             Dispatch(slot, chunk);
     }
+
+    /// <summary>
+    /// Chunks to keep queued per rank, from how long chunks take: one before anything is known and for chunks of
+    /// 5 ms or more (a round trip is then negligible, and the farm balances best), up to <see cref="MaxDepth"/>
+    /// for short ones, where waiting for the next message would leave a rank idle most of the time.
+    /// </summary>
+    private int Depth => _chunkSeconds switch
+    {
+        < 0 => 1,
+        >= 0.005 => 1,
+        >= 0.0005 => 2,
+        _ => MaxDepth,
+    };
 
     private bool TryTake(Slot slot, out Chunk chunk)
     {
@@ -430,6 +459,8 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
             message.Bytes(group.Frames.AsSpan(group.Offsets![chunk.Start], group.Offsets[chunk.Start + chunk.Count] - group.Offsets[chunk.Start]));
         slot.InFlight.Enqueue(chunk);
         _running += chunk.Count;
+        if (!slot.Local)
+            _remoteChunks++;
         if (slot.Local)
             _local!.Post(message);
         else
