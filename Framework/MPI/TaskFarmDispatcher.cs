@@ -72,7 +72,7 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
     /// <summary>The ranks that run tasks.</summary>
     public int Workers => _slots.Length;
 
-    /// <summary>The dispatcher's own failure (MPI, a malformed reply), which ended every group.</summary>
+    /// <summary>The dispatcher's own failure (MPI, a malformed reply, the progress callback), which ended every call, and ends later ones.</summary>
     public Exception? Failure { get; private set; }
 
     /// <summary>Hands a group to the dispatch thread.</summary>
@@ -82,6 +82,11 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         lock (_submitGate)
         {
             ObjectDisposedException.ThrowIf(_disposing, typeof(TaskFarm<TInput, TResult>));
+            if (Failure is { } failure)
+            {
+                group.Fault(failure);
+                return;
+            }
             // Registered first, so the group (published by the queue) carries its registration; a token cancelled
             // already queues the cancellation ahead of the group, which then arrives ended.
             if (token.CanBeCanceled)
@@ -158,7 +163,8 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Failure = e;
+            lock (_submitGate)
+                Failure = e; // later calls fail at once with it
             while (_inbox.TryDequeue(out var item))
             {
                 if (item is FarmGroup<TInput, TResult> group)

@@ -84,6 +84,7 @@ internal static class TaskFarmWorker
             lock (gate)
             {
                 stopped = true;
+                DrainCancels(); // a cancellation that came after the last task leaves no message behind
                 link.Flush();
             }
         }
