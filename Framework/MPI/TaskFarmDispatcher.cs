@@ -176,17 +176,41 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         }
         finally
         {
-            Release();
+            try
+            {
+                Release();
+            }
+#pragma warning disable CA1031 // MPI failing even here: nothing is left to tell but Failure (a thread must not crash the process).
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Failure ??= e;
+            }
         }
     }
 
-    /// <summary>Tells every worker to stop (after what it has queued) and stops the coordinator's compute thread.</summary>
+    /// <summary>
+    /// Tells every worker to stop (after what it has queued) and stops the coordinator's compute thread. After a
+    /// failure, waits for the replies still due too: left on the communicator, they could be matched on the next one
+    /// MPI gives the same context.
+    /// </summary>
     private void Release()
     {
         try
         {
             if (_link is not null)
             {
+                var backoff = new FarmBackoff();
+                while (_remoteChunks > 0)
+                {
+                    if (!_link.TryReceive(Ranks.AnySource, FarmProtocol.DoneTag, _incoming, out int from))
+                    {
+                        backoff.Wait(null);
+                        continue;
+                    }
+                    if (_slotOfRank[from] is { Local: false } slot && slot.InFlight.TryDequeue(out _))
+                        _remoteChunks--;
+                }
                 foreach (var slot in _slots)
                 {
                     if (slot.Local)
