@@ -217,7 +217,7 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
                         continue;
                     var stop = _link.Rent();
                     stop.Reserve(FarmProtocol.HeaderSize);
-                    stop.Header((int)WorkKind.Stop, 0, 0);
+                    stop.Header((int)WorkKind.Stop, slot.CancelsSent, 0);
                     _link.Send(stop, slot.Rank, FarmProtocol.WorkTag);
                 }
                 _link.Flush();
@@ -274,6 +274,7 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
             var message = _link!.Rent();
             message.Int64(group.Id);
             _link.Send(message, slot.Rank, FarmProtocol.CancelTag);
+            slot.CancelsSent++;
         }
         group.Cancel(token);
     }
@@ -526,6 +527,9 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         public bool Local { get; } = local;
 
         public Queue<Chunk> InFlight { get; } = new();
+
+        /// <summary>Cancellation messages sent to the rank, which it takes before it leaves (see the Stop message).</summary>
+        public int CancelsSent { get; set; }
     }
 
     /// <summary>The coordinator's compute thread (<see cref="TaskFarmOptions.CoordinatorComputes"/>): runs work messages as a worker rank would.</summary>
