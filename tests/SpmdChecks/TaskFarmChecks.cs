@@ -95,6 +95,20 @@ internal static class TaskFarmChecks
                 Expect.Equal(0, Collect(farm.MapUnordered([])).Count);
             });
         }
+        // Leaving the enumeration early cancels the tasks not finished (these would run a minute otherwise).
+        Farm<int, int>(c, (x, token) =>
+        {
+            if (x >= 10)
+                token.WaitHandle.WaitOne(TimeSpan.FromMinutes(1));
+            return x;
+        }, new TaskFarmOptions { CoordinatorComputes = true }, farm =>
+        {
+            var enumerator = farm.MapUnordered(Enumerable.Range(0, 100)).GetAsyncEnumerator();
+            for (int i = 0; i < 5; i++)
+                Expect.True(enumerator.MoveNextAsync().AsTask().GetAwaiter().GetResult());
+            enumerator.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Expect.Sequence([1, 2], farm.Map([1, 2]));
+        });
     }
 
     [Check]
@@ -105,6 +119,10 @@ internal static class TaskFarmChecks
             var tasks = Enumerable.Range(0, 50).Select(i => farm.Submit(new Shape("s", i))).ToArray();
             Task.WaitAll(tasks);
             Expect.Sequence(Enumerable.Range(0, 50).Select(i => i * 2), tasks.Select(t => t.Result));
+            // From many threads at once.
+            var concurrent = new Task<int>[200];
+            Parallel.For(0, concurrent.Length, i => concurrent[i] = farm.Submit(new Shape("t", i)));
+            Expect.Sequence(Enumerable.Range(0, 200).Select(i => i * 2), concurrent.Select(t => t.Result));
             using var cancelled = new CancellationTokenSource();
             cancelled.Cancel();
             Expect.Throws<OperationCanceledException>(() => farm.Submit(new Shape("s", 1), cancelled.Token));
