@@ -430,13 +430,14 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
 
     /// <summary>
     /// Chunks to keep queued per rank, from how long chunks take: one before anything is known and for chunks of
-    /// 5 ms or more (a round trip is then negligible, and the farm balances best), up to <see cref="MaxDepth"/>
-    /// for short ones, where waiting for the next message would leave a rank idle most of the time.
+    /// 50 ms or more (the wait for the next message, a millisecond or two at worst, is then negligible, and the
+    /// farm balances best), two down to 0.5 ms, <see cref="MaxDepth"/> for shorter ones, where waiting for the next
+    /// message would leave a rank idle most of the time.
     /// </summary>
     private int Depth => _chunkSeconds switch
     {
         < 0 => 1,
-        >= 0.005 => 1,
+        >= 0.05 => 1,
         >= 0.0005 => 2,
         _ => MaxDepth,
     };
