@@ -3,6 +3,7 @@
 //   JobStoreReader <store> stop <id> [force]   asks the job's launcher to stop it
 //   JobStoreReader <store> run <spec.json>     starts the job the spec describes, waits, prints "<id> <state>";
 //                                              a spec that cannot run prints "refused: <why>" and exits with 3
+//   JobStoreReader <store> farm <spec.json>    the same for a task farm (a TaskFarmSpec), printing "<id> <state>: <reason>"
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MPI.Launch;
@@ -20,6 +21,21 @@ switch (args)
             using var job = ParallelJob.Start(spec, store);
             Console.WriteLine($"{job.Id} started");
             Console.WriteLine($"{job.Id} {job.Wait()!.State}");
+            return 0;
+        }
+        catch (JobSpecException e)
+        {
+            Console.WriteLine($"refused: {e.Message}");
+            return 3;
+        }
+    case [_, "farm", var specFile]:
+        var farmSpec = JsonSerializer.Deserialize<TaskFarmSpec>(File.ReadAllText(specFile), new JsonSerializerOptions { Converters = { new JsonStringEnumConverter() } })!;
+        try
+        {
+            using var farm = TaskFarmJob.Start(farmSpec, store);
+            Console.WriteLine($"{farm.Id} started");
+            var end = farm.Wait()!;
+            Console.WriteLine($"{farm.Id} {end.State}: {end.Reason}");
             return 0;
         }
         catch (JobSpecException e)
