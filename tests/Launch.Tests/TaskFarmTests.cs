@@ -14,6 +14,7 @@ namespace Launch.Tests;
 public sealed class TaskFarmTests : StoreFixture
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
+    private static readonly JsonSerializerOptions SpecJson = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     private string _scratch = "";
 
@@ -217,6 +218,48 @@ public sealed class TaskFarmTests : StoreFixture
         Assert.That(given.Tasks.Select(task => task.Index), Is.EqualTo(new long[] { 2, 3 }));
         Assert.That(TaskFarmJob.ReadResults(Store, farm.Id).Select(result => result.Output), Is.EqualTo(new[] { "0\n", "1\n", "2\n", "3\n" }));
         Assert.That(SavedIndices(farm.Id), Is.EquivalentTo(new long[] { 0, 1, 2, 3 }));
+        AssertNothingLeft(final);
+    }
+
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void FarmWhoseLauncherDiedIsResumedFromTheStore(MpiImplementation implementation)
+    {
+        var file = Path.Combine(_scratch, "farm.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(Farm(implementation, Echo(0), Echo(1), WaitsFor(2, "go"), Echo(3)), SpecJson));
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true };
+        foreach (var argument in new[] { Path.Combine(TestContext.CurrentContext.TestDirectory, "JobStoreReader.dll"), StoreRoot, "farm", file })
+            start.ArgumentList.Add(argument);
+        string id;
+        using (var launcher = System.Diagnostics.Process.Start(start)!)
+        {
+            try
+            {
+                id = launcher.StandardOutput.ReadLine()?.Split(' ')[0] ?? "";
+                Assert.That(id, Is.Not.Empty, "the launcher did not start the farm");
+                Eventually.Holds(() => TaskFarmJob.ReadResults(Store, id).Count == 2 && File.Exists(Path.Combine(_scratch, "go.started")), "two results saved, task 2 running");
+                launcher.Kill();
+                Assert.That(launcher.WaitForExit(Eventually.Deadline), Is.True);
+            }
+            finally
+            {
+                if (!launcher.HasExited)
+                    launcher.Kill(entireProcessTree: true);
+            }
+        }
+        var orphaned = Store.TryGet(id)!;
+        Assert.That(orphaned.State, Is.EqualTo(JobState.Failed));
+        Assert.That(orphaned.Reason, Does.StartWith("The launcher (process "));
+        foreach (var attempt in orphaned.Farm!.Attempts)
+            Eventually.Holds(() => Leftovers.Of(attempt).Count == 0, $"every process of attempt {attempt} ending with its launcher");
+
+        File.Create(Path.Combine(_scratch, "go")).Dispose();
+        using var resumed = TaskFarmJob.Resume(Store, id);
+        var final = RunToEnd(resumed);
+
+        Assert.That(final.State, Is.EqualTo(JobState.Completed), final.Reason);
+        Assert.That(TaskFarmJob.ReadResults(Store, id).Select(result => result.Output), Is.EqualTo(new[] { "0\n", "1\n", "2\n", "3\n" }));
+        Assert.That(SavedIndices(id), Is.EquivalentTo(new long[] { 0, 1, 2, 3 }));
         AssertNothingLeft(final);
     }
 
