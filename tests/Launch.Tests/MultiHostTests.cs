@@ -144,7 +144,7 @@ public sealed class MultiHostTests : StoreFixture
         {
             var (started, gone) = (Path.Combine(scratch, "started"), Path.Combine(scratch, "gone"));
             string[] scripts = ["hostname", "hostname", $"touch '{started}'; while [ ! -e '{gone}' ]; do sleep 0.05; done; hostname", "hostname"];
-            var spec = new TaskFarmSpec
+            var spec = TaskFarmTests.Farm(implementation, scripts) with
             {
                 Job = new JobSpec
                 {
@@ -153,12 +153,6 @@ public sealed class MultiHostTests : StoreFixture
                     LaunchAgent = Agent,
                     Implementation = implementation,
                     StartupDeadline = TimeSpan.FromSeconds(60),
-                },
-                Definition = new FarmDefinition
-                {
-                    Kind = FarmKind.Program,
-                    Program = "/bin/sh",
-                    Tasks = [.. scripts.Select((script, index) => new FarmTask(index, null, ["-c", script]))],
                 },
             };
             using var launcher = LaunchOnH1(spec, "farm");
