@@ -323,8 +323,10 @@ public sealed class TaskFarmJob : IDisposable
             {
                 ending = await RunAttempts(job, restarts, first).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is JobSpecException or LaunchEnvironmentException or IOException or UnauthorizedAccessException)
+            catch (Exception e)
             {
+                // Whatever went wrong (mpiexec that cannot start, hosts that cannot be planned on, a store that cannot be
+                // written), the farm ends saying so: its waiters must not wait for ever.
                 ending = (JobState.Failed, Told(e.Message));
             }
             Finish(ending);

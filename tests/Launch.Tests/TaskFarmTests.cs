@@ -329,6 +329,8 @@ public sealed class TaskFarmTests : StoreFixture
         yield return new TestCaseData(Good() with { Job = Good().Job with { Ranks = 0 } }, JobSpecField.Ranks, 0).SetName("{m}(no ranks)");
         yield return new TestCaseData(Good() with { Job = Good().Job with { TimeLimit = TimeSpan.Zero } }, JobSpecField.TimeLimit, TimeSpan.Zero).SetName("{m}(zero farm time limit)");
         yield return new TestCaseData(Good() with { Job = Good().Job with { Program = "/nonexistent/worker.dll" } }, JobSpecField.Program, "/nonexistent/worker.dll").SetName("{m}(missing worker)");
+        yield return new TestCaseData(Good() with { Job = Good().Job with { Hosts = [new HostSlots("no-such-node.invalid", 2)] } }, JobSpecField.Host, "no-such-node.invalid")
+            .SetName("{m}(unknown host)");
     }
 
     [TestCaseSource(nameof(BadSpecs))]
