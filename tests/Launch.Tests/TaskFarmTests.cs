@@ -362,6 +362,24 @@ public sealed class TaskFarmTests : StoreFixture
     }
 
     [Test]
+    public void ResultLineCutShortByALauncherThatDiedIsNoResultAndLaterResultsStayWhole()
+    {
+        var directory = Path.Combine(StoreRoot, "farm");
+        Directory.CreateDirectory(directory);
+        static FarmTaskResult Saved(long index) => new(index, FarmOutcome.Completed, 1, 0, "node1", 0.5, $"{index}\n", null, null, 0, null, null, null, "farm.1");
+        using (var files = new FarmFiles(directory))
+            files.Append(Saved(0));
+        // The launcher died while writing the next result.
+        var path = Path.Combine(directory, TaskFarmJob.ResultsFile);
+        File.AppendAllText(path, File.ReadAllText(path)[..20]);
+        Assert.That(FarmFiles.ReadResults(directory), Is.EqualTo(new[] { Saved(0) }), "the cut line is no result");
+
+        using (var files = new FarmFiles(directory))
+            files.Append(Saved(1));
+        Assert.That(FarmFiles.ReadResults(directory), Is.EqualTo(new[] { Saved(0), Saved(1) }));
+    }
+
+    [Test]
     public void ResumeRefusesWhatIsNotAnUnfinishedFarm()
     {
         Assert.That(Assert.Throws<JobSpecException>(() => TaskFarmJob.Resume(Store, "no-such-farm"))!.Problem, Is.EqualTo(JobSpecProblem.NotFound));
