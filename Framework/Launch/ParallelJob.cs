@@ -406,14 +406,5 @@ public sealed class ParallelJob : IDisposable
     }
 
     // A new version of the manifest (under the lock), written to the store in the background.
-    private JobManifest Update(Func<JobManifest, JobManifest> change)
-    {
-        lock (_gate)
-        {
-            var changed = change(_manifest);
-            Volatile.Write(ref _manifest, changed);
-            _writer.Post(changed);
-            return changed;
-        }
-    }
+    private JobManifest Update(Func<JobManifest, JobManifest> change) => _writer.Update(_gate, ref _manifest, change);
 }
