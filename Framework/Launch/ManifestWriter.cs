@@ -19,6 +19,21 @@ internal sealed class ManifestWriter(JobStore store, Action<JobManifest> written
             _last = _last.ContinueWith(_ => WritePending(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// Makes <paramref name="change"/> of <paramref name="current"/> the newest version, under <paramref name="gate"/>
+    /// (the job's lock, so that versions are posted in the order they are made), posts it and returns it.
+    /// </summary>
+    public JobManifest Update(Lock gate, ref JobManifest current, Func<JobManifest, JobManifest> change)
+    {
+        lock (gate)
+        {
+            var changed = change(current);
+            Volatile.Write(ref current, changed);
+            Post(changed);
+            return changed;
+        }
+    }
+
     /// <summary>The task that completes when every version posted so far is written (read it where versions are posted).</summary>
     public Task Written => _last;
 
