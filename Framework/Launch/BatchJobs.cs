@@ -31,9 +31,10 @@ public sealed record BatchOptions
 }
 
 /// <summary>
-/// Jobs run through Slurm: the batch script that runs a job in its allocation (the launcher's runner, spmd-run, starts
-/// mpiexec there and records everything in the job store as for any job), submission with sbatch, state from squeue
-/// and sacct while the runner has not recorded it, and cancellation with scancel.
+/// Jobs and task farms run through Slurm: the batch script that runs a job in its allocation (the launcher's runner,
+/// spmd-run, starts mpiexec there, or runs the farm, and records everything in the job store as for any job),
+/// submission with sbatch, state from squeue and sacct while the runner has not recorded it, and cancellation with
+/// scancel.
 /// </summary>
 public static partial class BatchJobs
 {
@@ -99,6 +100,33 @@ public static partial class BatchJobs
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(store);
+        return Submit(spec, options, store, farm: null);
+    }
+
+    /// <summary>
+    /// Records <paramref name="farm"/> as a farm of <paramref name="store"/> (see <see cref="TaskFarmJob"/>) and submits
+    /// it with sbatch: in the allocation, spmd-run runs the farm, restarts included, and the batch job succeeds only
+    /// when the farm completed. It is followed, stopped and read like any batch job. A farm without tasks is recorded
+    /// Completed at once and not submitted. When sbatch refuses it (or Slurm is not installed), nothing is left in the
+    /// store or the queue.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="JobSpecException">The farm or the options cannot run anywhere.</exception>
+    /// <exception cref="SchedulerNotFoundException">sbatch is not on PATH.</exception>
+    /// <exception cref="SchedulerRefusedException">sbatch refused the job (its error is in the message).</exception>
+    public static JobManifest Submit(TaskFarmSpec farm, BatchOptions options, JobStore store)
+    {
+        ArgumentNullException.ThrowIfNull(farm);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        var job = farm.Validate();
+        return farm.Definition.Tasks.Count == 0
+            ? TaskFarmJob.Record(store, JobStore.NewJobId(), job, farm.MaxRestarts, farm.Definition, batch: null)
+            : Submit(job, options, store, farm);
+    }
+
+    private static JobManifest Submit(JobSpec spec, BatchOptions options, JobStore store, TaskFarmSpec? farm)
+    {
         var id = JobStore.NewJobId();
         var script = Script(spec, options, store, id);
         var sbatch = Command("sbatch");
@@ -117,9 +145,12 @@ public static partial class BatchJobs
             LauncherStartTicks = ProcessIdentity.StartTicks(System.Environment.ProcessId),
             LauncherHost = System.Environment.MachineName,
             Batch = new BatchSubmission(Slurm, null, options),
+            Farm = farm is null ? null : TaskFarmJob.NewSummary(farm.Definition.Tasks.Count, farm.MaxRestarts),
         };
         try
         {
+            if (farm is not null)
+                FarmFiles.WriteDefinition(directory, farm.Definition);
             OwnerOnly.WriteAllText(Path.Combine(directory, ScriptFile), script);
             OwnerOnly.WriteAllText(Path.Combine(directory, KeptEnvironmentFile), JsonSerializer.Serialize(KeptEnvironment(spec)));
             // Slurm opens an existing output file as it finds it: owner-only, whatever the job's umask.
@@ -140,7 +171,8 @@ public static partial class BatchJobs
         }
     }
 
-    private static Dictionary<string, string> KeptEnvironment(JobSpec spec)
+    /// <summary>The variables' values <paramref name="spec"/> runs with, as they are now (see <see cref="KeptEnvironmentFile"/>).</summary>
+    internal static Dictionary<string, string> KeptEnvironment(JobSpec spec)
     {
         var kept = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in spec.PassEnvironment)

@@ -118,7 +118,10 @@ public sealed class JobLog
     {
         if (!Directory.Exists(_directory))
             return [];
-        var files = Directory.EnumerateFiles(_directory, "*.clef").Where(file => query.Rank is null
+        // A farm's log is its attempts' logs.
+        var attempts = Path.Combine(_directory, JobStore.AttemptsDirectory);
+        var directories = Directory.Exists(attempts) ? Directory.EnumerateDirectories(attempts).Prepend(_directory) : [_directory];
+        var files = directories.SelectMany(directory => Directory.EnumerateFiles(directory, "*.clef")).Where(file => query.Rank is null
             || Path.GetFileName(file) == OutputFileName(query.Rank) || Path.GetFileName(file) == JobContract.RecordFile(query.Rank.Value));
         var batchOutput = Path.Combine(_directory, BatchJobs.OutputFile);
         return query.Rank is null && File.Exists(batchOutput) ? files.Append(batchOutput) : files;

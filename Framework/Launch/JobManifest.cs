@@ -79,6 +79,18 @@ public sealed record JobManifest
     /// <summary>Where each rank that started ran, and how each ended, in rank order.</summary>
     public IReadOnlyList<RankInfo> RankInfo { get; init; } = [];
 
+    /// <summary>
+    /// For a task farm (<see cref="TaskFarmJob"/>): its tasks, results so far, restarts and attempts; null for any other
+    /// job. A farm's <see cref="RankInfo"/> and command are those of its latest attempt.
+    /// </summary>
+    public FarmSummary? Farm { get; init; }
+
+    /// <summary>
+    /// For an attempt of a task farm (one mpiexec run of its worker): the farm's id; null for any other job. Attempts
+    /// are kept in their farm's directory and left out of <see cref="JobStore.Ids"/>, readable by their own ids.
+    /// </summary>
+    public string? FarmId { get; init; }
+
     /// <summary>Whether the job has ended (Completed, Failed, Stopped or TimedOut).</summary>
     public bool IsFinished => State is JobState.Completed or JobState.Failed or JobState.Stopped or JobState.TimedOut;
 }

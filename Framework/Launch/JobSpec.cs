@@ -37,6 +37,9 @@ public sealed record JobSpec
 
     private readonly int? _ranks;
 
+    /// <summary>Whether <see cref="Ranks"/> was given (rather than taken from the hosts).</summary>
+    internal bool RanksGiven => _ranks is not null;
+
     /// <summary>
     /// The number of ranks a job on <paramref name="hosts"/> gets when none is given, what <c>Start-ParallelJob</c>
     /// and a <see cref="JobSpec"/> without <see cref="Ranks"/> both use: as many as the hosts have slots; with no
@@ -222,6 +225,9 @@ public enum JobSpecField
 
     /// <summary>The job's name.</summary>
     Name,
+
+    /// <summary>A task farm's definition (its tasks, script or program, retries, chunk size, time limits, restarts).</summary>
+    Farm,
 }
 
 /// <summary>A job specification that cannot run, with the reason.</summary>

@@ -45,7 +45,10 @@ public sealed class JobStore
     /// <summary>The store's directory (full path): one subdirectory per job, named by its id.</summary>
     public string Root { get; }
 
-    /// <summary>The ids of the jobs in the store (the names of its job directories), in no particular order.</summary>
+    /// <summary>
+    /// The ids of the jobs in the store (the names of its job directories), in no particular order: a task farm is one
+    /// job here, its attempts are not listed (they are read by their ids, see <see cref="JobManifest.FarmId"/>).
+    /// </summary>
     public IEnumerable<string> Ids() => Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>();
 
     /// <summary>Every job in the store, oldest first, as <see cref="TryGet"/> reads each.</summary>
@@ -221,8 +224,23 @@ public sealed class JobStore
         }
     }
 
-    /// <summary>The directory of job <paramref name="id"/>.</summary>
-    internal string JobDirectory(string id) => Path.Combine(Root, id);
+    /// <summary>The directory under a farm's directory that holds its attempts' directories.</summary>
+    internal const string AttemptsDirectory = "attempts";
+
+    /// <summary>The id of a farm's <paramref name="number"/>th attempt (1-based): the farm's id, a dot, the number.</summary>
+    internal static string AttemptId(string farmId, int number) => $"{farmId}.{number.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// The directory of job <paramref name="id"/>: the store's subdirectory of that name, or for a farm's attempt
+    /// (<see cref="AttemptId"/>) its directory under the farm's, so that listings show the farm and not its attempts.
+    /// </summary>
+    internal string JobDirectory(string id)
+    {
+        int dot = id.LastIndexOf('.');
+        return dot > 0 && dot < id.Length - 1 && id.AsSpan(dot + 1).IndexOfAnyExceptInRange('0', '9') < 0
+            ? Path.Combine(Root, id[..dot], AttemptsDirectory, id)
+            : Path.Combine(Root, id);
+    }
 
     /// <summary>Creates the directory of job <paramref name="id"/>, owner-only.</summary>
     internal void CreateJobDirectory(string id) => OwnerOnly.CreateDirectory(JobDirectory(id));

@@ -42,7 +42,8 @@ public sealed class JobStoreWatcher : IDisposable
         _job = job;
         _watcher = new FileSystemWatcher(directory)
         {
-            IncludeSubdirectories = job is null,
+            // A farm's attempts are in its directory.
+            IncludeSubdirectories = true,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
         };
         _watcher.Changed += (_, change) => OnChange(change.FullPath, listed: false);

@@ -122,11 +122,13 @@ public sealed class ParallelJob : IDisposable
     /// exact mpiexec command, without writing or starting anything: what <see cref="Start(LaunchPlan, JobStore)"/> would run.
     /// </summary>
     /// <exception cref="JobSpecException">The spec cannot run.</exception>
-    public static LaunchPlan Plan(JobSpec spec, JobStore store)
+    public static LaunchPlan Plan(JobSpec spec, JobStore store) => Plan(spec, store, JobStore.NewJobId());
+
+    /// <summary>What <see cref="Plan(JobSpec, JobStore)"/> decides, for a job whose id is already chosen (a farm's attempt).</summary>
+    internal static LaunchPlan Plan(JobSpec spec, JobStore store, string id)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(store);
-        var id = JobStore.NewJobId();
         var command = MpiexecCommand.Build(spec, id, store.JobDirectory(id));
         HostProbe.EnsureResolvable(spec.Hosts.Count > 0 ? spec.Hosts : Allocation.Hosts());
         // A batch allocation's hosts are reached by the scheduler, not the agent: only hosts given are probed.
@@ -145,7 +147,7 @@ public sealed class ParallelJob : IDisposable
     public static ParallelJob Start(LaunchPlan plan, JobStore store) => Start(plan, store, submitted: null);
 
     /// <summary>
-    /// Starts a job that was submitted to a batch scheduler (<see cref="BatchJobs.Submit"/>), from inside its
+    /// Starts a job that was submitted to a batch scheduler (<see cref="BatchJobs.Submit(JobSpec, BatchOptions, JobStore)"/>), from inside its
     /// allocation: the job's hosts are the allocation's, and it keeps its id and directory in the store.
     /// </summary>
     /// <exception cref="JobSpecException">There is no such job, or it is not a submitted job waiting to start.</exception>
@@ -162,7 +164,8 @@ public sealed class ParallelJob : IDisposable
         return Start(new LaunchPlan(id, spec, command), store, submitted);
     }
 
-    private static ParallelJob Start(LaunchPlan plan, JobStore store, JobManifest? submitted)
+    // A submitted job (or a farm's attempt, recorded with its farm's id) starts from the record it has.
+    internal static ParallelJob Start(LaunchPlan plan, JobStore store, JobManifest? submitted)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(store);
