@@ -6,8 +6,11 @@ namespace MPI.PowerShell;
 /// <summary>The parameters that describe a job, shared by the cmdlets that start or submit one.</summary>
 public abstract class JobSpecCmdlet : JobOptionsCmdlet
 {
+    /// <summary>The parameter set of a program run on every rank (the only one of most cmdlets).</summary>
+    protected const string ProgramSet = "Program";
+
     /// <summary><para>The program: a .NET job (.dll, run with dotnet) or an executable, as a path or a name on PATH.</para></summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ProgramSet)]
     [Alias("FilePath")]
     public string Program { get; set; } = "";
 

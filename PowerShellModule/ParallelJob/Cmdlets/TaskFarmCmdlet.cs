@@ -65,9 +65,6 @@ public abstract class TaskFarmCmdlet : JobOptionsCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int ChunkSize { get; set; } = 1;
 
-    /// <summary>The inputs given so far, in order.</summary>
-    protected IReadOnlyList<PSObject?> Inputs => _inputs;
-
     /// <summary>Gathers the inputs from the pipeline (or -InputObject).</summary>
     protected override void ProcessRecord() => _inputs.AddRange(InputObject ?? [null]);
 
@@ -78,14 +75,7 @@ public abstract class TaskFarmCmdlet : JobOptionsCmdlet
     /// </summary>
     protected TaskFarmSpec? FarmSpec(IReadOnlyList<HostSlots> hosts, int defaultRanks)
     {
-        if (TaskTimeLimit is { } limit && limit <= TimeSpan.Zero)
-        {
-            WriteError(Error(new PSArgumentException($"A task's time limit must be positive, not {limit}."),
-                "InvalidTaskTimeLimit", ErrorCategory.InvalidArgument, limit, "Give a positive time span, or leave -TaskTimeLimit out for none."));
-            return null;
-        }
-        var definition = ParameterSetName == ProgramSet ? ProgramDefinition() : ScriptDefinition();
-        if (definition is null)
+        if (Build(this, Request()) is not { } definition)
             return null;
         return new TaskFarmSpec
         {
@@ -96,92 +86,114 @@ public abstract class TaskFarmCmdlet : JobOptionsCmdlet
     }
 
     /// <summary>What -WhatIf and -Confirm name: the tasks and what they run.</summary>
-    protected string Describe(TaskFarmSpec spec)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        var what = spec.Definition.Kind == FarmKind.Program ? $"{spec.Definition.Program} {string.Join(' ', ArgumentTemplate)}" : "{" + ScriptBlock + "}";
-        return $"{spec.Definition.Tasks.Count} task(s) of {what.Trim()} on {spec.Job.Ranks} rank(s)";
-    }
+    protected string Describe(TaskFarmSpec spec) => Request().Describe(spec);
 
     /// <summary>The inputs as the job's tasks keep them: the objects given (not their PSObject wrappers, but for custom objects).</summary>
-    protected IReadOnlyList<object?> InputValues() =>
-        [.. _inputs.Select(input => input is null || input.ImmediateBaseObject is PSCustomObject ? (object?)input : input.BaseObject)];
+    protected IReadOnlyList<object?> InputValues() => Request().InputValues();
 
-    private FarmDefinition? ScriptDefinition()
+    private FarmRequest Request() => new(ParameterSetName == ProgramSet ? null : ScriptBlock, ParameterSetName == ProgramSet ? PathOrName(Program) : null,
+        ArgumentTemplate, _inputs, ArgumentList, MaxRetries, TaskTimeLimit, ChunkSize);
+
+    /// <summary>
+    /// The definition of the farm <paramref name="request"/> describes, or null after <paramref name="cmdlet"/> wrote
+    /// the error that refused it (nothing is started then).
+    /// </summary>
+    internal static FarmDefinition? Build(PSCmdlet cmdlet, FarmRequest request)
     {
+        if (request.TaskTimeLimit is { } limit && limit <= TimeSpan.Zero)
+        {
+            cmdlet.WriteError(Error(new PSArgumentException($"A task's time limit must be positive, not {limit}."),
+                "InvalidTaskTimeLimit", ErrorCategory.InvalidArgument, limit, "Give a positive time span, or leave -TaskTimeLimit out for none."));
+            return null;
+        }
+        var definition = new FarmDefinition
+        {
+            Kind = request.ScriptBlock is null ? FarmKind.Program : FarmKind.ScriptBlock,
+            MaxRetries = request.MaxRetries,
+            TaskTimeLimitSeconds = request.TaskTimeLimit?.TotalSeconds,
+            ChunkSize = request.ChunkSize,
+        };
+        var tasks = new List<FarmTask>(request.Inputs.Count);
+        for (int i = 0; i < request.Inputs.Count; i++)
+        {
+            if (Serialized(cmdlet, request.Inputs, i) is not { } xml)
+                return null;
+            tasks.Add(request.ScriptBlock is null
+                ? new FarmTask(i, xml, TaskFarmSpec.ExpandTemplate(request.ArgumentTemplate, LanguagePrimitives.ConvertTo<string>(request.Inputs[i]) ?? ""))
+                : new FarmTask(i, xml));
+        }
+        definition = definition with { Tasks = tasks };
+        if (request.ScriptBlock is null)
+            return definition with { Program = request.Program };
         FarmScript script;
         try
         {
-            script = FarmScript.Prepare(ScriptBlock, SessionState);
+            script = FarmScript.Prepare(request.ScriptBlock, cmdlet.SessionState);
         }
         catch (ItemNotFoundException e)
         {
-            WriteError(Error(e, "UsingVariableNotFound", ErrorCategory.ObjectNotFound, ScriptBlock, "Define the variable in this scope before starting the farm, or remove $using: from it."));
+            cmdlet.WriteError(Error(e, "UsingVariableNotFound", ErrorCategory.ObjectNotFound, request.ScriptBlock, "Define the variable in this scope before starting the farm, or remove $using: from it."));
             return null;
         }
         catch (ParseException e)
         {
-            WriteError(Error(e, "ScriptBlockParseError", ErrorCategory.ParserError, ScriptBlock, "Correct the script block so that it parses."));
+            cmdlet.WriteError(Error(e, "ScriptBlockParseError", ErrorCategory.ParserError, request.ScriptBlock, "Correct the script block so that it parses."));
             return null;
         }
-        WriteVerbose($"Script run on the ranks: {script.Script}");
-        var tasks = new List<FarmTask>(_inputs.Count);
-        for (int i = 0; i < _inputs.Count; i++)
-        {
-            if (Serialized(i) is not { } xml)
-                return null;
-            tasks.Add(new FarmTask(i, xml));
-        }
+        cmdlet.WriteVerbose($"Script run on the ranks: {script.Script}");
         string? arguments;
         try
         {
-            arguments = ArgumentList.Length == 0 ? null : FarmScript.Serialize(ArgumentList);
+            arguments = request.ArgumentList.Count == 0 ? null : FarmScript.Serialize(request.ArgumentList.ToArray());
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
-            WriteError(Error(new PSArgumentException($"The argument list cannot be serialized: {e.Message}", e),
-                "ArgumentListNotSerializable", ErrorCategory.InvalidArgument, ArgumentList, "Pass values PowerShell can serialize (as for remoting)."));
+            cmdlet.WriteError(Error(new PSArgumentException($"The argument list cannot be serialized: {e.Message}", e),
+                "ArgumentListNotSerializable", ErrorCategory.InvalidArgument, request.ArgumentList, "Pass values PowerShell can serialize (as for remoting)."));
             return null;
         }
-        return Definition(FarmKind.ScriptBlock, tasks) with { Script = script.Script, UsingValues = script.UsingValues, ArgumentList = arguments };
+        return definition with { Script = script.Script, UsingValues = script.UsingValues, ArgumentList = arguments };
     }
-
-    private FarmDefinition? ProgramDefinition()
-    {
-        var tasks = new List<FarmTask>(_inputs.Count);
-        for (int i = 0; i < _inputs.Count; i++)
-        {
-            if (Serialized(i) is not { } xml)
-                return null;
-            var text = LanguagePrimitives.ConvertTo<string>(_inputs[i]) ?? "";
-            tasks.Add(new FarmTask(i, xml, TaskFarmSpec.ExpandTemplate(ArgumentTemplate, text)));
-        }
-        return Definition(FarmKind.Program, tasks) with { Program = PathOrName(Program) };
-    }
-
-    private FarmDefinition Definition(FarmKind kind, IReadOnlyList<FarmTask> tasks) => new()
-    {
-        Kind = kind,
-        MaxRetries = MaxRetries,
-        TaskTimeLimitSeconds = TaskTimeLimit?.TotalSeconds,
-        ChunkSize = ChunkSize,
-        Tasks = tasks,
-    };
 
     // The CliXml of input i, or null after an error record naming its position.
-    private string? Serialized(int index)
+    private static string? Serialized(PSCmdlet cmdlet, IReadOnlyList<PSObject?> inputs, int index)
     {
         try
         {
-            return FarmScript.Serialize(_inputs[index]);
+            return FarmScript.Serialize(inputs[index]);
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
-            WriteError(Error(new PSArgumentException($"Input {index} cannot be serialized, so no task was started: {e.Message}", e),
-                "InputNotSerializable", ErrorCategory.InvalidData, _inputs[index], "Pass values PowerShell can serialize (as for remoting), e.g. their properties with Select-Object."));
+            cmdlet.WriteError(Error(new PSArgumentException($"Input {index} cannot be serialized, so no task was started: {e.Message}", e),
+                "InputNotSerializable", ErrorCategory.InvalidData, inputs[index], "Pass values PowerShell can serialize (as for remoting), e.g. their properties with Select-Object."));
             return null;
         }
     }
+}
+
+/// <summary>What a farm runs, as the parameters of Start-ParallelTaskJob or Submit-ParallelBatchJob give it.</summary>
+/// <param name="ScriptBlock">The script block of each task; null for a program farm.</param>
+/// <param name="Program">The program of each task (a full path, or a name on PATH); null for a script block farm.</param>
+/// <param name="ArgumentTemplate">The program's arguments, {} standing for the input.</param>
+/// <param name="Inputs">One input per task, in order.</param>
+/// <param name="ArgumentList">The script block's arguments.</param>
+/// <param name="MaxRetries">More attempts of a failed task.</param>
+/// <param name="TaskTimeLimit">The limit of each attempt.</param>
+/// <param name="ChunkSize">Tasks per message (0: automatic).</param>
+internal sealed record FarmRequest(ScriptBlock? ScriptBlock, string? Program, IReadOnlyList<string> ArgumentTemplate, IReadOnlyList<PSObject?> Inputs,
+    IReadOnlyList<object?> ArgumentList, int MaxRetries, TimeSpan? TaskTimeLimit, int ChunkSize)
+{
+    /// <summary>What -WhatIf and -Confirm name: the tasks and what they run.</summary>
+    public string Describe(TaskFarmSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var what = ScriptBlock is null ? $"{Program} {string.Join(' ', ArgumentTemplate)}" : "{" + ScriptBlock + "}";
+        return $"{spec.Definition.Tasks.Count} task(s) of {what.Trim()} on {spec.Job.Ranks} rank(s)";
+    }
+
+    /// <summary>The inputs as the job's tasks keep them: the objects given (not their PSObject wrappers, but for custom objects).</summary>
+    public IReadOnlyList<object?> InputValues() =>
+        [.. Inputs.Select(input => input is null || input.ImmediateBaseObject is PSCustomObject ? (object?)input : input.BaseObject)];
 }
 
 /// <summary>Turns text given where a script block is expected into one, refusing text that does not parse with its parse errors.</summary>
