@@ -68,7 +68,7 @@ Describe 'Start-ParallelTaskJob with a script block' {
     }
 
     It 'returns objects deserialized, as remoting does' {
-        $first = Receive-Job $ordered -Keep | Select-Object -First 1
+        $first = @(Receive-Job $ordered -Keep)[0]
         $first.PSObject.TypeNames[0] | Should -Be 'Deserialized.System.Management.Automation.PSCustomObject'
         $first.Twice | Should -Be 6
     }
@@ -131,16 +131,17 @@ Describe 'Start-ParallelTaskJob with a program' {
 
     It 'fails the task whose program exits non-zero' {
         $null = Receive-Job $program -Keep -ErrorVariable errors -ErrorAction SilentlyContinue
-        $errors.FullyQualifiedErrorId | Should -Be 'TaskFailed'
-        $errors.TargetObject | Should -Be 3
+        # The task's error, then the farm's (JobStateFailed, as for any failed job).
+        $errors.FullyQualifiedErrorId | Should -Be 'TaskFailed', 'JobStateFailed'
+        $errors[0].TargetObject | Should -Be 3
         $program.ChildJobs.JobStateInfo.State | Should -Be 'Completed', 'Failed'
     }
 
     It 'names a program that is missing in the task''s error' {
         $null = Receive-Job $missing -Keep -ErrorVariable errors -ErrorAction SilentlyContinue
-        $errors | Should -HaveCount 1
-        $errors[0].FullyQualifiedErrorId | Should -Be 'TaskProgramNotFound'
-        $errors[0].Exception.Message | Should -Match 'no/such/program'
+        $errors.FullyQualifiedErrorId | Should -Be 'TaskProgramNotFound', 'JobStateFailed'
+        $errors[0].Exception.Message | Should -Match '^Task 0 failed on rank \d+ \(.+\) after 1 attempt\(s\): .*/no/such/program'
+        $errors[0].TargetObject | Should -Be 'x'
     }
 }
 
@@ -162,9 +163,20 @@ Describe 'What Start-ParallelTaskJob refuses before anything starts' {
         Get-StoreIds | Should -Be $before
     }
 
-    It 'shows the farm with -WhatIf and starts nothing' {
-        $text = 1..3 | Start-ParallelTaskJob { $_ } @common -WhatIf 6>&1 | Out-String
-        $text | Should -Match '3 task\(s\) of \{ \$_ \} on 2 rank\(s\)'
+    It 'refuses an input that cannot be serialized, naming its position' {
+        # A collection whose enumeration throws: the serializer cannot write it.
+        Invoke-Expression 'class UnlistableForFarm : System.Collections.IEnumerable { [System.Collections.IEnumerator] GetEnumerator() { throw "cannot enumerate" } }'
+        $throwing = [UnlistableForFarm]::new()
+        $errors = $null
+        $job = Start-ParallelTaskJob { $_ } -InputObject 'fine', $throwing @common -ErrorVariable errors -ErrorAction SilentlyContinue
+        $job | Should -BeNullOrEmpty
+        $errors.FullyQualifiedErrorId | Should -Be 'InputNotSerializable,MPI.PowerShell.StartParallelTaskJobCommand'
+        "$errors" | Should -Match '^Input 1 cannot be serialized'
+        Get-StoreIds | Should -Be $before
+    }
+
+    It 'starts nothing with -WhatIf' {
+        1..3 | Start-ParallelTaskJob { $_ } @common -WhatIf | Should -BeNullOrEmpty
         Get-StoreIds | Should -Be $before
     }
 
