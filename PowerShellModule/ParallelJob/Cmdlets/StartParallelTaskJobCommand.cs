@@ -27,12 +27,12 @@ namespace MPI.PowerShell;
 /// <para>Squares 100 numbers on 4 ranks of this machine and returns the squares in input order.</para>
 /// </example>
 /// <example>
-/// <code>$size = 1024; Get-ChildItem *.csv | Start-ParallelTaskJob { Import-Csv $_.FullName | Measure-Object -Property ($using:size) } -ComputerName node1:8, node2:8 -Name sweep</code>
-/// <para>Runs one task per file over 16 ranks of two hosts, with this session's $size; Receive-Job $job gets the results.</para>
+/// <code>$size = 4096; Get-ChildItem *.bin | Start-ParallelTaskJob { ./pack $_.FullName $using:size } -Cn node1:8, node2:8</code>
+/// <para>Runs one task per file over 16 ranks of two hosts, with this session's $size.</para>
 /// </example>
 /// <example>
-/// <code>1..20 | Start-ParallelTaskJob -Program ./simulate -ArgumentTemplate '--seed={}', '--steps', 1000 -MaxRetries 2 -TaskTimeLimit 00:05:00 -Wait</code>
-/// <para>Runs the program once per seed (retrying a failing seed twice, each attempt at most five minutes) and returns, in seed order, each run's Output, StandardError and ExitCode.</para>
+/// <code>1..20 | Start-ParallelTaskJob -Program ./simulate -ArgumentTemplate '--seed={}' -MaxRetries 2 -TaskTimeLimit 0:05:00</code>
+/// <para>Runs the program once per seed, a failing seed up to 3 times, each run at most five minutes.</para>
 /// </example>
 /// <example>
 /// <code>$job = 1..10 | Start-ParallelTaskJob { param($scale) $_ * $scale } -ArgumentList 3 -WhatIf</code>

@@ -31,11 +31,11 @@ namespace MPI.PowerShell;
 /// </example>
 /// <example>
 /// <code>1..1000 | Submit-ParallelBatchJob { $_ * $_ } -Ranks 16 -Nodes 2 -TasksPerNode 8 -Time 01:00:00 | Receive-Job -Wait</code>
-/// <para>Submits a farm of 1,000 script blocks over 16 ranks of two nodes, and returns the squares in input order once they are computed.</para>
+/// <para>Submits a farm of 1,000 script blocks over 16 ranks of two nodes; returns the squares in input order.</para>
 /// </example>
 /// <example>
 /// <code>Submit-ParallelBatchJob ./simulate -ArgumentTemplate '--seed={}' -InputObject (1..64) -Ranks 8 -MaxRetries 1</code>
-/// <para>Submits one run of the program per seed over 8 ranks; each task's output, standard error and exit code come back with Receive-Job.</para>
+/// <para>Submits one run of the program per seed over 8 ranks; Receive-Job returns each run's output and exit code.</para>
 /// </example>
 /// <example>
 /// <code>Submit-ParallelBatchJob ./Sweep.dll -Ranks 4 -Prologue 'module load dotnet' -Directive '--exclusive' -WhatIf</code>
