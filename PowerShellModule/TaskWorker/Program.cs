@@ -1,3 +1,19 @@
 // spmd-taskworker <farm definition file>: the rank program of a PowerShell task farm (see MPI.Logging.TaskFarmContract).
-// Being written for issue 15.
-return 2;
+// mpiexec starts it on every rank; the lowest rank that can read the definition coordinates, every rank (the
+// coordinator too, on a thread of its own) runs tasks, and the coordinator reports each finished task as a record.
+using MPI.Logging;
+using MPI.PowerShell.TaskWorker;
+
+if (args.Length != 1)
+{
+    Console.Error.WriteLine($"usage: dotnet {TaskFarmContract.WorkerProgram} <path of {TaskFarmContract.DefinitionFile}>");
+    return 2;
+}
+string definitionPath = Path.GetFullPath(args[0]);
+MPI.Environment.Run(world =>
+{
+    var log = RankLogging.Configure();
+    FarmWorker.Run(world, definitionPath, log);
+    Serilog.Log.CloseAndFlush();
+});
+return 0;

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Globalization;
+using MPI.Logging;
+
+namespace TaskWorker.Tests;
+
+/// <summary>The worker's own behaviour around the tasks: time limits of script blocks, bad definitions, being told to stop.</summary>
+[TestFixture(Mpi.Mpich)]
+[TestFixture(Mpi.OpenMpi)]
+public sealed class WorkerTests(Mpi mpi)
+{
+    [Test]
+    public void A_script_block_past_its_time_limit_is_stopped_and_the_next_task_runs_in_a_fresh_runspace()
+    {
+        // One rank: the tasks run one after the other where the stopped one ran.
+        var run = FarmRun.Of(mpi, 1, new FarmDefinition
+        {
+            Kind = FarmKind.ScriptBlock,
+            Script = "if ($_ -eq 'sleep') { $global:mark = 'left by the stopped task'; 'started'; Start-Sleep -Seconds 600 }; \"ran $_ $global:mark\"",
+            TaskTimeLimitSeconds = 3,
+            Tasks = [new FarmTask(0, FarmRun.Xml("sleep")), new FarmTask(1, FarmRun.Xml("after"))],
+        });
+        Assert.That(run.Process.ExitCode, Is.Zero, run.Describe());
+        var stopped = run.Result(0);
+        Assert.That(stopped.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Failed)), stopped.ToString());
+        Assert.That(stopped.Text(TaskFarmContract.ErrorTypeProperty), Is.EqualTo(typeof(TimeoutException).FullName));
+        Assert.That(stopped.Text(TaskFarmContract.ErrorMessageProperty), Does.Contain("time limit of 3 s"));
+        var next = run.Result(1);
+        Assert.That(next.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Completed)), next.ToString());
+        Assert.That(FarmRun.Items(next.Text(TaskFarmContract.OutputProperty)), Is.EqualTo(new object[] { "ran after " }));
+    }
+
+    [Test]
+    public void A_farm_without_tasks_starts_and_ends_at_once()
+    {
+        var run = FarmRun.Of(mpi, 2, new FarmDefinition { Kind = FarmKind.ScriptBlock, Script = "$_", Tasks = [] });
+        Assert.That(run.Process.ExitCode, Is.Zero, run.Describe());
+        var started = run.Records.Single(r => r.Template == TaskFarmContract.StartedTemplate);
+        Assert.That(started.Number(TaskFarmContract.TaskCountProperty), Is.Zero);
+        Assert.That(run.Results, Is.Empty);
+    }
+
+    [Test]
+    public void A_definition_no_rank_can_read_fails_every_rank_naming_its_path()
+    {
+        var directory = FarmRun.Scratch();
+        var path = Path.Combine(directory, "missing", TaskFarmContract.DefinitionFile);
+        var run = FarmRun.OfPath(mpi, 2, path, directory);
+        Assert.That(run.Process.ExitCode, Is.Not.Zero, run.Describe());
+        var fatal = run.Records.Where(r => r.Level == "Fatal").ToList();
+        Assert.That(fatal, Is.Not.Empty, run.Describe());
+        Assert.That(fatal.Select(r => r.ToString()), Has.All.Contain("No rank of the farm can read its definition file").And.All.Contain(path));
+    }
+
+    [Test]
+    public void A_definition_that_is_not_one_fails_naming_its_path()
+    {
+        var directory = FarmRun.Scratch();
+        var path = Path.Combine(directory, TaskFarmContract.DefinitionFile);
+        File.WriteAllText(path, "{\"kind\": \"Nothing\"");
+        var run = FarmRun.OfPath(mpi, 2, path, directory);
+        Assert.That(run.Process.ExitCode, Is.Not.Zero, run.Describe());
+        Assert.That(run.Records.Where(r => r.Level == "Fatal").Select(r => r.ToString()), Has.Some.Contain("is not valid").And.Some.Contain(path), run.Describe());
+    }
+
+    [Test]
+    public void A_rank_told_to_stop_leaves_no_program_running()
+    {
+        var marker = $"62{Random.Shared.Next(1000, 9999)}.75";
+        var (mpiexec, jobId, records) = FarmRun.Start(mpi, 2, new FarmDefinition
+        {
+            Kind = FarmKind.Program,
+            // In a session of its own, out of the reach of mpiexec, which ends a job's ranks with their process groups.
+            Program = "setsid",
+            Tasks = [new FarmTask(0, Arguments: ["sleep", marker]), new FarmTask(1, Arguments: ["sleep", marker])],
+        });
+        try
+        {
+            var program = Eventually.Produces(() => FarmRun.ProcessesWith("sleep " + marker).Cast<int?>().FirstOrDefault()?.ToString(CultureInfo.InvariantCulture),
+                "a task's program running");
+            // The rank that runs it (its parent), told to stop as mpiexec tells ranks.
+            var stat = File.ReadAllText($"/proc/{program}/stat");
+            var rank = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
+            Command.Run("kill", ["-TERM", rank]);
+            var (exited, output, error) = Command.Collect(mpiexec, TimeSpan.FromMinutes(1));
+            Assert.That(exited, Is.True, $"mpiexec did not end when a rank was told to stop\n{output}\n{error}");
+            Assert.That(FarmRun.ReadRecords(records).Where(r => r.Template == JobContract.TerminatedTemplate), Is.Not.Empty);
+            Eventually.Holds(() => FarmRun.ProcessesWith(marker).Count == 0 && Leftovers.Of(jobId).Count == 0,
+                "the job's processes and programs ending", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            EndLeftovers(mpiexec, marker);
+        }
+    }
+
+    [Test]
+    public void A_program_that_leaves_a_process_behind_does_not_hold_the_job_open()
+    {
+        var marker = $"63{Random.Shared.Next(1000, 9999)}.75";
+        var (mpiexec, _, records) = FarmRun.Start(mpi, 1, new FarmDefinition
+        {
+            Kind = FarmKind.Program,
+            // setsid --fork: the program exits at once; the sleep it started lives on in a session of its own.
+            Program = "setsid",
+            Tasks = [new FarmTask(0, Arguments: ["--fork", "sleep", marker])],
+        });
+        try
+        {
+            var (exited, output, error) = Command.Collect(mpiexec, TimeSpan.FromMinutes(1));
+            Assert.That(exited, Is.True, $"mpiexec did not end while the task's leftover lived\n{output}\n{error}");
+            Assert.That(mpiexec.ExitCode, Is.Zero, $"{output}\n{error}");
+            var result = FarmRun.ReadRecords(records).Single(r => r.Template == TaskFarmContract.ResultTemplate);
+            Assert.That(result.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Completed)), result.ToString());
+        }
+        finally
+        {
+            EndLeftovers(mpiexec, marker);
+        }
+    }
+
+    // Whatever a failed test left: mpiexec and its ranks, the programs (this test's own processes, by id).
+    private static void EndLeftovers(Process mpiexec, string marker)
+    {
+        if (!mpiexec.HasExited)
+            mpiexec.Kill(entireProcessTree: true);
+        foreach (var pid in FarmRun.ProcessesWith(marker))
+        {
+            try
+            {
+                Process.GetProcessById(pid).Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Gone meanwhile.
+            }
+        }
+        mpiexec.Dispose();
+    }
+}
