@@ -187,6 +187,28 @@ Describe 'What Start-ParallelTaskJob refuses before anything starts' {
     }
 }
 
+Describe 'A farm under the built-in job cmdlets' {
+    It 'is listed by Get-Job by name, and its tasks are its child jobs' {
+        $listed = Get-Job -Name task-order
+        $listed.InstanceId | Should -Be $ordered.InstanceId
+        $listed.ChildJobs | Should -HaveCount 4
+    }
+
+    It 'returns the outputs and removes the farm with Receive-Job -Wait -AutoRemoveJob' {
+        $farm = 1..3 | Start-ParallelTaskJob { $_ + 100 } @common -Name task-autoremove
+        $farm | Receive-Job -Wait -AutoRemoveJob | Should -Be 101, 102, 103
+        Get-Job -Name task-autoremove -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Test-Path $farm.Directory | Should -BeFalse
+    }
+
+    It 'removes an ended farm with Remove-Job, from the store too' {
+        $directory = $timed.Directory
+        Remove-Job $timed
+        Get-Job -Name task-timeout -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Test-Path $directory | Should -BeFalse
+    }
+}
+
 Describe 'Stopping, resuming and reading a farm from another session' {
     It 'keeps the results so far receivable when stopped mid-farm, and leaves nothing running' {
         Wait-Until { $stopping.CompletedTasks -ge 2 } | Should -BeTrue
@@ -203,9 +225,12 @@ Describe 'Stopping, resuming and reading a farm from another session' {
 `$farm.PSJobTypeName
 `$farm.ParallelState
 Receive-Job `$farm -Keep
+`$failed = Receive-Job -Keep (Get-ParallelJob -JobId $($mixed.JobId)) -ErrorVariable errors -ErrorAction SilentlyContinue
+`$target = (`$errors | Where-Object FullyQualifiedErrorId -EQ TaskFailed).TargetObject
+"`$target `$(`$target.GetType().Name)"
 "@
         $run.Error | Should -BeNullOrEmpty
-        $run.Output -split '\r?\n' | Where-Object { $_ } | Should -Be 'ParallelTaskJob', 'Stopped', 'done 0', 'done 1'
+        $run.Output -split '\r?\n' | Where-Object { $_ } | Should -Be 'ParallelTaskJob', 'Stopped', 'done 0', 'done 1', '3 Int32'
     }
 
     It 'runs only the tasks left with Resume-ParallelJob' {

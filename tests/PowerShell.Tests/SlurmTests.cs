@@ -122,7 +122,7 @@ public sealed class SlurmTests
         using var session = new PowerShellSession();
         var output = session.RunClean("""
             $j = 1..6 | Submit-ParallelBatchJob { $_ * 3 } -Ranks 2 -MpiImplementation Mpich -Name farm-batch -Time ([TimeSpan]::FromMinutes(5))
-            $null = $j | Wait-Job -Timeout 120
+            $null = $j | Wait-ParallelJob -Timeout 120
             $j.PSJobTypeName; $j.ParallelState; $j.ChildJobs.Count
             Receive-Job $j
             """).Select(item => item.ToString()).ToList();
