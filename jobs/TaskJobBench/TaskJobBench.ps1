@@ -60,13 +60,13 @@ try {
     }
     $base = Get-Median $baseline
     "TaskJobBench: $Count script blocks (`$_ * 2), median of $Runs run(s), $MpiImplementation, $([Environment]::ProcessorCount) CPU(s)"
-    '{0,-46} {1,8:N3} s' -f 'ForEach-Object -Parallel (ThrottleLimit 5)', $base
+    '{0,-52} {1,8:N3} s' -f 'ForEach-Object -Parallel (ThrottleLimit 5)', $base
     foreach ($farm in @(@{ Name = 'Start-ParallelTaskJob -ThrottleLimit 2'; Runs = $single }, @{ Name = 'Start-ParallelTaskJob -ThrottleLimit 2 -ChunkSize 0'; Runs = $chunked })) {
         $wall = Get-Median $farm.Runs.Wall
-        '{0,-46} {1,8:N3} s  ratio {2,6:N2}x  (launch {3:N3} s, steady state {4:N3} s = {5:N0} tasks/s)' -f $farm.Name, $wall, ($base / $wall),
+        '{0,-52} {1,8:N3} s  ratio {2,6:N2}x  (launch {3:N3} s, steady state {4:N3} s = {5:N0} tasks/s)' -f $farm.Name, $wall, ($base / $wall),
         (Get-Median $farm.Runs.Launch), (Get-Median $farm.Runs.Steady), (Get-Median $farm.Runs.Rate)
     }
-    '{0,-46} {1,8:N0} tasks/s' -f 'ForEach-Object -Parallel rate', ($Count / $base)
+    '{0,-52} {1,8:N0} tasks/s' -f 'ForEach-Object -Parallel rate', ($Count / $base)
 }
 finally {
     Remove-Item -Recurse -Force $env:SPMD_JOB_STORE -ErrorAction SilentlyContinue
