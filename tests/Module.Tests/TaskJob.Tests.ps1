@@ -242,6 +242,24 @@ Receive-Job `$farm -Keep
         $resumed.ChildJobs.Attempts | Should -Be 1, 1, 1, 1, 1, 1
     }
 
+    It 'resumes a farm whose launching session ended' {
+        $gate = Join-Path $TestDrive gate
+        $run = Invoke-Pwsh -ImportModule @"
+`$farm = 0..3 | Start-ParallelTaskJob { if (`$_ -ge 2) { while (-not (Test-Path '$gate')) { Start-Sleep -Milliseconds 100 } }; `$_ * 10 } -ThrottleLimit 2 -MpiImplementation Mpich -Name task-orphan
+`$deadline = [DateTime]::UtcNow.AddSeconds(60)
+while (`$farm.CompletedTasks -lt 2 -and [DateTime]::UtcNow -lt `$deadline) { Start-Sleep -Milliseconds 100 }
+`$farm.JobId
+"@
+        $id = @($run.Output -split '\r?\n' | Where-Object { $_ })[-1]
+        $orphan = Get-ParallelJob -JobId $id
+        Wait-Until { $orphan.State -eq 'Failed' } | Should -BeTrue
+        $orphan.Reason | Should -Match 'launcher'
+        $null = New-Item $gate
+        $resumed = Resume-ParallelJob -JobId $id
+        $resumed | Wait-Job -Timeout 90 | Should -Not -BeNullOrEmpty
+        Receive-Job $resumed | Should -Be 0, 10, 20, 30
+    }
+
     It 'refuses to resume a farm that completed' {
         { Resume-ParallelJob -JobId $ordered.JobId -ErrorAction Stop } | Should -Throw -ErrorId 'FarmNotResumable,MPI.PowerShell.ResumeParallelJobCommand'
     }
