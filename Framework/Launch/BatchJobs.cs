@@ -152,7 +152,7 @@ public static partial class BatchJobs
             if (farm is not null)
                 FarmFiles.WriteDefinition(directory, farm.Definition);
             OwnerOnly.WriteAllText(Path.Combine(directory, ScriptFile), script);
-            OwnerOnly.WriteAllText(Path.Combine(directory, KeptEnvironmentFile), JsonSerializer.Serialize(KeptEnvironment(spec)));
+            KeepEnvironment(directory, spec);
             // Slurm opens an existing output file as it finds it: owner-only, whatever the job's umask.
             OwnerOnly.WriteAllText(Path.Combine(directory, OutputFile), "");
             store.Save(manifest);
@@ -171,8 +171,11 @@ public static partial class BatchJobs
         }
     }
 
-    /// <summary>The variables' values <paramref name="spec"/> runs with, as they are now (see <see cref="KeptEnvironmentFile"/>).</summary>
-    internal static Dictionary<string, string> KeptEnvironment(JobSpec spec)
+    /// <summary>Keeps the variables' values <paramref name="spec"/> runs with, as they are now, in <see cref="KeptEnvironmentFile"/> of <paramref name="directory"/>.</summary>
+    internal static void KeepEnvironment(string directory, JobSpec spec) =>
+        OwnerOnly.WriteAllText(Path.Combine(directory, KeptEnvironmentFile), JsonSerializer.Serialize(KeptEnvironment(spec)));
+
+    private static Dictionary<string, string> KeptEnvironment(JobSpec spec)
     {
         var kept = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in spec.PassEnvironment)

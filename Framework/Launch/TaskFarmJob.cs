@@ -181,9 +181,9 @@ public sealed class TaskFarmJob : IDisposable
             throw new JobSpecException($"Farm {id} completed: there is nothing to resume.");
         var definition = ReadDefinition(store, id);
         var saved = ReadResults(store, id);
-        int unfinished = definition.Tasks.Count - saved.Count;
+        int unfinished = definition.Tasks.Count - saved.Count, failed = saved.Count(result => result.Outcome == FarmOutcome.Failed);
         if (unfinished == 0)
-            throw new JobSpecException($"Every task of farm {id} has a result ({saved.Count(result => result.Outcome == FarmOutcome.Failed)} failed): there is nothing to resume.");
+            throw new JobSpecException($"Every task of farm {id} has a result ({failed} failed): there is nothing to resume.");
         var job = BatchJobs.WithKeptEnvironment(store, recorded);
         var first = PlanAttempt(store, id, summary.Attempts.Count + 1, job, unfinished);
         // A stop asked for in the run that ended is not one for this run.
@@ -196,7 +196,7 @@ public sealed class TaskFarmJob : IDisposable
             Ended = null,
             ExitCode = null,
             Batch = null,
-            Farm = summary with { Completed = saved.Count - saved.Count(result => result.Outcome == FarmOutcome.Failed), Failed = saved.Count(result => result.Outcome == FarmOutcome.Failed) },
+            Farm = summary with { Completed = saved.Count - failed, Failed = failed },
         });
         store.Save(manifest);
         var farm = new TaskFarmJob(store, manifest, definition, saved);
@@ -268,7 +268,7 @@ public sealed class TaskFarmJob : IDisposable
         var directory = store.JobDirectory(id);
         store.CreateJobDirectory(id);
         FarmFiles.WriteDefinition(directory, definition);
-        OwnerOnly.WriteAllText(Path.Combine(directory, BatchJobs.KeptEnvironmentFile), JsonSerializer.Serialize(BatchJobs.KeptEnvironment(job)));
+        BatchJobs.KeepEnvironment(directory, job);
         var now = DateTimeOffset.UtcNow;
         var manifest = WithLauncher(new JobManifest
         {
@@ -323,8 +323,10 @@ public sealed class TaskFarmJob : IDisposable
             {
                 ending = await RunAttempts(job, restarts, first).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is JobSpecException or LaunchEnvironmentException or IOException or UnauthorizedAccessException)
+            catch (Exception e)
             {
+                // Whatever went wrong (mpiexec that cannot start, hosts that cannot be planned on, a store that cannot be
+                // written), the farm ends saying so: its waiters must not wait for ever.
                 ending = (JobState.Failed, Told(e.Message));
             }
             Finish(ending);

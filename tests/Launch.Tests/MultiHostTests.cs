@@ -48,14 +48,14 @@ public sealed class MultiHostTests : StoreFixture
             LaunchAgent = Agent,
         };
 
-    // Starts the launcher on test host h1 (JobStoreReader run): returns the process, which prints the job's end.
-    private Process LaunchOnH1(JobSpec spec)
+    // Starts the launcher on test host h1 (JobStoreReader run, or farm for a farm): returns the process, which prints the end.
+    private Process LaunchOnH1<TSpec>(TSpec spec, string mode = "run")
     {
         var file = Path.Combine(Path.GetTempPath(), $"spmd-spec-{Guid.NewGuid():N}.json");
         _specFiles.Add(file);
         File.WriteAllText(file, JsonSerializer.Serialize(spec, Json));
         var start = new ProcessStartInfo(Path.Combine(Scripts, "on.sh")) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "h1", "dotnet", Path.Combine(TestContext.CurrentContext.TestDirectory, "JobStoreReader.dll"), StoreRoot, "run", file })
+        foreach (var argument in new[] { "h1", "dotnet", Path.Combine(TestContext.CurrentContext.TestDirectory, "JobStoreReader.dll"), StoreRoot, mode, file })
             start.ArgumentList.Add(argument);
         start.Environment.Remove("TERM");
         return Process.Start(start)!;
@@ -131,6 +131,53 @@ public sealed class MultiHostTests : StoreFixture
         Assert.That(job.RankInfo.Take(hosts - 1).Select(rank => rank.EndedWithJob), Has.All.True);
         Assert.That(Store.Logs(job.Id).Read(new LogQuery { Rank = hosts - 1, Text = "Event " }), Has.Count.EqualTo(3), "events the lost host logged");
         AssertNothingLeft(job.Id);
+    }
+
+    // A farm over h1 and h2 (one slot each: the worker rank is on h2) whose h2 goes away while it runs a task: the
+    // farm is restarted, by itself, on h1 alone, with the tasks that had no result, and completes.
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void FarmWhoseHostIsLostRestartsOnTheHostThatAnswersAndCompletes(MpiImplementation implementation)
+    {
+        var scratch = Directory.CreateTempSubdirectory("spmd-farm-hosts-").FullName;
+        try
+        {
+            var (started, gone) = (Path.Combine(scratch, "started"), Path.Combine(scratch, "gone"));
+            string[] scripts = ["hostname", "hostname", $"touch '{started}'; while [ ! -e '{gone}' ]; do sleep 0.05; done; hostname", "hostname"];
+            var spec = TaskFarmTests.Farm(implementation, scripts) with
+            {
+                Job = new JobSpec
+                {
+                    Program = TaskFarmTests.Worker,
+                    Hosts = [new HostSlots("h1", 1), new HostSlots("h2", 1)],
+                    LaunchAgent = Agent,
+                    Implementation = implementation,
+                    StartupDeadline = TimeSpan.FromSeconds(60),
+                },
+            };
+            using var launcher = LaunchOnH1(spec, "farm");
+            Eventually.Holds(() => File.Exists(started), "task 2 starting on h2");
+            foreach (var pid in Namespace("pids", "spmd-h2").Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                Kill(int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture));
+            Namespace("delete", "spmd-h2");
+            File.Create(gone).Dispose();
+            var output = Finish(launcher);
+
+            var farm = Store.List().Single();
+            Assert.That(output, Does.Contain($"{farm.Id} Completed"));
+            Assert.That(farm.Reason, Does.Contain("host h2 lost (").And.EndWith("restarted on h1."));
+            Assert.That(farm.Farm!.Attempts, Has.Count.EqualTo(2));
+            var second = Store.TryGet(farm.Farm.Attempts[1])!;
+            Assert.That((second.Spec.Ranks, second.Spec.Hosts.Single()), Is.EqualTo((1, new HostSlots("h1", 1))));
+            var results = TaskFarmJob.ReadResults(Store, farm.Id);
+            Assert.That(results.Select(result => (result.Index, result.Output)), Is.EqualTo(new[] { (0L, "h2\n"), (1L, "h2\n"), (2L, "h1\n"), (3L, "h1\n") }));
+            foreach (var attempt in farm.Farm.Attempts)
+                AssertNothingLeft(attempt);
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
     }
 
     private static void Kill(int pid)
