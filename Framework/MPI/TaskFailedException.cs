@@ -57,9 +57,14 @@ public sealed class TaskFailedException : Exception
     /// <summary>The remote exception's message.</summary>
     public string RemoteMessage { get; } = "";
 
-    /// <summary>The remote exception's stack trace (with its inner exceptions, as <see cref="Exception.ToString"/> shows them), when there was one.</summary>
+    /// <summary>The remote exception's stack trace (<see cref="Exception.StackTrace"/> on the rank that ran the task), when there was one.</summary>
     public string? RemoteStackTrace { get; }
 
     /// <summary>The string-valued entries of the remote exception's <see cref="Exception.Data"/> (keys as strings).</summary>
     public IReadOnlyDictionary<string, string> RemoteData { get; }
+
+    /// <summary>This exception as <see cref="Exception.ToString"/> shows it, followed by the remote exception's type, message and stack trace.</summary>
+    public override string ToString() => RemoteStackTrace is null
+        ? base.ToString()
+        : $"{base.ToString()}{System.Environment.NewLine}   --- {RemoteExceptionType} on rank {Rank} ({Host}): {RemoteMessage}{System.Environment.NewLine}{RemoteStackTrace}";
 }

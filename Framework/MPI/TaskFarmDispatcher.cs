@@ -12,7 +12,9 @@ namespace MPI;
 /// </summary>
 internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
 {
-    private const int Depth = 4;
+    // Chunks queued per rank: enough that a rank's next chunk has arrived when it finishes one, few enough that the
+    // last chunks are not stuck behind a slow rank while others idle (see Depth).
+    private const int MaxDepth = 4;
     private const long ProgressIntervalMilliseconds = 50;
 
     private readonly FarmLink? _link;
@@ -35,6 +37,8 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
     private int _nextSlot;
     private long _submitted, _completed, _failed, _retried;
     private int _running;
+    private int _remoteChunks;
+    private double _chunkSeconds = -1;
     private TaskFarmProgress _reported;
     private long _reportedAt;
 
@@ -68,7 +72,7 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
     /// <summary>The ranks that run tasks.</summary>
     public int Workers => _slots.Length;
 
-    /// <summary>The dispatcher's own failure (MPI, a malformed reply), which ended every group.</summary>
+    /// <summary>The dispatcher's own failure (MPI, a malformed reply, the progress callback), which ended every call, and ends later ones.</summary>
     public Exception? Failure { get; private set; }
 
     /// <summary>Hands a group to the dispatch thread.</summary>
@@ -78,15 +82,24 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         lock (_submitGate)
         {
             ObjectDisposedException.ThrowIf(_disposing, typeof(TaskFarm<TInput, TResult>));
+            if (Failure is { } failure)
+            {
+                group.Fault(failure);
+                return;
+            }
+            // Registered first, so the group (published by the queue) carries its registration; a token cancelled
+            // already queues the cancellation ahead of the group, which then arrives ended.
+            if (token.CanBeCanceled)
+            {
+                group.Registration = token.Register(() =>
+                {
+                    _inbox.Enqueue(new CancelRequest(group, token));
+                    Wake();
+                });
+            }
             _inbox.Enqueue(group);
         }
         Wake();
-        if (token.CanBeCanceled)
-            token.Register(() =>
-            {
-                _inbox.Enqueue(new CancelRequest(group, token));
-                Wake();
-            });
     }
 
     /// <summary>A token for a group's index base, counting every task submitted so far (Submit's task index).</summary>
@@ -139,7 +152,7 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
                     backoff.Reset();
                     continue;
                 }
-                if (_slots.Any(slot => !slot.Local && slot.InFlight.Count > 0))
+                if (_remoteChunks > 0)
                     backoff.Wait(_wake);
                 else
                     _wake.Wait(100);
@@ -150,7 +163,8 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Failure = e;
+            lock (_submitGate)
+                Failure = e; // later calls fail at once with it
             while (_inbox.TryDequeue(out var item))
             {
                 if (item is FarmGroup<TInput, TResult> group)
@@ -162,24 +176,48 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         }
         finally
         {
-            Release();
+            try
+            {
+                Release();
+            }
+#pragma warning disable CA1031 // MPI failing even here: nothing is left to tell but Failure (a thread must not crash the process).
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Failure ??= e;
+            }
         }
     }
 
-    /// <summary>Tells every worker to stop (after what it has queued) and stops the coordinator's compute thread.</summary>
+    /// <summary>
+    /// Tells every worker to stop (after what it has queued) and stops the coordinator's compute thread. After a
+    /// failure, waits for the replies still due too: left on the communicator, they could be matched on the next one
+    /// MPI gives the same context.
+    /// </summary>
     private void Release()
     {
         try
         {
             if (_link is not null)
             {
+                var backoff = new FarmBackoff();
+                while (_remoteChunks > 0)
+                {
+                    if (!_link.TryReceive(Ranks.AnySource, FarmProtocol.DoneTag, _incoming, out int from))
+                    {
+                        backoff.Wait(null);
+                        continue;
+                    }
+                    if (_slotOfRank[from] is { Local: false } slot && slot.InFlight.TryDequeue(out _))
+                        _remoteChunks--;
+                }
                 foreach (var slot in _slots)
                 {
                     if (slot.Local)
                         continue;
                     var stop = _link.Rent();
                     stop.Reserve(FarmProtocol.HeaderSize);
-                    stop.Header((int)WorkKind.Stop, 0, 0);
+                    stop.Header((int)WorkKind.Stop, slot.CancelsSent, 0);
                     _link.Send(stop, slot.Rank, FarmProtocol.WorkTag);
                 }
                 _link.Flush();
@@ -236,6 +274,7 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
             var message = _link!.Rent();
             message.Int64(group.Id);
             _link.Send(message, slot.Rank, FarmProtocol.CancelTag);
+            slot.CancelsSent++;
         }
         group.Cancel(token);
     }
@@ -272,6 +311,8 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         if (!slot.InFlight.TryDequeue(out var chunk))
             throw new InvalidDataException($"Rank {slot.Rank} sent a task farm reply for no work.");
         _running -= chunk.Count;
+        if (!slot.Local)
+            _remoteChunks--;
         var reader = new FarmReader(buffer.Array, buffer.Length);
         int count = reader.Int32();
         int failures = reader.Int32();
@@ -279,8 +320,6 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         if (count != chunk.Count)
             throw new InvalidDataException($"Rank {slot.Rank} answered {count} task(s) for a chunk of {chunk.Count}.");
         var group = chunk.Group;
-        if (group.Ended)
-            return;
         int elapsedAt = reader.Position;
         reader.Take(8 * count);
         int outcomesAt = reader.Position;
@@ -291,6 +330,13 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         }
         string host = _hosts[slot.Rank];
         var bytes = buffer.Array;
+        long ticks = 0;
+        for (int i = 0; i < count; i++)
+            ticks += BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(elapsedAt + 8 * i));
+        double seconds = TimeSpan.FromTicks(ticks).TotalSeconds;
+        _chunkSeconds = _chunkSeconds < 0 ? seconds : 0.8 * _chunkSeconds + 0.2 * seconds;
+        if (group.Ended)
+            return;
         TaskOutcome Outcome(int i) => withOutcomes ? (TaskOutcome)bytes[outcomesAt + i] : TaskOutcome.Succeeded;
         TimeSpan Elapsed(int i) => TimeSpan.FromTicks(BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(elapsedAt + 8 * i)));
         for (int i = 0; i < count; i++)
@@ -377,9 +423,24 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
 
     private void FillSlot(Slot slot)
     {
-        while (slot.InFlight.Count < Depth && TryTake(slot, out var chunk))
+        int depth = Depth;
+        while (slot.InFlight.Count < depth && TryTake(slot, out var chunk))
             Dispatch(slot, chunk);
     }
+
+    /// <summary>
+    /// Chunks to keep queued per rank, from how long chunks take: one before anything is known and for chunks of
+    /// 50 ms or more (the wait for the next message, a millisecond or two at worst, is then negligible, and the
+    /// farm balances best), two down to 0.5 ms, <see cref="MaxDepth"/> for shorter ones, where waiting for the next
+    /// message would leave a rank idle most of the time.
+    /// </summary>
+    private int Depth => _chunkSeconds switch
+    {
+        < 0 => 1,
+        >= 0.05 => 1,
+        >= 0.0005 => 2,
+        _ => MaxDepth,
+    };
 
     private bool TryTake(Slot slot, out Chunk chunk)
     {
@@ -430,6 +491,8 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
             message.Bytes(group.Frames.AsSpan(group.Offsets![chunk.Start], group.Offsets[chunk.Start + chunk.Count] - group.Offsets[chunk.Start]));
         slot.InFlight.Enqueue(chunk);
         _running += chunk.Count;
+        if (!slot.Local)
+            _remoteChunks++;
         if (slot.Local)
             _local!.Post(message);
         else
@@ -465,6 +528,9 @@ internal sealed class TaskFarmDispatcher<TInput, TResult> : IDisposable
         public bool Local { get; } = local;
 
         public Queue<Chunk> InFlight { get; } = new();
+
+        /// <summary>Cancellation messages sent to the rank, which it takes before it leaves (see the Stop message).</summary>
+        public int CancelsSent { get; set; }
     }
 
     /// <summary>The coordinator's compute thread (<see cref="TaskFarmOptions.CoordinatorComputes"/>): runs work messages as a worker rank would.</summary>

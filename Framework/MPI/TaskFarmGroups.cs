@@ -61,6 +61,9 @@ internal abstract class FarmGroup<TInput, TResult>
     /// <summary>Tasks without a final outcome yet.</summary>
     public int Remaining { get; private set; }
 
+    /// <summary>The registration of the caller's cancellation token, disposed when the group ends.</summary>
+    public CancellationTokenRegistration Registration { get; set; }
+
     /// <summary>Whether the group has ended (all done, cancelled or faulted): what still arrives for it is dropped.</summary>
     public bool Ended { get; private set; }
 
@@ -85,7 +88,7 @@ internal abstract class FarmGroup<TInput, TResult>
     {
         if (Ended)
             return;
-        Ended = true;
+        End();
         OnCancelled(token);
     }
 
@@ -94,7 +97,7 @@ internal abstract class FarmGroup<TInput, TResult>
     {
         if (Ended)
             return;
-        Ended = true;
+        End();
         OnFaulted(exception);
     }
 
@@ -102,8 +105,14 @@ internal abstract class FarmGroup<TInput, TResult>
     {
         if (--Remaining > 0)
             return;
-        Ended = true;
+        End();
         OnCompleted();
+    }
+
+    private void End()
+    {
+        Ended = true;
+        Registration.Dispose();
     }
 
     protected abstract void OnSucceeded(int i, TResult value, int rank, string host, TimeSpan elapsed);

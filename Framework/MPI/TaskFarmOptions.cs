@@ -45,7 +45,8 @@ public sealed class TaskFarmOptions
 
     /// <summary>
     /// Receives the farm's counts on the coordinator as tasks are submitted and finish (at most every 50 ms while
-    /// tasks run, and once more whenever the farm runs out of work). Called on the farm's dispatch thread: keep it short.
+    /// tasks run, and once more whenever the farm runs out of work). Called on the farm's dispatch thread: keep it short;
+    /// an exception it throws ends the farm (every waiting call throws it).
     /// </summary>
     public IProgress<TaskFarmProgress>? Progress { get; init; }
 

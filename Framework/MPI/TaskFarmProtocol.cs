@@ -16,6 +16,8 @@ namespace MPI;
 /// run time (TimeSpan ticks), when some failed each task's <see cref="TaskOutcome"/>, the results (raw memory, or a
 /// frame per successful task), then a failure record per task that did not succeed.</item>
 /// <item><see cref="CancelTag"/>, coordinator to worker: a group id whose tasks are to be dropped or cancelled.</item>
+/// <item>The <see cref="WorkKind.Stop"/> work message, last: its count is the number of cancellation messages sent
+/// to that worker, which takes them all before it leaves.</item>
 /// </list>
 /// </summary>
 internal static class FarmProtocol

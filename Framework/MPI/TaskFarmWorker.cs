@@ -19,10 +19,12 @@ internal static class TaskFarmWorker
         var incoming = new FarmBuffer();
         var cancels = new FarmBuffer();
         bool stopped = false;
+        int cancelsReceived = 0;
         void DrainCancels()
         {
             while (link.TryReceive(coordinator, FarmProtocol.CancelTag, cancels, out _))
             {
+                cancelsReceived++;
                 var reader = new FarmReader(cancels.Array, cancels.Length);
                 runner.CancelGroup(reader.Int64());
             }
@@ -70,7 +72,18 @@ internal static class TaskFarmWorker
                 int count = work.Int32();
                 long group = work.Int64();
                 if (kind == WorkKind.Stop)
+                {
+                    // The stop says how many cancellations were sent: each is taken, so none outlives the communicator.
+                    while (true)
+                    {
+                        lock (gate)
+                            DrainCancels();
+                        if (cancelsReceived >= count)
+                            break;
+                        backoff.Wait(null);
+                    }
                     break;
+                }
                 FarmBuffer reply;
                 lock (gate)
                     reply = link.Rent();

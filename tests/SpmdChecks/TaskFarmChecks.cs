@@ -54,6 +54,14 @@ internal static class TaskFarmChecks
                 Expect.Sequence(["0.5", "1.5", "2.5"], farm.Map([0.5, 1.5, 2.5])));
             Farm<string, int>(c, (s, _) => s.Length, options, farm =>
                 Expect.Sequence([0, 1, 5], farm.Map(["", "a", "héllo"])));
+            // Inputs and results far beyond one small message.
+            Farm<double[], double[]>(c, (a, _) => [.. a.Select(x => -x)], options, farm =>
+            {
+                var arrays = Enumerable.Range(1, 6).Select(n => Enumerable.Range(0, n * 40_000).Select(i => (double)i).ToArray()).ToArray();
+                var negated = farm.Map(arrays);
+                Expect.Sequence(arrays.Select(a => a.Length), negated.Select(a => a.Length));
+                Expect.True(negated.Zip(arrays).All(p => p.First[^1] == -p.Second[^1]));
+            });
         }
         // The one-call form: every rank calls it, only the coordinator's inputs count.
         var squares = TaskFarm.Map(c, c.Rank == 0 ? Enumerable.Range(0, 100) : null, x => x * x,
@@ -87,6 +95,20 @@ internal static class TaskFarmChecks
                 Expect.Equal(0, Collect(farm.MapUnordered([])).Count);
             });
         }
+        // Leaving the enumeration early cancels the tasks not finished (these would run a minute otherwise).
+        Farm<int, int>(c, (x, token) =>
+        {
+            if (x >= 10)
+                token.WaitHandle.WaitOne(TimeSpan.FromMinutes(1));
+            return x;
+        }, new TaskFarmOptions { CoordinatorComputes = true }, farm =>
+        {
+            var enumerator = farm.MapUnordered(Enumerable.Range(0, 100)).GetAsyncEnumerator();
+            for (int i = 0; i < 5; i++)
+                Expect.True(enumerator.MoveNextAsync().AsTask().GetAwaiter().GetResult());
+            enumerator.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Expect.Sequence([1, 2], farm.Map([1, 2]));
+        });
     }
 
     [Check]
@@ -97,6 +119,10 @@ internal static class TaskFarmChecks
             var tasks = Enumerable.Range(0, 50).Select(i => farm.Submit(new Shape("s", i))).ToArray();
             Task.WaitAll(tasks);
             Expect.Sequence(Enumerable.Range(0, 50).Select(i => i * 2), tasks.Select(t => t.Result));
+            // From many threads at once.
+            var concurrent = new Task<int>[200];
+            Parallel.For(0, concurrent.Length, i => concurrent[i] = farm.Submit(new Shape("t", i)));
+            Expect.Sequence(Enumerable.Range(0, 200).Select(i => i * 2), concurrent.Select(t => t.Result));
             using var cancelled = new CancellationTokenSource();
             cancelled.Cancel();
             Expect.Throws<OperationCanceledException>(() => farm.Submit(new Shape("s", 1), cancelled.Token));
@@ -201,13 +227,13 @@ internal static class TaskFarmChecks
     [Check]
     public static void TimeLimitCancelsTheTasksToken(Intracommunicator c)
     {
-        var options = new TaskFarmOptions { TaskTimeLimit = TimeSpan.FromMilliseconds(150), MaxRetries = 1, CoordinatorComputes = true };
+        var options = new TaskFarmOptions { TaskTimeLimit = TimeSpan.FromMilliseconds(300), MaxRetries = 1, CoordinatorComputes = true };
         Farm<int, int>(c, (x, token) =>
         {
             if (x == 1)
                 Task.Delay(TimeSpan.FromMinutes(1), token).Wait(token); // honours its token
             if (x == 2)
-                Thread.Sleep(400); // ignores it: runs to its end, and fails all the same
+                Thread.Sleep(700); // ignores it: runs to its end, and fails all the same
             return x;
         }, options, farm =>
         {
@@ -281,6 +307,15 @@ internal static class TaskFarmChecks
         }
         Expect.Equal(c.Rank == 0, thrown);
 
+        // The coordinator's dispatch thread fails (here its progress callback throws): the calls waiting and those
+        // after fail with that exception, and the workers are released all the same.
+        Farm<int, int>(c, (x, _) => x, new TaskFarmOptions { Progress = new Throwing() }, farm =>
+        {
+            var failure = Expect.Throws<InvalidOperationException>(() => farm.Map(Enumerable.Range(0, 10)));
+            Expect.Equal(Throwing.Message, failure.Message);
+            Expect.True(farm.Submit(1).IsFaulted);
+        });
+
         // An input that cannot be serialized fails the call, naming its index; nothing ran, the farm goes on.
         Farm<Holder, int>(c, (h, _) => h.Source is null ? 1 : 2, new TaskFarmOptions(), farm =>
         {
@@ -325,6 +360,13 @@ internal static class TaskFarmChecks
             enumerator.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
         return list;
+    }
+
+    private sealed class Throwing : IProgress<TaskFarmProgress>
+    {
+        public const string Message = "the progress callback failed";
+
+        public void Report(TaskFarmProgress value) => throw new InvalidOperationException(Message);
     }
 
     private sealed class Recorder(List<TaskFarmProgress> reports) : IProgress<TaskFarmProgress>
