@@ -3,7 +3,7 @@
     ModuleVersion        = '0.1.0'
     GUID                 = '4bbabe32-6098-4ed5-9016-86d9adc99757'
     Author               = 'The Mpi project'
-    Description          = 'Launches MPI programs (SPMD jobs) over hosts with mpiexec, as PowerShell jobs that persist across sessions, with every rank''s logs gathered.'
+    Description          = 'Launches MPI programs (SPMD jobs) over hosts with mpiexec, as PowerShell jobs that persist across sessions, with every rank''s logs gathered; task farms run a script block or a program once per input over the ranks.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
     CmdletsToExport      = @(
@@ -16,6 +16,8 @@
         'Test-ParallelHost'
         'Submit-ParallelBatchJob'
         'Export-ParallelJobScript'
+        'Start-ParallelTaskJob'
+        'Resume-ParallelJob'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

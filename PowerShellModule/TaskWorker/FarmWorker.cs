@@ -13,14 +13,17 @@ namespace MPI.PowerShell.TaskWorker;
 /// </summary>
 internal static class FarmWorker
 {
-    /// <summary>Runs this rank's part of the farm defined in <paramref name="definitionPath"/> (collective).</summary>
+    /// <summary>
+    /// Runs this rank's part of the farm defined in <paramref name="definitionPath"/> (collective); script blocks run in
+    /// <paramref name="early"/> first when this rank started opening a runspace before MPI (see <see cref="ScriptRunner.OpenEarly"/>).
+    /// </summary>
     /// <exception cref="IOException">No rank can read the definition file.</exception>
     /// <exception cref="InvalidDataException">The definition file does not hold a usable farm definition.</exception>
-    public static void Run(Intracommunicator world, string definitionPath, Serilog.ILogger log)
+    public static void Run(Intracommunicator world, string definitionPath, Task<System.Management.Automation.Runspaces.Runspace>? early, Serilog.ILogger log)
     {
         int coordinator = ChooseCoordinator(world, definitionPath);
         var definition = ShareDefinition(world, coordinator, definitionPath);
-        using var runner = TaskRunner.For(definition);
+        using var runner = TaskRunner.For(definition, early);
         var options = new TaskFarmOptions
         {
             Coordinator = coordinator,

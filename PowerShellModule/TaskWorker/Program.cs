@@ -10,10 +10,11 @@ if (args.Length != 1)
     return 2;
 }
 string definitionPath = Path.GetFullPath(args[0]);
+var early = ScriptRunner.OpenEarly(definitionPath);
 MPI.Environment.Run(world =>
 {
     var log = RankLogging.Configure();
-    FarmWorker.Run(world, definitionPath, log);
+    FarmWorker.Run(world, definitionPath, early, log);
     Serilog.Log.CloseAndFlush();
 });
 return 0;

@@ -3,13 +3,14 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Text.Json;
 using MPI.Logging;
 
 namespace MPI.PowerShell.TaskWorker;
 
 /// <summary>
 /// Runs a farm's script block, once per task, in runspaces of this process (one per computing thread, reused from
-/// task to task; the first is opened while the farm starts). A runspace stopped at a time limit or broken is replaced.
+/// task to task). A runspace stopped at a time limit or broken is replaced.
 /// </summary>
 internal sealed class ScriptRunner : TaskRunner
 {
@@ -17,10 +18,49 @@ internal sealed class ScriptRunner : TaskRunner
     private readonly ConcurrentBag<TaskRunspace> _idle = [];
     private Task<TaskRunspace>? _first;
 
-    public ScriptRunner(FarmDefinition definition)
+    /// <summary>A runner whose first runspace is <paramref name="early"/> (see <see cref="OpenEarly"/>) or opened now, in the background.</summary>
+    public ScriptRunner(FarmDefinition definition, Task<Runspace>? early)
     {
         _definition = definition;
-        _first = Task.Run(() => new TaskRunspace(definition));
+        _first = Task.Run(async () => new TaskRunspace(definition, early is null ? Open() : await early.ConfigureAwait(false)));
+    }
+
+    /// <summary>
+    /// Starts opening a runspace at once, before MPI and the farm start (it takes a good part of a second), when this
+    /// rank can read the definition file and it is a farm of script blocks; null otherwise.
+    /// </summary>
+    public static Task<Runspace>? OpenEarly(string definitionPath) =>
+        PeekKind(definitionPath) == FarmKind.ScriptBlock ? Task.Run(Open) : null;
+
+    /// <summary>A runspace with every default command (InitialSessionState.CreateDefault), open.</summary>
+    public static Runspace Open()
+    {
+        var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault());
+        runspace.Open();
+        return runspace;
+    }
+
+    // The kind is the definition's first property: the file's first bytes tell it without reading every task.
+    private static FarmKind? PeekKind(string definitionPath)
+    {
+        try
+        {
+            var start = new byte[4096];
+            int read;
+            using (var file = File.OpenRead(definitionPath))
+                read = file.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+            var reader = new Utf8JsonReader(start.AsSpan(0, read), isFinalBlock: read < start.Length, default);
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("kind"u8))
+                    return reader.Read() && Enum.TryParse<FarmKind>(reader.GetString(), ignoreCase: true, out var kind) ? kind : null;
+            }
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException)
+        {
+            // Not readable here, or not JSON: the farm will say so; the runspace is opened later if needed.
+        }
+        return null;
     }
 
     /// <inheritdoc/>
@@ -44,7 +84,7 @@ internal sealed class ScriptRunner : TaskRunner
     {
         if (Interlocked.Exchange(ref _first, null) is { } first)
             return first.GetAwaiter().GetResult();
-        return _idle.TryTake(out var runspace) ? runspace : new TaskRunspace(_definition);
+        return _idle.TryTake(out var runspace) ? runspace : new TaskRunspace(_definition, Open());
     }
 
     /// <inheritdoc/>
@@ -58,13 +98,17 @@ internal sealed class ScriptRunner : TaskRunner
     }
 }
 
-/// <summary>One runspace with the farm's using variables, arguments and parsed script block, running one task at a time.</summary>
+/// <summary>
+/// One runspace with the farm's using variables, arguments and parsed script block, running one task at a time in one
+/// long pipeline fed an input per task: far cheaper than a pipeline per task. A task that ends the pipeline (a
+/// terminating error, <c>exit</c>) gets a new one for the next task.
+/// </summary>
 internal sealed class TaskRunspace : IDisposable
 {
-    // Pipes the task's input, as one object, into the script block with the farm's arguments: $_, $PSItem, $input and a
-    // process block all see it, as in ForEach-Object. The script block runs in a scope of its own, so what one task
-    // sets does not reach the next.
-    private const string Wrapper = "param($__farmScript, $__farmArguments)\nprocess { ,$_ | & $__farmScript @__farmArguments }";
+    // Pipes each input, as one object, into the script block with the farm's arguments ($_, $PSItem, $input and a
+    // process block all see it, as in ForEach-Object), then says the task ended. The script block runs in a scope of its
+    // own, so what one task sets does not reach the next.
+    private const string Wrapper = "param($__farmScript, $__farmArguments, $__farmEnded)\nprocess { ,$_ | & $__farmScript @__farmArguments; $null = $__farmEnded.Set() }";
 
     // How long a stopped pipeline may take to end; one that does not is abandoned with its runspace.
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
@@ -74,12 +118,15 @@ internal sealed class TaskRunspace : IDisposable
     private readonly ParseException? _parseError;
     private readonly object?[] _arguments;
     private readonly double? _timeLimitSeconds;
+    private readonly AutoResetEvent _ended = new(false);
+    private Pipeline? _pipeline;
     private bool _stopped;
 
-    /// <summary>Opens a runspace with every default command (InitialSessionState.CreateDefault) and defines the farm's using variables in it.</summary>
+    /// <summary>Takes <paramref name="runspace"/> (open) for the farm: defines its using variables and starts the pipeline.</summary>
     /// <exception cref="PSInvalidOperationException">The definition's CliXml cannot be read.</exception>
-    public TaskRunspace(FarmDefinition definition)
+    public TaskRunspace(FarmDefinition definition, Runspace runspace)
     {
+        _runspace = runspace;
         _timeLimitSeconds = definition.TaskTimeLimitSeconds;
         _arguments = definition.ArgumentList is null ? [] : Items(PSSerializer.Deserialize(definition.ArgumentList));
         try
@@ -90,22 +137,17 @@ internal sealed class TaskRunspace : IDisposable
         {
             _parseError = exception;
         }
-        _runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault());
-        _runspace.Open();
         if (definition.UsingValues is not null && Unwrap(PSSerializer.Deserialize(definition.UsingValues)) is IDictionary values)
         {
             foreach (DictionaryEntry entry in values)
                 _runspace.SessionStateProxy.SetVariable($"__using_{entry.Key}", entry.Value);
         }
-        // Compiles the wrapper's path now rather than in the first task.
-        using var warm = System.Management.Automation.PowerShell.Create(_runspace);
-        warm.AddScript(Wrapper, useLocalScope: true).AddParameter("__farmScript", ScriptBlock.Create("")).AddParameter("__farmArguments", Array.Empty<object>());
-        warm.Invoke(new object?[] { null });
+        if (_script is not null)
+            _pipeline = new Pipeline(_runspace, _script, _arguments, _ended);
     }
 
-    /// <summary>Whether another task may run here: not stopped at a time limit, open and idle.</summary>
-    public bool Usable => !_stopped && _runspace.RunspaceStateInfo.State == RunspaceState.Opened &&
-        _runspace.RunspaceAvailability == RunspaceAvailability.Available;
+    /// <summary>Whether another task may run here: not stopped at a time limit, and open.</summary>
+    public bool Usable => !_stopped && _runspace.RunspaceStateInfo.State == RunspaceState.Opened;
 
     /// <summary>Runs the script block with the task's input as <c>$_</c>.</summary>
     /// <exception cref="TaskAttemptException">A terminating error (Data: Errors, Output so far, ErrorType, the script's stack).</exception>
@@ -114,39 +156,37 @@ internal sealed class TaskRunspace : IDisposable
     {
         if (_parseError is not null)
             throw Failure(_parseError.ErrorRecord, [], [], _parseError);
-        var input = new PSDataCollection<object?> { task.Input is null ? null : PSSerializer.Deserialize(task.Input) };
-        input.Complete();
-        var output = new PSDataCollection<PSObject>();
-        var shell = System.Management.Automation.PowerShell.Create(_runspace);
-        bool stuck = false;
-        try
+        var pipeline = _pipeline ??= new Pipeline(_runspace, _script!, _arguments, _ended);
+        pipeline.Input.Add(task.Input is null ? null : PSSerializer.Deserialize(task.Input));
+        switch (WaitHandle.WaitAny([_ended, pipeline.Invocation.AsyncWaitHandle, timeLimit.WaitHandle]))
         {
-            shell.AddScript(Wrapper, useLocalScope: true).AddParameter("__farmScript", _script).AddParameter("__farmArguments", _arguments);
-            var invocation = shell.BeginInvoke(input, output);
-            if (WaitHandle.WaitAny([invocation.AsyncWaitHandle, timeLimit.WaitHandle]) == 1 && !invocation.IsCompleted)
-            {
+            case 0:
+                return new TaskOutput(Serialize(pipeline.Output.ReadAll()), Serialize(pipeline.Shell.Streams.Error.ReadAll()), null, null);
+            case 1:
+                // The task ended the pipeline: a terminating error, or exit (or break) which ends it as a success.
+                _pipeline = null;
+                using (pipeline)
+                {
+                    try
+                    {
+                        pipeline.Shell.EndInvoke(pipeline.Invocation);
+                    }
+                    catch (RuntimeException exception)
+                    {
+                        var record = (exception as IContainsErrorRecord)?.ErrorRecord ?? new ErrorRecord(exception, "TaskFailed", ErrorCategory.NotSpecified, null);
+                        throw Failure(record, pipeline.Shell.Streams.Error.ReadAll(), pipeline.Output.ReadAll(), exception);
+                    }
+                    return new TaskOutput(Serialize(pipeline.Output.ReadAll()), Serialize(pipeline.Shell.Streams.Error.ReadAll()), null, null);
+                }
+            default:
                 _stopped = true;
-                stuck = !shell.BeginStop(null, null).AsyncWaitHandle.WaitOne(StopGrace);
+                _pipeline = null;
+                if (pipeline.Shell.BeginStop(null, null).AsyncWaitHandle.WaitOne(StopGrace))
+                    pipeline.Dispose();
+                // else the pipeline would not stop: it keeps its thread, and disposing it would wait for it forever.
                 throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"ran past its time limit of {_timeLimitSeconds} s"))
-                    .With(TaskFarmContract.OutputProperty, Serialize(output.ReadAll()))
-                    .With(TaskFarmContract.ErrorsProperty, Serialize(shell.Streams.Error.ReadAll()));
-            }
-            try
-            {
-                shell.EndInvoke(invocation);
-            }
-            catch (RuntimeException exception)
-            {
-                var record = (exception as IContainsErrorRecord)?.ErrorRecord ?? new ErrorRecord(exception, "TaskFailed", ErrorCategory.NotSpecified, null);
-                throw Failure(record, shell.Streams.Error.ReadAll(), output.ReadAll(), exception);
-            }
-            return new TaskOutput(Serialize(output.ReadAll()), Serialize(shell.Streams.Error.ReadAll()), null, null);
-        }
-        finally
-        {
-            // A pipeline that would not stop keeps its thread; disposing it would wait for it forever.
-            if (!stuck)
-                shell.Dispose();
+                    .With(TaskFarmContract.OutputProperty, Serialize(pipeline.Output.ReadAll()))
+                    .With(TaskFarmContract.ErrorsProperty, Serialize(pipeline.Shell.Streams.Error.ReadAll()));
         }
     }
 
@@ -176,12 +216,46 @@ internal sealed class TaskRunspace : IDisposable
     private static object?[] Items(object? value) =>
         Unwrap(value) is IList list ? [.. list.Cast<object?>()] : [value];
 
-    /// <summary>Closes the runspace; one abandoned with a pipeline that would not stop is closed in the background.</summary>
+    /// <summary>Ends the pipeline and closes the runspace; one abandoned with a pipeline that would not stop is closed in the background.</summary>
     public void Dispose()
     {
         if (_stopped)
+        {
             _ = Task.Run(_runspace.Dispose);
-        else
-            _runspace.Dispose();
+            return;
+        }
+        _pipeline?.Dispose();
+        _runspace.Dispose();
+        _ended.Dispose();
+    }
+
+    /// <summary>The wrapper running in the runspace, waiting for inputs.</summary>
+    private sealed class Pipeline : IDisposable
+    {
+        public Pipeline(Runspace runspace, ScriptBlock script, object?[] arguments, AutoResetEvent ended)
+        {
+            Shell = System.Management.Automation.PowerShell.Create(runspace);
+            Shell.AddScript(Wrapper, useLocalScope: true).AddParameter("__farmScript", script)
+                .AddParameter("__farmArguments", arguments).AddParameter("__farmEnded", ended);
+            Invocation = Shell.BeginInvoke(Input, Output);
+        }
+
+        public System.Management.Automation.PowerShell Shell { get; }
+
+        public PSDataCollection<object?> Input { get; } = [];
+
+        public PSDataCollection<PSObject> Output { get; } = [];
+
+        public IAsyncResult Invocation { get; }
+
+        public void Dispose()
+        {
+            Input.Complete();
+            if (!Invocation.IsCompleted)
+                Invocation.AsyncWaitHandle.WaitOne(StopGrace);
+            Shell.Dispose();
+            Input.Dispose();
+            Output.Dispose();
+        }
     }
 }

@@ -5,11 +5,11 @@ namespace MPI.PowerShell.TaskWorker;
 /// <summary>Runs one attempt of a task on this rank: a script block in a runspace, or a program.</summary>
 internal abstract class TaskRunner : IDisposable
 {
-    /// <summary>The runner for what <paramref name="definition"/>'s tasks run.</summary>
-    public static TaskRunner For(FarmDefinition definition) => definition.Kind switch
+    /// <summary>The runner for what <paramref name="definition"/>'s tasks run; <paramref name="early"/>: a runspace opened before the definition was known (<see cref="ScriptRunner.OpenEarly"/>).</summary>
+    public static TaskRunner For(FarmDefinition definition, Task<System.Management.Automation.Runspaces.Runspace>? early) => definition.Kind switch
     {
         FarmKind.Program => new ProgramRunner(definition),
-        _ => new ScriptRunner(definition),
+        _ => new ScriptRunner(definition, early),
     };
 
     /// <summary>

@@ -117,6 +117,22 @@ public sealed class SlurmTests
     }
 
     [Test]
+    public void SubmittedFarmRunsInTheAllocationAndIsReceivedInInputOrder()
+    {
+        using var session = new PowerShellSession();
+        var output = session.RunClean("""
+            $j = 1..6 | Submit-ParallelBatchJob { $_ * 3 } -Ranks 2 -MpiImplementation Mpich -Name farm-batch -Time ([TimeSpan]::FromMinutes(5))
+            $null = $j | Wait-ParallelJob -Timeout 120
+            $j.PSJobTypeName; $j.ParallelState; $j.ChildJobs.Count
+            Receive-Job $j
+            """).Select(item => item.ToString()).ToList();
+
+        Assert.That(output, Is.EqualTo(new[] { "ParallelTaskJob", "Completed", "6", "3", "6", "9", "12", "15", "18" }));
+        var job = (PowerShellParallelJobView)session.RunClean("$j").Single();
+        Assert.That(FinalState(job.Manifest.Batch!.BatchJobId!), Is.EqualTo("COMPLETED"));
+    }
+
+    [Test]
     public void SubmitWaitShowsTheQueuedJobAsProgressThenStreamsItsRecordsToTheEnd()
     {
         using var session = new PowerShellSession();

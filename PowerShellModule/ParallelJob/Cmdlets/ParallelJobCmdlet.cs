@@ -241,17 +241,24 @@ public abstract class ParallelJobCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// Writes the job's records that <paramref name="query"/> accepts, then, as Receive-Job does, why the job failed
-    /// if it did. What is in <paramref name="written"/> is not written again (for following a job); what is written
+    /// Writes the job's records that <paramref name="query"/> accepts (a farm's: its tasks' outputs and errors, in
+    /// input order), then, as Receive-Job does, why the job failed if it did. What is in <paramref name="written"/> is not written again (for following a job); what is written
     /// is added to it.
     /// </summary>
     protected void WriteRecords(PowerShellParallelJob job, IReadOnlyCollection<int>? ranks, LogQuery query, bool keep,
         int? tail = null, HashSet<object>? written = null)
     {
-        foreach (var record in job.TakeRecords(ranks, record => query.Matches(record) && written?.Contains(record) != true, keep, tail))
+        // A farm's output is its tasks' outputs and errors, in input order.
+        var items = job is ParallelTaskJob farm
+            ? farm.TakeResults(keep).Where(item => written?.Contains(item) != true)
+            : job.TakeRecords(ranks, record => query.Matches(record) && written?.Contains(record) != true, keep, tail);
+        foreach (var item in items)
         {
-            written?.Add(record);
-            WriteObject(record);
+            written?.Add(item);
+            if (item is ErrorRecord error)
+                WriteError(error);
+            else
+                WriteObject(item);
         }
         if (ranks is null && job.JobStateInfo is { State: System.Management.Automation.JobState.Failed, Reason: { } failure } && written?.Add(failure) != false)
             WriteError(Error(failure, "ParallelJobFailed", ErrorCategory.OperationStopped, job,

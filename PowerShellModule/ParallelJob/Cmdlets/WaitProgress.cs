@@ -15,30 +15,34 @@ internal sealed class WaitProgress(Cmdlet cmdlet, IReadOnlyList<PowerShellParall
     /// <summary>Writes the records whose text changed since they were last written.</summary>
     public void Show()
     {
-        int done = 0, running = 0;
+        int jobsDone = 0, running = 0;
         foreach (var job in jobs)
         {
             var manifest = job.Manifest;
             bool ended = job.Finished.WaitOne(0);
-            done += ended ? 1 : 0;
+            jobsDone += ended ? 1 : 0;
             int ranksStarted = manifest.RankInfo.Count, ranksFinished = manifest.RankInfo.Count(rank => rank.Finished);
             if (!ended)
                 running += ranksStarted - ranksFinished;
             var state = manifest.State == MPI.Launch.JobState.Queued && manifest.Batch is { BatchJobId: { } batchId }
                 ? $"Queued (Slurm job {batchId})"
                 : manifest.State.ToString();
+            // A farm's progress is its tasks'.
+            var (done, all) = manifest.Farm is { } farm ? (farm.Completed + farm.Failed, farm.TaskCount) : (ranksFinished, job.Ranks);
             Write(new ProgressRecord(job.Id, $"Parallel job {job.Name} ({job.JobId})",
-                $"{state}: {ranksStarted}/{job.Ranks} ranks started, {ranksFinished}/{job.Ranks} finished")
+                manifest.Farm is { } tasks
+                    ? $"{state}: {done}/{all} tasks done, {tasks.Failed} failed"
+                    : $"{state}: {ranksStarted}/{job.Ranks} ranks started, {ranksFinished}/{job.Ranks} finished")
             {
                 ParentActivityId = WaitActivity,
-                PercentComplete = Math.Min(100, ranksFinished * 100 / Math.Max(1, job.Ranks)),
+                PercentComplete = Math.Min(100, done * 100 / Math.Max(1, all)),
             });
         }
         var waited = DateTime.UtcNow - started;
         Write(new ProgressRecord(WaitActivity, jobs.Count == 1 ? "Waiting for a parallel job" : $"Waiting for {jobs.Count} parallel jobs",
-            $"{done} of {jobs.Count} jobs done, {running} ranks running, {waited:hh\\:mm\\:ss} elapsed")
+            $"{jobsDone} of {jobs.Count} jobs done, {running} ranks running, {waited:hh\\:mm\\:ss} elapsed")
         {
-            PercentComplete = done * 100 / Math.Max(1, jobs.Count),
+            PercentComplete = jobsDone * 100 / Math.Max(1, jobs.Count),
         });
     }
 

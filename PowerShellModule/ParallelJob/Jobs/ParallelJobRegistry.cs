@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using MPI.Launch;
+using MPI.Logging;
 
 namespace MPI.PowerShell;
 
@@ -30,7 +31,15 @@ internal static class ParallelJobRegistry
 
     /// <summary>Adds a job this process has just started.</summary>
     public static PowerShellParallelJob Add(JobStore store, ParallelJob launcher) =>
-        Jobs(store).Add(new PowerShellParallelJob(store, launcher.Manifest, launcher));
+        Jobs(store).Add(PowerShellParallelJob.Open(store, launcher.Manifest, launcher));
+
+    /// <summary>Adds a farm this process has just started, with its definition and the inputs as given.</summary>
+    public static ParallelTaskJob AddFarm(JobStore store, TaskFarmJob farm, FarmDefinition definition, IReadOnlyList<object?> inputs) =>
+        (ParallelTaskJob)Jobs(store).Add(ParallelTaskJob.Start(store, farm, definition, inputs));
+
+    /// <summary>Adds a farm this process has just resumed: it takes the place of the farm as it was read from the store.</summary>
+    public static ParallelTaskJob AddResumed(JobStore store, TaskFarmJob farm) =>
+        (ParallelTaskJob)Jobs(store).Add(ParallelTaskJob.Open(store, farm.Manifest, farm));
 
     /// <summary>
     /// The job this process has just submitted to the batch scheduler, followed with the scheduler until it ends

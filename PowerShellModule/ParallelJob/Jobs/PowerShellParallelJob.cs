@@ -16,7 +16,7 @@ namespace MPI.PowerShell;
 /// It changes on events, not by polling: the end of the launcher it holds (<see cref="ParallelJob.Completion"/>), the
 /// store's watcher reporting a change in the job's directory, the scheduler's answer about a batch job it follows.
 /// </remarks>
-public sealed class PowerShellParallelJob : MpiJob
+public class PowerShellParallelJob : MpiJob
 {
     /// <summary>The PSJobTypeName of parallel jobs.</summary>
     public const string TypeName = "ParallelJob";
@@ -25,8 +25,9 @@ public sealed class PowerShellParallelJob : MpiJob
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(30);
 
     private readonly JobStore _store;
-    private readonly ParallelJob? _launcher;
+    private readonly Launcher? _launcher;
     private readonly RankJob[] _ranks;
+    private JobLogCursor? _cursor;
     private readonly CancellationTokenSource _following = new();
     // Released by whatever may have changed the job; one release stands for any number of changes.
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -34,21 +35,44 @@ public sealed class PowerShellParallelJob : MpiJob
     private JobManifest _manifest;
     private volatile bool _concluded;
 
-    internal PowerShellParallelJob(JobStore store, JobManifest manifest, ParallelJob? launcher)
+    // A job with a child per rank; Open starts following it.
+    private PowerShellParallelJob(JobStore store, JobManifest manifest, ParallelJob? launcher)
+        : this(store, manifest, launcher is null ? null : new Launcher(() => launcher.Manifest, launcher.Completion, launcher.Stop, launcher), TypeName)
+    {
+        _ranks = [.. Enumerable.Range(0, manifest.Spec.Ranks).Select(rank => new RankJob(this, rank))];
+        foreach (var rank in _ranks)
+            ChildJobs.Add(rank);
+    }
+
+    /// <summary>A job of another kind (a farm), whose children and output the derived type provides; it calls <see cref="Begin"/> once built.</summary>
+    private protected PowerShellParallelJob(JobStore store, JobManifest manifest, Launcher? launcher, string typeName)
         : base(manifest.CommandLine, manifest.Name ?? manifest.Id, InstanceIdOf(store, manifest.Id))
     {
         _store = store;
         _manifest = manifest;
         _launcher = launcher;
-        PSJobTypeName = TypeName;
+        _ranks = [];
+        PSJobTypeName = typeName;
         PSBeginTime = (manifest.Started ?? manifest.Created).LocalDateTime;
-        _ranks = [.. Enumerable.Range(0, manifest.Spec.Ranks).Select(rank => new RankJob(this, rank))];
-        foreach (var rank in _ranks)
-            ChildJobs.Add(rank);
+    }
+
+    /// <summary>The job of <paramref name="manifest"/> (a farm's, or one with a child per rank), following it until it ends.</summary>
+    internal static PowerShellParallelJob Open(JobStore store, JobManifest manifest, ParallelJob? launcher)
+    {
+        if (manifest.Farm is not null)
+            return ParallelTaskJob.Open(store, manifest);
+        var job = new PowerShellParallelJob(store, manifest, launcher);
+        job.Begin();
+        return job;
+    }
+
+    /// <summary>Delivers what the job has done so far and follows it until it ends (at once for an ended job).</summary>
+    private protected void Begin()
+    {
+        var manifest = _manifest;
         if (manifest.IsFinished)
         {
-            foreach (var record in store.Logs(manifest.Id).Read())
-                Deliver(record);
+            CatchUp(manifest);
             Conclude(manifest);
         }
         else
@@ -56,12 +80,36 @@ public sealed class PowerShellParallelJob : MpiJob
             // A batch job waiting in its scheduler's queue is blocked, as PowerShell puts it.
             var state = manifest.State == LaunchState.Queued ? PSJobState.Blocked : PSJobState.Running;
             SetJobState(state, null);
-            foreach (var rank in _ranks)
-                rank.Enter(state);
-            launcher?.Completion.ContinueWith(_ => Wake(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            EnterChildren(state);
+            _launcher?.Completion.ContinueWith(_ => Wake(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             _ = Task.Run(FollowAsync);
         }
     }
+
+    /// <summary>Delivers what is new in the job's store record, as of <paramref name="current"/> (its log records, for a job of ranks).</summary>
+    private protected virtual void CatchUp(JobManifest current)
+    {
+        _cursor ??= _store.Logs(JobId).Cursor();
+        foreach (var record in _cursor.Next(current))
+            Deliver(record);
+    }
+
+    /// <summary>Puts every child in <paramref name="state"/> (the job runs, or waits in a queue).</summary>
+    private protected virtual void EnterChildren(PSJobState state)
+    {
+        foreach (var rank in _ranks)
+            rank.Enter(state);
+    }
+
+    /// <summary>Ends every child as <paramref name="final"/> says, once every record is delivered.</summary>
+    private protected virtual void ConcludeChildren(JobManifest final)
+    {
+        foreach (var rank in _ranks)
+            rank.Conclude(final.RankInfo.FirstOrDefault(info => info.Rank == rank.Rank), final.State);
+    }
+
+    /// <summary>Tells a wait that the job changed (called by what delivers its output).</summary>
+    private protected void RaiseChanged() => Changed?.Invoke(this, EventArgs.Empty);
 
     /// <summary>Raised whenever the job may have changed: records delivered, its record updated, its end (on a thread of the follower's).</summary>
     internal event EventHandler? Changed;
@@ -109,7 +157,7 @@ public sealed class PowerShellParallelJob : MpiJob
         get
         {
             lock (_gate)
-                return _launcher is null || _manifest.IsFinished ? _manifest : _launcher.Manifest;
+                return _launcher is null || _manifest.IsFinished ? _manifest : _launcher.Manifest();
         }
     }
 
@@ -120,7 +168,7 @@ public sealed class PowerShellParallelJob : MpiJob
     public override string StatusMessage => Reason ?? ParallelState.ToString();
 
     /// <summary>Whether this job or one of its ranks holds records not received yet.</summary>
-    public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || _ranks.Any(rank => rank.HasMoreData);
+    public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || ChildJobs.Any(child => child.HasMoreData);
 
     /// <summary>The child job of rank <paramref name="rank"/>.</summary>
     /// <exception cref="IndexOutOfRangeException"><paramref name="rank"/> is not a rank of the job.</exception>
@@ -218,7 +266,7 @@ public sealed class PowerShellParallelJob : MpiJob
             _concluded = true;
             _following.Cancel();
             _following.Dispose();
-            _launcher?.Dispose();
+            _launcher?.Owner.Dispose();
         }
         base.Dispose(disposing);
     }
@@ -230,7 +278,6 @@ public sealed class PowerShellParallelJob : MpiJob
     // Looks at the job each time something may have changed it, until it ends.
     private async Task FollowAsync()
     {
-        var cursor = _store.Logs(JobId).Cursor();
         try
         {
             while (true)
@@ -238,9 +285,8 @@ public sealed class PowerShellParallelJob : MpiJob
                 // Whether it ended is read before the records: what was written before the end is then read too. A
                 // record gone from the store (removed meanwhile) leaves the job as last seen.
                 var recorded = _launcher is null ? _store.TryGet(JobId) : null;
-                var current = _launcher?.Manifest ?? recorded ?? Manifest;
-                foreach (var record in cursor.Next(current))
-                    Deliver(record);
+                var current = _launcher?.Manifest() ?? recorded ?? Manifest;
+                CatchUp(current);
                 // A launcher here has ended once its final record is written (Completion), not when its manifest in
                 // memory says so: what the end lets run (Receive-Job -AutoRemoveJob removing the job) must find the
                 // job ended in the store too.
@@ -278,8 +324,7 @@ public sealed class PowerShellParallelJob : MpiJob
         if (current.State != LaunchState.Queued && JobStateInfo.State == PSJobState.Blocked)
         {
             SetJobState(PSJobState.Running, null);
-            foreach (var rank in _ranks)
-                rank.Enter(PSJobState.Running);
+            EnterChildren(PSJobState.Running);
         }
         Changed?.Invoke(this, EventArgs.Empty);
     }
@@ -297,8 +342,7 @@ public sealed class PowerShellParallelJob : MpiJob
             _manifest = final;
         _concluded = true;
         PSEndTime = final.Ended?.LocalDateTime;
-        foreach (var rank in _ranks)
-            rank.Conclude(final.RankInfo.FirstOrDefault(info => info.Rank == rank.Rank), final.State);
+        ConcludeChildren(final);
         switch (final.State)
         {
             case LaunchState.Completed:
@@ -314,6 +358,13 @@ public sealed class PowerShellParallelJob : MpiJob
         Changed?.Invoke(this, EventArgs.Empty);
     }
 }
+
+/// <summary>What a job started in this process holds of its launcher (a <see cref="ParallelJob"/> or a <see cref="TaskFarmJob"/>).</summary>
+/// <param name="Manifest">Reads the launcher's record of the job.</param>
+/// <param name="Completion">Completes once the launcher has written the job's end.</param>
+/// <param name="Stop">Stops the job (at once when true).</param>
+/// <param name="Owner">The launcher, disposed when the job is forgotten.</param>
+internal sealed record Launcher(Func<JobManifest> Manifest, Task<JobManifest> Completion, Action<bool> Stop, IDisposable Owner);
 
 /// <summary>One rank of a parallel job: its log records are the child job's output. Stopping it stops the job.</summary>
 public sealed class RankJob : MpiJob

@@ -74,7 +74,7 @@ internal sealed class StoreJobs
         {
             if (_jobs.TryGetValue(id, out known))
                 return known;
-            return Store.TryGet(id) is { } manifest ? Insert(new PowerShellParallelJob(Store, manifest, null)) : null;
+            return Store.TryGet(id) is { } manifest ? Insert(PowerShellParallelJob.Open(Store, manifest, null)) : null;
         }
     }
 
@@ -129,7 +129,7 @@ internal sealed class StoreJobs
             // A directory without a manifest is a job still being recorded: its manifest's write brings it.
             if (Store.TryGet(id) is { } manifest)
             {
-                _jobs[id] = new PowerShellParallelJob(Store, manifest, null);
+                _jobs[id] = PowerShellParallelJob.Open(Store, manifest, null);
                 added = true;
             }
         }
