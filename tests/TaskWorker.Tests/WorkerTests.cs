@@ -12,22 +12,32 @@ public sealed class WorkerTests(Mpi mpi)
     [Test]
     public void A_script_block_past_its_time_limit_is_stopped_and_the_next_task_runs_in_a_fresh_runspace()
     {
-        // One rank: the tasks run one after the other where the stopped one ran.
+        // One rank: the tasks run one after the other where the stopped ones ran. A .NET call cannot be stopped: its
+        // runspace is left to it, and the rank goes on.
         var run = FarmRun.Of(mpi, 1, new FarmDefinition
         {
             Kind = FarmKind.ScriptBlock,
-            Script = "if ($_ -eq 'sleep') { $global:mark = 'left by the stopped task'; 'started'; Start-Sleep -Seconds 600 }; \"ran $_ $global:mark\"",
+            Script = """
+                $global:mark += "[$_]"
+                if ($_ -eq 'sleep') { Start-Sleep -Seconds 600 }
+                if ($_ -eq 'block') { [System.Threading.Thread]::Sleep(600000) }
+                "ran $_ after $global:mark"
+                """,
             TaskTimeLimitSeconds = 3,
-            Tasks = [new FarmTask(0, FarmRun.Xml("sleep")), new FarmTask(1, FarmRun.Xml("after"))],
+            Tasks = [new FarmTask(0, FarmRun.Xml("sleep")), new FarmTask(1, FarmRun.Xml("block")), new FarmTask(2, FarmRun.Xml("after"))],
         });
         Assert.That(run.Process.ExitCode, Is.Zero, run.Describe());
-        var stopped = run.Result(0);
-        Assert.That(stopped.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Failed)), stopped.ToString());
-        Assert.That(stopped.Text(TaskFarmContract.ErrorTypeProperty), Is.EqualTo(typeof(TimeoutException).FullName));
-        Assert.That(stopped.Text(TaskFarmContract.ErrorMessageProperty), Does.Contain("time limit of 3 s"));
-        var next = run.Result(1);
+        foreach (long index in new long[] { 0, 1 })
+        {
+            var stopped = run.Result(index);
+            Assert.That(stopped.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Failed)), stopped.ToString());
+            Assert.That(stopped.Text(TaskFarmContract.ErrorTypeProperty), Is.EqualTo(typeof(TimeoutException).FullName));
+            Assert.That(stopped.Text(TaskFarmContract.ErrorMessageProperty), Does.Contain("time limit of 3 s"));
+        }
+        var next = run.Result(2);
         Assert.That(next.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Completed)), next.ToString());
-        Assert.That(FarmRun.Items(next.Text(TaskFarmContract.OutputProperty)), Is.EqualTo(new object[] { "ran after " }));
+        Assert.That(FarmRun.Items(next.Text(TaskFarmContract.OutputProperty)), Is.EqualTo(new object[] { "ran after after [after]" }));
+        Assert.That(Leftovers.Of(run.JobId), Is.Empty);
     }
 
     [Test]
