@@ -159,27 +159,4 @@ public sealed class FarmRun
         var value = PSSerializer.Deserialize(cliXml);
         return (value is PSObject wrapped ? wrapped.BaseObject : value) is IList list ? [.. list.Cast<object?>()] : [value];
     }
-
-    /// <summary>The live processes (not zombies) whose command line contains <paramref name="marker"/>.</summary>
-    public static List<int> ProcessesWith(string marker)
-    {
-        var found = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out int pid) || pid == System.Environment.ProcessId)
-                continue;
-            try
-            {
-                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                if (commandLine.Contains(marker, StringComparison.Ordinal) && stat[(stat.LastIndexOf(')') + 2)] != 'Z')
-                    found.Add(pid);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Gone meanwhile.
-            }
-        }
-        return found;
-    }
 }

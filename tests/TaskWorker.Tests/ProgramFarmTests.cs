@@ -114,7 +114,7 @@ public sealed class ProgramFarmTests(Mpi mpi)
         Assert.That(result.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Failed)), result.ToString());
         Assert.That(result.Text(TaskFarmContract.ErrorTypeProperty), Is.EqualTo(typeof(TimeoutException).FullName));
         Assert.That(result.Text(TaskFarmContract.ErrorMessageProperty), Does.Contain("time limit of 4 s"));
-        Assert.That(FarmRun.ProcessesWith(_sleepMarker), Is.Empty, "the program's sleep outlived its time limit");
+        Assert.That(Processes.WithCommandLine(_sleepMarker), Is.Empty, "the program's sleep outlived its time limit");
         Assert.That(Leftovers.Of(_run.JobId), Is.Empty);
     }
 

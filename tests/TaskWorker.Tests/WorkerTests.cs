@@ -87,16 +87,14 @@ public sealed class WorkerTests(Mpi mpi)
         });
         try
         {
-            var program = Eventually.Produces(() => FarmRun.ProcessesWith("sleep " + marker).Cast<int?>().FirstOrDefault()?.ToString(CultureInfo.InvariantCulture),
+            var program = Eventually.Produces(() => Processes.WithCommandLine("sleep " + marker).Cast<object>().FirstOrDefault(),
                 "a task's program running");
             // The rank that runs it (its parent), told to stop as mpiexec tells ranks.
-            var stat = File.ReadAllText($"/proc/{program}/stat");
-            var rank = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
-            Command.Run("kill", ["-TERM", rank]);
+            Command.Run("kill", ["-TERM", Processes.ParentOf((int)program).ToString(CultureInfo.InvariantCulture)]);
             var (exited, output, error) = Command.Collect(mpiexec, TimeSpan.FromMinutes(1));
             Assert.That(exited, Is.True, $"mpiexec did not end when a rank was told to stop\n{output}\n{error}");
             Assert.That(FarmRun.ReadRecords(records).Where(r => r.Template == JobContract.TerminatedTemplate), Is.Not.Empty);
-            Eventually.Holds(() => FarmRun.ProcessesWith(marker).Count == 0 && Leftovers.Of(jobId).Count == 0,
+            Eventually.Holds(() => Processes.WithCommandLine(marker).Count == 0 && Leftovers.Of(jobId).Count == 0,
                 "the job's processes and programs ending", TimeSpan.FromSeconds(30));
         }
         finally
@@ -135,7 +133,7 @@ public sealed class WorkerTests(Mpi mpi)
     {
         if (!mpiexec.HasExited)
             mpiexec.Kill(entireProcessTree: true);
-        foreach (var pid in FarmRun.ProcessesWith(marker))
+        foreach (var pid in Processes.WithCommandLine(marker))
         {
             try
             {
