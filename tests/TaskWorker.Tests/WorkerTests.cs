@@ -51,6 +51,30 @@ public sealed class WorkerTests(Mpi mpi)
     }
 
     [Test]
+    public void The_lowest_rank_that_can_read_the_definition_coordinates_and_every_rank_computes()
+    {
+        // The same relative path on each rank: only rank 1's working directory holds the file.
+        var directory = FarmRun.Scratch();
+        var blind = Directory.CreateDirectory(Path.Combine(directory, "blind")).FullName;
+        var seeing = Directory.CreateDirectory(Path.Combine(directory, "seeing")).FullName;
+        TaskFarmContract.Write(Path.Combine(seeing, TaskFarmContract.DefinitionFile), new FarmDefinition
+        {
+            Kind = FarmKind.ScriptBlock,
+            Script = "Start-Sleep -Milliseconds 500; $_ * $__using_Factor",
+            UsingValues = FarmRun.Xml(new System.Collections.Hashtable { ["Factor"] = 2 }),
+            Tasks = [new FarmTask(0, FarmRun.Xml(10)), new FarmTask(1, FarmRun.Xml(20))],
+        });
+        var run = FarmRun.OfRanksIn(mpi, [blind, seeing], TaskFarmContract.DefinitionFile, directory);
+        Assert.That(run.Process.ExitCode, Is.Zero, run.Describe());
+        var started = run.Records.Single(r => r.Template == TaskFarmContract.StartedTemplate);
+        Assert.That(started.Number(TaskFarmContract.CoordinatorProperty), Is.EqualTo(1));
+        Assert.That(FarmRun.Items(run.Result(0).Text(TaskFarmContract.OutputProperty)), Is.EqualTo(new object[] { 20 }), run.Describe());
+        Assert.That(FarmRun.Items(run.Result(1).Text(TaskFarmContract.OutputProperty)), Is.EqualTo(new object[] { 40 }), run.Describe());
+        Assert.That(run.Results.Select(r => r.Number(TaskFarmContract.TaskRankProperty)), Is.EquivalentTo(new long[] { 0, 1 }),
+            "rank 0, which cannot read the file, runs a task with what the coordinator sent it");
+    }
+
+    [Test]
     public void A_definition_no_rank_can_read_fails_every_rank_naming_its_path()
     {
         var directory = FarmRun.Scratch();
