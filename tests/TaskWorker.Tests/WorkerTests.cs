@@ -41,6 +41,26 @@ public sealed class WorkerTests(Mpi mpi)
     }
 
     [Test]
+    public void A_script_block_that_does_not_parse_fails_each_task_with_the_parser_s_message()
+    {
+        var run = FarmRun.Of(mpi, 1, new FarmDefinition
+        {
+            Kind = FarmKind.ScriptBlock,
+            Script = "$x = ",
+            Tasks = [new FarmTask(0, FarmRun.Xml(1)), new FarmTask(1, FarmRun.Xml(2))],
+        });
+        Assert.That(run.Process.ExitCode, Is.Zero, run.Describe());
+        foreach (long index in new long[] { 0, 1 })
+        {
+            var result = run.Result(index);
+            Assert.That(result.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Failed)), result.ToString());
+            Assert.That(result.Text(TaskFarmContract.ErrorTypeProperty), Is.EqualTo(typeof(System.Management.Automation.ParseException).FullName));
+            Assert.That(result.Text(TaskFarmContract.ErrorMessageProperty), Does.Contain("value expression following the '=' operator"));
+            Assert.That(FarmRun.Items(result.Text(TaskFarmContract.ErrorsProperty)), Has.Length.EqualTo(1));
+        }
+    }
+
+    [Test]
     public void A_farm_without_tasks_starts_and_ends_at_once()
     {
         var run = FarmRun.Of(mpi, 2, new FarmDefinition { Kind = FarmKind.ScriptBlock, Script = "$_", Tasks = [] });
