@@ -14,6 +14,7 @@
 //   SpmdChecks stall-before-init         hang before initializing MPI
 //   SpmdChecks info                      print the library this process bound
 //   SpmdChecks console-first             write a line before initializing MPI, then one per rank
+//   SpmdChecks farm-single               MPI at Threading.Single: every rank tries to start a task farm and prints why it may not
 using MPI;
 using SpmdChecks;
 
@@ -74,6 +75,9 @@ switch (mode)
         // The console is initialized by this write, before MPI: its output must still carry no terminal control bytes.
         Console.WriteLine("before MPI");
         MPI.Environment.Run(world => Console.WriteLine($"rank {world.Rank} of {world.Size}"));
+        break;
+    case "farm-single":
+        MPI.Environment.Run(ref args, Threading.Single, Scenarios.FarmAtThreadingSingle);
         break;
     default:
         Console.Error.WriteLine($"unknown mode '{mode}'");
