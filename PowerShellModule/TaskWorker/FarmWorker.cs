@@ -91,12 +91,12 @@ internal static class FarmWorker
     {
         string? missing = definition.Kind switch
         {
-            FarmKind.ScriptBlock when string.IsNullOrEmpty(definition.Script) => "a script",
-            FarmKind.Program when string.IsNullOrEmpty(definition.Program) => "a program",
+            FarmKind.ScriptBlock when string.IsNullOrEmpty(definition.Script) => "script",
+            FarmKind.Program when string.IsNullOrEmpty(definition.Program) => "program",
             _ => null,
         };
         if (missing is not null)
-            throw new InvalidDataException($"The farm definition file {definitionPath} is of kind {definition.Kind} but names no {missing[2..]}.");
+            throw new InvalidDataException($"The farm definition file {definitionPath} is of kind {definition.Kind} but names no {missing}.");
         if (definition.MaxRetries < 0 || definition.ChunkSize < 0 || definition.TaskTimeLimitSeconds <= 0)
             throw new InvalidDataException(
                 $"The farm definition file {definitionPath} has a negative retry count or chunk size, or a time limit that is not positive.");

@@ -17,4 +17,7 @@ MPI.Environment.Run(world =>
     FarmWorker.Run(world, definitionPath, early, log);
     Serilog.Log.CloseAndFlush();
 });
+// Not a plain return: a script stopped at its time limit that would not stop (a long .NET call) still holds its
+// pipeline thread, which would keep the process alive after MPI has finalized.
+System.Environment.Exit(0);
 return 0;

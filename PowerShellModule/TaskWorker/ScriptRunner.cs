@@ -90,7 +90,8 @@ internal sealed class ScriptRunner : TaskRunner
     /// <inheritdoc/>
     public override void Dispose()
     {
-        if (Interlocked.Exchange(ref _first, null) is { } first && first.Wait(Timeout.Infinite) && first.IsCompletedSuccessfully)
+        // A rank that ran no task still has its first runspace opening (or failed to open it).
+        if (Interlocked.Exchange(ref _first, null) is { } first && ((IAsyncResult)first).AsyncWaitHandle.WaitOne() && first.IsCompletedSuccessfully)
             first.Result.Dispose();
         while (_idle.TryTake(out var runspace))
             runspace.Dispose();
@@ -190,10 +191,11 @@ internal sealed class TaskRunspace : IDisposable
         }
     }
 
-    // The terminating error fails the attempt, described by its error record as pwsh shows it.
+    // The terminating error fails the attempt, described by its error record as pwsh shows it (and by the exception
+    // that carries the record when the record's own only points back to it, as a parse error's does).
     private static TaskAttemptException Failure(ErrorRecord record, IList<ErrorRecord> errors, IList<PSObject> output, Exception exception) =>
         new TaskAttemptException(record.ToString(), WithoutWrapper(record.ScriptStackTrace), exception)
-            .With(TaskFarmContract.ErrorTypeProperty, record.Exception.GetType().FullName)
+            .With(TaskFarmContract.ErrorTypeProperty, (record.Exception is ParentContainsErrorRecordException ? exception : record.Exception).GetType().FullName)
             .With(TaskFarmContract.RemoteStackTraceProperty, WithoutWrapper(record.ScriptStackTrace))
             .With(TaskFarmContract.OutputProperty, Serialize(output))
             .With(TaskFarmContract.ErrorsProperty, Serialize([.. errors, record]));

@@ -52,29 +52,7 @@ public static class MpiProcess
     }
 
     /// <summary>The ids of live processes whose command line contains <paramref name="marker"/>.</summary>
-    public static IReadOnlyList<int> ProcessesWith(string marker)
-    {
-        var found = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out int pid) || pid == System.Environment.ProcessId)
-                continue;
-            try
-            {
-                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                if (commandLine.Contains(marker, StringComparison.Ordinal) && !IsZombie(directory))
-                    found.Add(pid);
-            }
-            catch (IOException)
-            {
-                // The process ended while we looked.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-        return found;
-    }
+    public static IReadOnlyList<int> ProcessesWith(string marker) => global::Tests.Support.Processes.WithCommandLine(marker);
 
     /// <summary>Waits (up to a deadline) until no process carries the marker; returns those still alive.</summary>
     public static IReadOnlyList<int> SurvivorsAfterGrace(string marker)
@@ -89,13 +67,6 @@ public static class MpiProcess
     private static string DotnetHost => System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
 
     private static string ProgramPath(string program) => Path.Combine(AppContext.BaseDirectory, program + ".dll");
-
-    private static bool IsZombie(string procDirectory)
-    {
-        var stat = File.ReadAllText(Path.Combine(procDirectory, "stat"));
-        var afterName = stat[(stat.LastIndexOf(')') + 2)..];
-        return afterName.StartsWith('Z');
-    }
 
     /// <summary>A start of <paramref name="file"/> with every standard stream redirected and the arguments as a list.</summary>
     internal static ProcessStartInfo Redirected(string file, IEnumerable<string> args)

@@ -80,6 +80,27 @@ public sealed class FarmRun
         return new FarmRun { JobId = jobId, Process = result, Records = ReadRecords(recordDirectory) };
     }
 
+    /// <summary>
+    /// Runs the worker on <paramref name="path"/> with one rank in each of <paramref name="workingDirectories"/> (one
+    /// mpiexec application context each), so a relative path names a different file on each rank.
+    /// </summary>
+    public static FarmRun OfRanksIn(Mpi mpi, IReadOnlyList<string> workingDirectories, string path, string directory)
+    {
+        var (jobId, recordDirectory, environment) = Channel(directory);
+        var (launcher, options) = mpi == Mpi.OpenMpi
+            ? ("mpiexec.openmpi", new[] { "--oversubscribe", "--bind-to", "none" })
+            : ("mpiexec.mpich", Array.Empty<string>());
+        var arguments = new List<string>(options);
+        foreach (var workingDirectory in workingDirectories)
+        {
+            if (arguments.Count > options.Length)
+                arguments.Add(":");
+            arguments.AddRange(["-n", "1", mpi == Mpi.OpenMpi ? "--wdir" : "-wdir", workingDirectory, Dotnet, Worker, path]);
+        }
+        var result = Command.Run(launcher, arguments, directory, environment, TimeSpan.FromMinutes(2));
+        return new FarmRun { JobId = jobId, Process = result, Records = ReadRecords(recordDirectory) };
+    }
+
     /// <summary>Starts the worker on <paramref name="definition"/> without waiting: the process, its job id and its record directory.</summary>
     public static (Process Mpiexec, string JobId, string RecordDirectory) Start(Mpi mpi, int ranks, FarmDefinition definition)
     {
@@ -140,13 +161,12 @@ public sealed class FarmRun
         return (jobId, recordDirectory, environment);
     }
 
-    private static (string Launcher, List<string> Arguments) Launch(Mpi mpi, int ranks, string path)
-    {
-        var dotnet = System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        return mpi == Mpi.OpenMpi
-            ? ("mpiexec.openmpi", ["--oversubscribe", "--bind-to", "none", "-n", $"{ranks}", dotnet, Worker, path])
-            : ("mpiexec.mpich", ["-n", $"{ranks}", dotnet, Worker, path]);
-    }
+    private static string Dotnet => System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+
+    private static (string Launcher, List<string> Arguments) Launch(Mpi mpi, int ranks, string path) =>
+        mpi == Mpi.OpenMpi
+            ? ("mpiexec.openmpi", ["--oversubscribe", "--bind-to", "none", "-n", $"{ranks}", Dotnet, Worker, path])
+            : ("mpiexec.mpich", ["-n", $"{ranks}", Dotnet, Worker, path]);
 
     /// <summary>CliXml of <paramref name="value"/>, as the module writes inputs, using values and arguments.</summary>
     public static string Xml(object? value) => PSSerializer.Serialize(value, TaskFarmContract.SerializationDepth);
@@ -158,28 +178,5 @@ public sealed class FarmRun
             return [];
         var value = PSSerializer.Deserialize(cliXml);
         return (value is PSObject wrapped ? wrapped.BaseObject : value) is IList list ? [.. list.Cast<object?>()] : [value];
-    }
-
-    /// <summary>The live processes (not zombies) whose command line contains <paramref name="marker"/>.</summary>
-    public static List<int> ProcessesWith(string marker)
-    {
-        var found = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out int pid) || pid == System.Environment.ProcessId)
-                continue;
-            try
-            {
-                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                if (commandLine.Contains(marker, StringComparison.Ordinal) && stat[(stat.LastIndexOf(')') + 2)] != 'Z')
-                    found.Add(pid);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Gone meanwhile.
-            }
-        }
-        return found;
     }
 }

@@ -11,7 +11,7 @@ namespace TaskWorker.Tests;
 [TestFixture(Mpi.OpenMpi)]
 public sealed class ProgramFarmTests(Mpi mpi)
 {
-    private const long Talks = 0, ExitsThree = 1, BigOutput = 2, Sleeps = 3, Quoted = 4;
+    private const long Talks = 0, ExitsThree = 1, BigOutput = 2, Sleeps = 3, Quoted = 4, MeetsB = 5, MeetsA = 6;
     private const int Big = 300_000;
     private readonly string _sleepMarker = $"61{Random.Shared.Next(1000, 9999)}.25";
 
@@ -21,6 +21,9 @@ public sealed class ProgramFarmTests(Mpi mpi)
     [OneTimeSetUp]
     public void RunFarms()
     {
+        var meeting = FarmRun.Scratch();
+        // Each says it started, then waits for the other: they complete only if they run at the same time.
+        const string Meet = "touch \"$1/$2\"; until [ -e \"$1/$3\" ]; do sleep 0.05; done";
         _run = FarmRun.Of(mpi, 2, new FarmDefinition
         {
             Kind = FarmKind.Program,
@@ -28,6 +31,9 @@ public sealed class ProgramFarmTests(Mpi mpi)
             TaskTimeLimitSeconds = 4,
             Tasks =
             [
+                // First, so the two ranks start with them.
+                new FarmTask(MeetsA, Arguments: ["-c", Meet, "sh", meeting, "a", "b"]),
+                new FarmTask(MeetsB, Arguments: ["-c", Meet, "sh", meeting, "b", "a"]),
                 new FarmTask(Talks, Arguments: ["-c", "echo hello; echo oops >&2"]),
                 new FarmTask(ExitsThree, Arguments: ["-c", "echo partial; exit 3"]),
                 new FarmTask(BigOutput, Arguments: ["-c", $"head -c {Big} /dev/zero | tr '\\0' x; head -c {Big} /dev/zero | tr '\\0' y >&2"]),
@@ -49,7 +55,18 @@ public sealed class ProgramFarmTests(Mpi mpi)
     public void The_worker_ends_with_success_and_reports_every_task()
     {
         Assert.That(_run.Process.ExitCode, Is.Zero, _run.Describe());
-        Assert.That(_run.Results.Select(r => r.Number(TaskFarmContract.TaskIndexProperty)), Is.EquivalentTo(new[] { Talks, ExitsThree, BigOutput, Sleeps, Quoted }));
+        Assert.That(_run.Results.Select(r => r.Number(TaskFarmContract.TaskIndexProperty)),
+            Is.EquivalentTo(new[] { Talks, ExitsThree, BigOutput, Sleeps, Quoted, MeetsA, MeetsB }));
+    }
+
+    [Test]
+    public void Two_ranks_run_two_tasks_at_the_same_time()
+    {
+        foreach (long index in new[] { MeetsA, MeetsB })
+        {
+            var result = _run.Result(index);
+            Assert.That(result.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Completed)), result.ToString());
+        }
     }
 
     [Test]
@@ -97,7 +114,7 @@ public sealed class ProgramFarmTests(Mpi mpi)
         Assert.That(result.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Failed)), result.ToString());
         Assert.That(result.Text(TaskFarmContract.ErrorTypeProperty), Is.EqualTo(typeof(TimeoutException).FullName));
         Assert.That(result.Text(TaskFarmContract.ErrorMessageProperty), Does.Contain("time limit of 4 s"));
-        Assert.That(FarmRun.ProcessesWith(_sleepMarker), Is.Empty, "the program's sleep outlived its time limit");
+        Assert.That(Processes.WithCommandLine(_sleepMarker), Is.Empty, "the program's sleep outlived its time limit");
         Assert.That(Leftovers.Of(_run.JobId), Is.Empty);
     }
 

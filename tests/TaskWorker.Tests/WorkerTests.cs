@@ -12,22 +12,52 @@ public sealed class WorkerTests(Mpi mpi)
     [Test]
     public void A_script_block_past_its_time_limit_is_stopped_and_the_next_task_runs_in_a_fresh_runspace()
     {
-        // One rank: the tasks run one after the other where the stopped one ran.
+        // One rank: the tasks run one after the other where the stopped ones ran. A .NET call cannot be stopped: its
+        // runspace is left to it, and the rank goes on.
         var run = FarmRun.Of(mpi, 1, new FarmDefinition
         {
             Kind = FarmKind.ScriptBlock,
-            Script = "if ($_ -eq 'sleep') { $global:mark = 'left by the stopped task'; 'started'; Start-Sleep -Seconds 600 }; \"ran $_ $global:mark\"",
+            Script = """
+                $global:mark += "[$_]"
+                if ($_ -eq 'sleep') { Start-Sleep -Seconds 600 }
+                if ($_ -eq 'block') { [System.Threading.Thread]::Sleep(600000) }
+                "ran $_ after $global:mark"
+                """,
             TaskTimeLimitSeconds = 3,
-            Tasks = [new FarmTask(0, FarmRun.Xml("sleep")), new FarmTask(1, FarmRun.Xml("after"))],
+            Tasks = [new FarmTask(0, FarmRun.Xml("sleep")), new FarmTask(1, FarmRun.Xml("block")), new FarmTask(2, FarmRun.Xml("after"))],
         });
         Assert.That(run.Process.ExitCode, Is.Zero, run.Describe());
-        var stopped = run.Result(0);
-        Assert.That(stopped.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Failed)), stopped.ToString());
-        Assert.That(stopped.Text(TaskFarmContract.ErrorTypeProperty), Is.EqualTo(typeof(TimeoutException).FullName));
-        Assert.That(stopped.Text(TaskFarmContract.ErrorMessageProperty), Does.Contain("time limit of 3 s"));
-        var next = run.Result(1);
+        foreach (long index in new long[] { 0, 1 })
+        {
+            var stopped = run.Result(index);
+            Assert.That(stopped.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Failed)), stopped.ToString());
+            Assert.That(stopped.Text(TaskFarmContract.ErrorTypeProperty), Is.EqualTo(typeof(TimeoutException).FullName));
+            Assert.That(stopped.Text(TaskFarmContract.ErrorMessageProperty), Does.Contain("time limit of 3 s"));
+        }
+        var next = run.Result(2);
         Assert.That(next.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Completed)), next.ToString());
-        Assert.That(FarmRun.Items(next.Text(TaskFarmContract.OutputProperty)), Is.EqualTo(new object[] { "ran after " }));
+        Assert.That(FarmRun.Items(next.Text(TaskFarmContract.OutputProperty)), Is.EqualTo(new object[] { "ran after after [after]" }));
+        Assert.That(Leftovers.Of(run.JobId), Is.Empty);
+    }
+
+    [Test]
+    public void A_script_block_that_does_not_parse_fails_each_task_with_the_parser_s_message()
+    {
+        var run = FarmRun.Of(mpi, 1, new FarmDefinition
+        {
+            Kind = FarmKind.ScriptBlock,
+            Script = "$x = ",
+            Tasks = [new FarmTask(0, FarmRun.Xml(1)), new FarmTask(1, FarmRun.Xml(2))],
+        });
+        Assert.That(run.Process.ExitCode, Is.Zero, run.Describe());
+        foreach (long index in new long[] { 0, 1 })
+        {
+            var result = run.Result(index);
+            Assert.That(result.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Failed)), result.ToString());
+            Assert.That(result.Text(TaskFarmContract.ErrorTypeProperty), Is.EqualTo(typeof(System.Management.Automation.ParseException).FullName));
+            Assert.That(result.Text(TaskFarmContract.ErrorMessageProperty), Does.Contain("value expression following the '=' operator"));
+            Assert.That(FarmRun.Items(result.Text(TaskFarmContract.ErrorsProperty)), Has.Length.EqualTo(1));
+        }
     }
 
     [Test]
@@ -38,6 +68,30 @@ public sealed class WorkerTests(Mpi mpi)
         var started = run.Records.Single(r => r.Template == TaskFarmContract.StartedTemplate);
         Assert.That(started.Number(TaskFarmContract.TaskCountProperty), Is.Zero);
         Assert.That(run.Results, Is.Empty);
+    }
+
+    [Test]
+    public void The_lowest_rank_that_can_read_the_definition_coordinates_and_every_rank_computes()
+    {
+        // The same relative path on each rank: only rank 1's working directory holds the file.
+        var directory = FarmRun.Scratch();
+        var blind = Directory.CreateDirectory(Path.Combine(directory, "blind")).FullName;
+        var seeing = Directory.CreateDirectory(Path.Combine(directory, "seeing")).FullName;
+        TaskFarmContract.Write(Path.Combine(seeing, TaskFarmContract.DefinitionFile), new FarmDefinition
+        {
+            Kind = FarmKind.ScriptBlock,
+            Script = "Start-Sleep -Milliseconds 500; $_ * $__using_Factor",
+            UsingValues = FarmRun.Xml(new System.Collections.Hashtable { ["Factor"] = 2 }),
+            Tasks = [new FarmTask(0, FarmRun.Xml(10)), new FarmTask(1, FarmRun.Xml(20))],
+        });
+        var run = FarmRun.OfRanksIn(mpi, [blind, seeing], TaskFarmContract.DefinitionFile, directory);
+        Assert.That(run.Process.ExitCode, Is.Zero, run.Describe());
+        var started = run.Records.Single(r => r.Template == TaskFarmContract.StartedTemplate);
+        Assert.That(started.Number(TaskFarmContract.CoordinatorProperty), Is.EqualTo(1));
+        Assert.That(FarmRun.Items(run.Result(0).Text(TaskFarmContract.OutputProperty)), Is.EqualTo(new object[] { 20 }), run.Describe());
+        Assert.That(FarmRun.Items(run.Result(1).Text(TaskFarmContract.OutputProperty)), Is.EqualTo(new object[] { 40 }), run.Describe());
+        Assert.That(run.Results.Select(r => r.Number(TaskFarmContract.TaskRankProperty)), Is.EquivalentTo(new long[] { 0, 1 }),
+            "rank 0, which cannot read the file, runs a task with what the coordinator sent it");
     }
 
     [Test]
@@ -72,20 +126,19 @@ public sealed class WorkerTests(Mpi mpi)
             Kind = FarmKind.Program,
             // In a session of its own, out of the reach of mpiexec, which ends a job's ranks with their process groups.
             Program = "setsid",
-            Tasks = [new FarmTask(0, Arguments: ["sleep", marker]), new FarmTask(1, Arguments: ["sleep", marker])],
+            // One task: mpiexec kills the other ranks of a job with SIGKILL once one ended, which no process can act on.
+            Tasks = [new FarmTask(0, Arguments: ["sleep", marker])],
         });
         try
         {
-            var program = Eventually.Produces(() => FarmRun.ProcessesWith("sleep " + marker).Cast<int?>().FirstOrDefault()?.ToString(CultureInfo.InvariantCulture),
+            var program = Eventually.Produces(() => Processes.WithCommandLine("sleep " + marker).Cast<object>().FirstOrDefault(),
                 "a task's program running");
             // The rank that runs it (its parent), told to stop as mpiexec tells ranks.
-            var stat = File.ReadAllText($"/proc/{program}/stat");
-            var rank = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
-            Command.Run("kill", ["-TERM", rank]);
+            Command.Run("kill", ["-TERM", Processes.ParentOf((int)program).ToString(CultureInfo.InvariantCulture)]);
             var (exited, output, error) = Command.Collect(mpiexec, TimeSpan.FromMinutes(1));
             Assert.That(exited, Is.True, $"mpiexec did not end when a rank was told to stop\n{output}\n{error}");
             Assert.That(FarmRun.ReadRecords(records).Where(r => r.Template == JobContract.TerminatedTemplate), Is.Not.Empty);
-            Eventually.Holds(() => FarmRun.ProcessesWith(marker).Count == 0 && Leftovers.Of(jobId).Count == 0,
+            Eventually.Holds(() => Processes.WithCommandLine(marker).Count == 0 && Leftovers.Of(jobId).Count == 0,
                 "the job's processes and programs ending", TimeSpan.FromSeconds(30));
         }
         finally
@@ -124,7 +177,7 @@ public sealed class WorkerTests(Mpi mpi)
     {
         if (!mpiexec.HasExited)
             mpiexec.Kill(entireProcessTree: true);
-        foreach (var pid in FarmRun.ProcessesWith(marker))
+        foreach (var pid in Processes.WithCommandLine(marker))
         {
             try
             {
