@@ -168,8 +168,17 @@ internal sealed class TaskFarmRunner<TInput, TResult> : IDisposable
             return;
         }
         if (_timeLimit is { } late && (elapsed >= late || (error is OperationCanceledException && token.IsCancellationRequested)))
-            error = new TimeoutException(string.Format(CultureInfo.InvariantCulture,
+        {
+            var timeout = new TimeoutException(string.Format(CultureInfo.InvariantCulture,
                 "The task ran past its time limit of {0} s ({1:0.###} s).", late.TotalSeconds, elapsed.TotalSeconds));
+            // What the task attached to its own failure (its output so far, say) still reaches the coordinator.
+            if (error is not null)
+            {
+                foreach (DictionaryEntry entry in error.Data)
+                    timeout.Data[entry.Key] = entry.Value;
+            }
+            error = timeout;
+        }
         if (error is not null)
         {
             _outcomes[i] = TaskOutcome.Failed;

@@ -182,12 +182,15 @@ internal sealed class TaskRunspace : IDisposable
             default:
                 _stopped = true;
                 _pipeline = null;
-                if (pipeline.Shell.BeginStop(null, null).AsyncWaitHandle.WaitOne(StopGrace))
-                    pipeline.Dispose();
-                // else the pipeline would not stop: it keeps its thread, and disposing it would wait for it forever.
-                throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"ran past its time limit of {_timeLimitSeconds} s"))
+                bool ended = pipeline.Shell.BeginStop(null, null).AsyncWaitHandle.WaitOne(StopGrace);
+                // What the task wrote before its limit is read before the pipeline's collections are disposed.
+                var timeout = new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"ran past its time limit of {_timeLimitSeconds} s"))
                     .With(TaskFarmContract.OutputProperty, Serialize(pipeline.Output.ReadAll()))
                     .With(TaskFarmContract.ErrorsProperty, Serialize(pipeline.Shell.Streams.Error.ReadAll()));
+                // A pipeline that would not stop keeps its thread, and disposing it would wait for it forever.
+                if (ended)
+                    pipeline.Dispose();
+                throw timeout;
         }
     }
 

@@ -234,16 +234,24 @@ internal static class TaskFarmChecks
                 Task.Delay(TimeSpan.FromMinutes(1), token).Wait(token); // honours its token
             if (x == 2)
                 Thread.Sleep(700); // ignores it: runs to its end, and fails all the same
+            if (x == 4)
+            {
+                // Stops at its limit and says what it had done so far.
+                token.WaitHandle.WaitOne(TimeSpan.FromMinutes(1));
+                throw new OperationCanceledException(token) { Data = { ["Output"] = "half done" } };
+            }
             return x;
         }, options, farm =>
         {
-            var results = Collect(farm.MapUnordered([0, 1, 2, 3])).OrderBy(r => r.Index).ToList();
-            Expect.Sequence([true, false, false, true], results.Select(r => r.Succeeded));
+            var results = Collect(farm.MapUnordered([0, 1, 2, 3, 4])).OrderBy(r => r.Index).ToList();
+            Expect.Sequence([true, false, false, true, false], results.Select(r => r.Succeeded));
             foreach (var late in results.Where(r => !r.Succeeded))
             {
                 Expect.Equal("System.TimeoutException", late.Exception!.RemoteExceptionType);
+                Expect.True(late.Exception.RemoteMessage.Contains("time limit of 0.3 s", StringComparison.Ordinal), late.Exception.RemoteMessage);
                 Expect.Equal(2, late.Attempts);
             }
+            Expect.Equal("half done", results[4].Exception!.RemoteData["Output"]);
         });
     }
 

@@ -19,7 +19,7 @@ public sealed class WorkerTests(Mpi mpi)
             Kind = FarmKind.ScriptBlock,
             Script = """
                 $global:mark += "[$_]"
-                if ($_ -eq 'sleep') { Start-Sleep -Seconds 600 }
+                if ($_ -eq 'sleep') { "started $_"; Start-Sleep -Seconds 600 }
                 if ($_ -eq 'block') { [System.Threading.Thread]::Sleep(600000) }
                 "ran $_ after $global:mark"
                 """,
@@ -34,6 +34,8 @@ public sealed class WorkerTests(Mpi mpi)
             Assert.That(stopped.Text(TaskFarmContract.ErrorTypeProperty), Is.EqualTo(typeof(TimeoutException).FullName));
             Assert.That(stopped.Text(TaskFarmContract.ErrorMessageProperty), Does.Contain("time limit of 3 s"));
         }
+        // What a stopped task wrote before its limit is kept.
+        Assert.That(FarmRun.Items(run.Result(0).Text(TaskFarmContract.OutputProperty)), Is.EqualTo(new object[] { "started sleep" }), run.Result(0).ToString());
         var next = run.Result(2);
         Assert.That(next.Text(TaskFarmContract.OutcomeProperty), Is.EqualTo(nameof(FarmOutcome.Completed)), next.ToString());
         Assert.That(FarmRun.Items(next.Text(TaskFarmContract.OutputProperty)), Is.EqualTo(new object[] { "ran after after [after]" }));
