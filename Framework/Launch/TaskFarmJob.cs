@@ -51,6 +51,9 @@ public sealed class TaskFarmJob : IDisposable
     private JobLogCursor? _cursor;
     private (JobState State, string Reason)? _stopRequested;
 
+    // When the farm was first asked to stop (or ran out of time): a task that fails after it was cut off by the stop.
+    private DateTimeOffset? _stoppingSince;
+
     private TaskFarmJob(JobStore store, JobManifest manifest, FarmDefinition definition, IReadOnlyList<FarmTaskResult> saved)
     {
         _store = store;
@@ -473,6 +476,9 @@ public sealed class TaskFarmJob : IDisposable
                 {
                     if (_saved.Contains(result.Index))
                         continue;
+                    // Its program or rank was ended by the stop: it has no outcome of its own, and a resumed farm runs it.
+                    if (result.Outcome == FarmOutcome.Failed && _stoppingSince is { } since && record.Timestamp >= since)
+                        continue;
                 }
                 _files.Append(result);
                 Update(farm =>
@@ -541,6 +547,7 @@ public sealed class TaskFarmJob : IDisposable
             if (_manifest.IsFinished || (_stopRequested is not null && !force))
                 return;
             _stopRequested ??= (state, reason);
+            _stoppingSince ??= DateTimeOffset.UtcNow;
             attempt = _attempt;
         }
         attempt?.Stop(force);

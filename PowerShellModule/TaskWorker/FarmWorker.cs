@@ -105,6 +105,9 @@ internal static class FarmWorker
     // One record per task, with exactly the contract's properties; absent ones are left out.
     private static void Report(Serilog.ILogger log, TaskResult<FarmTask, TaskOutput> result)
     {
+        // A task cut off by the job stopping has no result: saved, it would keep a resumed farm from running it again.
+        if (result.Exception?.RemoteExceptionType == typeof(TaskInterruptedException).FullName)
+            return;
         var properties = new List<(string Name, object Value)>
         {
             (TaskFarmContract.ElapsedProperty, result.Elapsed.TotalSeconds),

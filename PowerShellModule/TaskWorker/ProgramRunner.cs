@@ -77,6 +77,12 @@ internal sealed partial class ProgramRunner : TaskRunner
                     .With(TaskFarmContract.OutputProperty, stdout)
                     .With(TaskFarmContract.StandardErrorProperty, stderr);
             }
+            bool interrupted;
+            lock (Gate)
+                interrupted = _ending;
+            // Killed because the rank was told to stop (the job is stopping): no outcome of the task's own.
+            if (interrupted && process.ExitCode != 0)
+                throw new TaskInterruptedException();
             if (process.ExitCode != 0)
             {
                 throw new TaskAttemptException(string.Create(CultureInfo.InvariantCulture, $"exited with code {process.ExitCode}"))
@@ -99,7 +105,7 @@ internal sealed partial class ProgramRunner : TaskRunner
         {
             // A program started after the rank was told to stop would outlive it.
             if (_ending)
-                throw new OperationCanceledException("This rank is stopping; no more programs are started.");
+                throw new TaskInterruptedException();
             CloseOnExec();
             try
             {

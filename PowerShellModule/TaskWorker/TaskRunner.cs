@@ -57,6 +57,22 @@ public sealed class TaskAttemptException : Exception
     public override string? StackTrace => _stackTrace ?? base.StackTrace;
 }
 
+/// <summary>
+/// An attempt cut off because its rank was told to stop (the job is stopping): the task has no outcome of its own, so
+/// none is reported, and it runs again when the farm is resumed.
+/// </summary>
+public sealed class TaskInterruptedException : Exception
+{
+    /// <summary>An attempt cut off by its rank stopping.</summary>
+    public TaskInterruptedException() : base("The rank was told to stop while the task ran.") { }
+
+    /// <summary>An attempt cut off by its rank stopping, described by <paramref name="message"/>.</summary>
+    public TaskInterruptedException(string message) : base(message) { }
+
+    /// <summary>An attempt cut off by its rank stopping, described by <paramref name="message"/>, caused by <paramref name="innerException"/>.</summary>
+    public TaskInterruptedException(string message, Exception? innerException) : base(message, innerException) { }
+}
+
 /// <summary>How a runner attaches what a failed attempt produced to the exception that fails it.</summary>
 internal static class AttemptData
 {

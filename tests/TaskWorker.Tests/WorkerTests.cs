@@ -140,8 +140,40 @@ public sealed class WorkerTests(Mpi mpi)
             var (exited, output, error) = Command.Collect(mpiexec, TimeSpan.FromMinutes(1));
             Assert.That(exited, Is.True, $"mpiexec did not end when a rank was told to stop\n{output}\n{error}");
             Assert.That(FarmRun.ReadRecords(records).Where(r => r.Template == JobContract.TerminatedTemplate), Is.Not.Empty);
+            // Cut off by the stop, the task has no outcome of its own: a saved one would keep a resumed farm from running it.
+            Assert.That(FarmRun.ReadRecords(records).Where(r => r.Template == TaskFarmContract.ResultTemplate), Is.Empty);
             Eventually.Holds(() => Processes.WithCommandLine(marker).Count == 0 && Leftovers.Of(jobId).Count == 0,
                 "the job's processes and programs ending", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            EndLeftovers(mpiexec, marker);
+        }
+    }
+
+    [Test]
+    public void A_task_cut_off_by_the_coordinator_stopping_gets_no_result()
+    {
+        var marker = $"63{Random.Shared.Next(1000, 9999)}.25";
+        var (mpiexec, jobId, records) = FarmRun.Start(mpi, 2, new FarmDefinition
+        {
+            Kind = FarmKind.Program,
+            Program = "setsid",
+            Tasks = [new FarmTask(0, Arguments: ["sleep", marker]), new FarmTask(1, Arguments: ["sleep", marker])],
+        });
+        try
+        {
+            // Both ranks run a task; the coordinator is told to stop, as mpiexec tells ranks. It kills its program,
+            // whose failure it would otherwise report as the task's outcome on its way out.
+            var programs = Eventually.Produces(() => Processes.WithCommandLine("sleep " + marker) is { Count: 2 } both ? both : null,
+                "both tasks' programs running");
+            int coordinator = Eventually.Produces(() => FarmRun.ReadRecords(records)
+                .FirstOrDefault(r => r.Template == TaskFarmContract.StartedTemplate), "the farm started").Json.GetProperty(JobContract.ProcessIdProperty).GetInt32();
+            Assert.That(programs.Select(Processes.ParentOf), Does.Contain(coordinator));
+            Command.Run("kill", ["-TERM", coordinator.ToString(CultureInfo.InvariantCulture)]);
+            var (exited, output, error) = Command.Collect(mpiexec, TimeSpan.FromMinutes(1));
+            Assert.That(exited, Is.True, $"mpiexec did not end when a rank was told to stop\n{output}\n{error}");
+            Assert.That(FarmRun.ReadRecords(records).Where(r => r.Template == TaskFarmContract.ResultTemplate), Is.Empty);
         }
         finally
         {
