@@ -51,6 +51,8 @@ public sealed class TaskFarmJob : IDisposable
     private JobLogCursor? _cursor;
     private (JobState State, string Reason)? _stopRequested;
 
+    private const int InterruptSignal = 2; // SIGINT
+
     // When the farm was first asked to stop (or ran out of time): a task that fails after it was cut off by the stop.
     private DateTimeOffset? _stoppingSince;
 
@@ -360,10 +362,16 @@ public sealed class TaskFarmJob : IDisposable
                 return (JobState.Failed, Told($"The worker ended without a result for {unfinished.Count} task(s) ({Indices(unfinished.Select(task => task.Index))}) in attempt {ended.Id}."));
             if (ended.State is JobState.Stopped)
                 return (JobState.Stopped, Told(how + "."));
+            // Ctrl-C in the terminal reaches the ranks too (they share its process group): the user's interrupt, not a lost rank.
+            if (ended.RankInfo.Any(rank => rank.Signal == InterruptSignal))
+                return (JobState.Stopped, Told(how + "; interrupted (SIGINT), so not restarted."));
             if (restartsLeft == 0)
                 return (JobState.Failed, Told(how + (Manifest.Farm!.MaxRestarts > 0 ? "; no restart left." : "; restarts are off.")));
             restartsLeft--;
             var (answering, lost) = Probe(job);
+            // No rank started although every host answers: mpiexec cannot start this job, and would fail the same way again.
+            if (lost.Count == 0 && !ended.RankInfo.Any(rank => rank.Host is not null))
+                return (JobState.Failed, Told(how + "; no rank started, so a restart would fail the same way."));
             if (job.Hosts.Count > 0 && answering.Count == 0)
                 return (JobState.Failed, Told(how + $"; no host answers any more ({string.Join("; ", lost)})."));
             if (answering.Count > 0 && lost.Count > 0)

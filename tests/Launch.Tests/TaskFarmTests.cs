@@ -149,6 +149,36 @@ public sealed class TaskFarmTests : StoreFixture
         AssertNothingLeft(final);
     }
 
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void InterruptedRankStopsTheFarmWithoutARestart(MpiImplementation implementation)
+    {
+        // Ctrl-C in a terminal sends SIGINT to the ranks too: the user's interrupt, which no restart should undo.
+        using var farm = TaskFarmJob.Start(Farm(implementation, Echo(0), Echo(1), "kill -INT $PPID; sleep 1; echo 2", Echo(3)), Store);
+        var final = RunToEnd(farm);
+
+        Assert.That(final.State, Is.EqualTo(JobState.Stopped), final.Reason);
+        Assert.That(final.Reason, Does.EndWith("interrupted (SIGINT), so not restarted."));
+        Assert.That(final.Farm!.Restarts, Is.Zero);
+        Assert.That(final.Farm.Attempts, Has.Count.EqualTo(1));
+        AssertNothingLeft(final);
+    }
+
+    [Test]
+    public void AttemptThatStartedNoRankIsNotRestarted()
+    {
+        // More ranks than this machine's slots, oversubscription not allowed: Open MPI refuses the job before any rank
+        // starts, and would refuse every attempt the same way.
+        var spec = Farm(MpiImplementation.OpenMpi, Echo(0), Echo(1), Echo(2));
+        spec = spec with { Job = spec.Job with { Ranks = System.Environment.ProcessorCount + 1, AllowOversubscription = false } };
+        using var farm = TaskFarmJob.Start(spec, Store);
+        var final = RunToEnd(farm);
+
+        Assert.That(final.State, Is.EqualTo(JobState.Failed));
+        Assert.That(final.Reason, Does.EndWith("no rank started, so a restart would fail the same way."));
+        Assert.That(final.Farm!.Attempts, Has.Count.EqualTo(1));
+    }
+
     [Test]
     public void WithoutRestartsALostRankFailsTheFarmAndKeepsItsResults()
     {

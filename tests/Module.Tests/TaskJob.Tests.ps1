@@ -35,6 +35,8 @@ BeforeAll {
         Write-Error "note about $_"
         $_ * $using:factor + $offset
     } -ArgumentList 5 -MaxRetries 1 @common -Name task-mixed
+    # $null is output like any object (a missing key, a function that returns nothing).
+    $script:nulls = 1..3 | Start-ParallelTaskJob { if ($_ -ne 2) { $_ } else { @{}[$_] } } @common -Name task-null
     $script:timed = 'slow' | Start-ParallelTaskJob { Start-Sleep 600 } -TaskTimeLimit 00:00:02 @common -Name task-timeout
     # A program per input, {} inside an argument; input 3 exits with 3. Under Open MPI.
     $script:program = 0, 3 | Start-ParallelTaskJob -Program /bin/sh -ArgumentTemplate '-c', 'echo out {}; echo err {} >&2; exit {}' -MpiImplementation OpenMpi -AllowRunAsRoot -ThrottleLimit 2 -Name task-program
@@ -46,7 +48,7 @@ BeforeAll {
         "done $_"
     } @common -Name task-stop
 
-    $null = $ordered, $mixed, $timed, $program, $missing | Wait-Job -Timeout 150
+    $null = $ordered, $mixed, $nulls, $timed, $program, $missing | Wait-Job -Timeout 150
 }
 
 AfterAll {
@@ -100,6 +102,17 @@ Describe 'Start-ParallelTaskJob with a script block' {
         $mixed.ChildJobs[2].JobStateInfo.State | Should -Be 'Failed'
         $mixed.ChildJobs[2].Attempts | Should -Be 2
         $mixed.State | Should -Be 'Failed'
+    }
+
+    It 'passes $null output on in its place, as ForEach-Object -Parallel does, in this session and a new one' {
+        $nulls.State | Should -Be 'Completed'
+        $out = Receive-Job $nulls -Keep
+        $out | Should -HaveCount 3
+        $out[0], $out[2] | Should -Be 1, 3
+        $out[1] | Should -BeNullOrEmpty
+        $run = Invoke-Pwsh -ImportModule "@(Get-ParallelJob).Count -gt 0; @(Receive-Job -Keep (Get-ParallelJob -Name task-null)).Count"
+        $run.Error | Should -BeNullOrEmpty
+        $run.Output -split '\r?\n' | Where-Object { $_ } | Should -Be 'True', '3'
     }
 
     It 'fails a task that runs past -TaskTimeLimit as TaskTimedOut, and leaves nothing running' {

@@ -230,8 +230,9 @@ public sealed class TaskJob : MpiJob
         }
         else
         {
+            // $null is output too, as ForEach-Object -Parallel passes it on.
             foreach (var item in FarmObjects.Deserialize(result.Output))
-                Output.Add(PSObject.AsPSObject(item));
+                Output.Add(item is null ? null : PSObject.AsPSObject(item));
             var errors = FarmObjects.Deserialize(result.Errors).OfType<PSObject>().ToList();
             // The terminating error that failed the task is told by the TaskFailed record.
             if (failed && errors.Count > 0 && FarmObjects.MessageOf(errors[^1]) == result.ErrorMessage)
