@@ -230,7 +230,7 @@ public sealed class TaskJob : MpiJob
         }
         else
         {
-            // $null is output too, as ForEach-Object -Parallel passes it on.
+            // $null is output too (Receive-Job leaves it out, as for any job).
             foreach (var item in FarmObjects.Deserialize(result.Output))
                 Output.Add(item is null ? null : PSObject.AsPSObject(item));
             var errors = FarmObjects.Deserialize(result.Errors).OfType<PSObject>().ToList();
