@@ -369,9 +369,6 @@ public sealed class TaskFarmJob : IDisposable
                 return (JobState.Failed, Told(how + (Manifest.Farm!.MaxRestarts > 0 ? "; no restart left." : "; restarts are off.")));
             restartsLeft--;
             var (answering, lost) = Probe(job);
-            // No rank started although every host answers: mpiexec cannot start this job, and would fail the same way again.
-            if (lost.Count == 0 && !ended.RankInfo.Any(rank => rank.Host is not null))
-                return (JobState.Failed, Told(how + "; no rank started, so a restart would fail the same way."));
             if (job.Hosts.Count > 0 && answering.Count == 0)
                 return (JobState.Failed, Told(how + $"; no host answers any more ({string.Join("; ", lost)})."));
             if (answering.Count > 0 && lost.Count > 0)

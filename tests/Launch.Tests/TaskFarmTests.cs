@@ -165,21 +165,6 @@ public sealed class TaskFarmTests : StoreFixture
     }
 
     [Test]
-    public void AttemptThatStartedNoRankIsNotRestarted()
-    {
-        // More ranks than this machine's slots, oversubscription not allowed: Open MPI refuses the job before any rank
-        // starts, and would refuse every attempt the same way.
-        var spec = Farm(MpiImplementation.OpenMpi, Echo(0), Echo(1), Echo(2));
-        spec = spec with { Job = spec.Job with { Ranks = System.Environment.ProcessorCount + 1, AllowOversubscription = false } };
-        using var farm = TaskFarmJob.Start(spec, Store);
-        var final = RunToEnd(farm);
-
-        Assert.That(final.State, Is.EqualTo(JobState.Failed));
-        Assert.That(final.Reason, Does.EndWith("no rank started, so a restart would fail the same way."));
-        Assert.That(final.Farm!.Attempts, Has.Count.EqualTo(1));
-    }
-
-    [Test]
     public void WithoutRestartsALostRankFailsTheFarmAndKeepsItsResults()
     {
         var spec = Farm(MpiImplementation.OpenMpi, Echo(0), Echo(1), KillsItsRankOnce(2), Echo(3)) with { MaxRestarts = 0 };
