@@ -63,6 +63,9 @@ internal sealed class AbiTable
 
     public required PredefinedDatatypes Datatypes { get; init; }
     public required PredefinedOps Ops { get; init; }
+
+    /// <summary>Windows, their synchronization and shared-memory splits: MPI-3 one-sided communication.</summary>
+    public required OneSidedConstants OneSided { get; init; }
 }
 
 /// <summary>MPI error classes, whose numbers differ between ABIs (MPI_ERR_TRUNCATE is 14 on MPICH, 15 elsewhere).</summary>
@@ -77,3 +80,19 @@ internal sealed record PredefinedDatatypes(
 internal sealed record PredefinedOps(
     nint Max, nint Min, nint Sum, nint Prod, nint LogicalAnd, nint BitwiseAnd, nint LogicalOr, nint BitwiseOr,
     nint LogicalXor, nint BitwiseXor, nint MinLoc, nint MaxLoc, nint Replace, nint NoOp);
+
+/// <summary>
+/// Constants of one-sided communication (MPI-3 chapter 12) and of MPI_Comm_split_type. Lock types, assertion bits,
+/// window attribute keys, flavors and memory models all differ between ABIs, as do the RMA error classes.
+/// </summary>
+internal sealed record OneSidedConstants(
+    nint WinNull, int CommTypeShared, int LockExclusive, int LockShared,
+    int ModeNoCheck, int ModeNoStore, int ModeNoPut, int ModeNoPrecede, int ModeNoSucceed,
+    int KeyWinBase, int KeyWinSize, int KeyWinDispUnit, int KeyWinCreateFlavor, int KeyWinModel,
+    int FlavorCreate, int FlavorAllocate, int FlavorDynamic, int FlavorShared, int ModelSeparate, int ModelUnified,
+    OneSidedErrorClasses Errors);
+
+/// <summary>The error classes MPI raises for windows and remote memory access.</summary>
+internal sealed record OneSidedErrorClasses(
+    int Win, int Base, int Size, int Disp, int LockType, int Assert, int RmaConflict, int RmaSync, int RmaRange,
+    int RmaAttach, int RmaShared, int RmaFlavor);

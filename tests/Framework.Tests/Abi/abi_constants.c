@@ -132,5 +132,38 @@ int main(void)
     HANDLE("Ops.MaxLoc", MPI_MAXLOC);
     HANDLE("Ops.Replace", MPI_REPLACE);
     HANDLE("Ops.NoOp", MPI_NO_OP);
+
+    HANDLE("OneSided.WinNull", MPI_WIN_NULL);
+    NUMBER("OneSided.CommTypeShared", MPI_COMM_TYPE_SHARED);
+    NUMBER("OneSided.LockExclusive", MPI_LOCK_EXCLUSIVE);
+    NUMBER("OneSided.LockShared", MPI_LOCK_SHARED);
+    NUMBER("OneSided.ModeNoCheck", MPI_MODE_NOCHECK);
+    NUMBER("OneSided.ModeNoStore", MPI_MODE_NOSTORE);
+    NUMBER("OneSided.ModeNoPut", MPI_MODE_NOPUT);
+    NUMBER("OneSided.ModeNoPrecede", MPI_MODE_NOPRECEDE);
+    NUMBER("OneSided.ModeNoSucceed", MPI_MODE_NOSUCCEED);
+    NUMBER("OneSided.KeyWinBase", MPI_WIN_BASE);
+    NUMBER("OneSided.KeyWinSize", MPI_WIN_SIZE);
+    NUMBER("OneSided.KeyWinDispUnit", MPI_WIN_DISP_UNIT);
+    NUMBER("OneSided.KeyWinCreateFlavor", MPI_WIN_CREATE_FLAVOR);
+    NUMBER("OneSided.KeyWinModel", MPI_WIN_MODEL);
+    NUMBER("OneSided.FlavorCreate", MPI_WIN_FLAVOR_CREATE);
+    NUMBER("OneSided.FlavorAllocate", MPI_WIN_FLAVOR_ALLOCATE);
+    NUMBER("OneSided.FlavorDynamic", MPI_WIN_FLAVOR_DYNAMIC);
+    NUMBER("OneSided.FlavorShared", MPI_WIN_FLAVOR_SHARED);
+    NUMBER("OneSided.ModelSeparate", MPI_WIN_SEPARATE);
+    NUMBER("OneSided.ModelUnified", MPI_WIN_UNIFIED);
+    NUMBER("OneSided.Errors.Win", MPI_ERR_WIN);
+    NUMBER("OneSided.Errors.Base", MPI_ERR_BASE);
+    NUMBER("OneSided.Errors.Size", MPI_ERR_SIZE);
+    NUMBER("OneSided.Errors.Disp", MPI_ERR_DISP);
+    NUMBER("OneSided.Errors.LockType", MPI_ERR_LOCKTYPE);
+    NUMBER("OneSided.Errors.Assert", MPI_ERR_ASSERT);
+    NUMBER("OneSided.Errors.RmaConflict", MPI_ERR_RMA_CONFLICT);
+    NUMBER("OneSided.Errors.RmaSync", MPI_ERR_RMA_SYNC);
+    NUMBER("OneSided.Errors.RmaRange", MPI_ERR_RMA_RANGE);
+    NUMBER("OneSided.Errors.RmaAttach", MPI_ERR_RMA_ATTACH);
+    NUMBER("OneSided.Errors.RmaShared", MPI_ERR_RMA_SHARED);
+    NUMBER("OneSided.Errors.RmaFlavor", MPI_ERR_RMA_FLAVOR);
     return 0;
 }

@@ -35,5 +35,13 @@ internal static class MpichAbi
             LogicalAnd: H(0x58000005), BitwiseAnd: H(0x58000006), LogicalOr: H(0x58000007),
             BitwiseOr: H(0x58000008), LogicalXor: H(0x58000009), BitwiseXor: H(0x5800000a),
             MinLoc: H(0x5800000b), MaxLoc: H(0x5800000c), Replace: H(0x5800000d), NoOp: H(0x5800000e)),
+        OneSided = new OneSidedConstants(
+            WinNull: H(0x20000000), CommTypeShared: 1, LockExclusive: 234, LockShared: 235,
+            ModeNoCheck: 1024, ModeNoStore: 2048, ModeNoPut: 4096, ModeNoPrecede: 8192, ModeNoSucceed: 16384,
+            KeyWinBase: 0x66000001, KeyWinSize: 0x66000003, KeyWinDispUnit: 0x66000005,
+            KeyWinCreateFlavor: 0x66000007, KeyWinModel: 0x66000009,
+            FlavorCreate: 1, FlavorAllocate: 2, FlavorDynamic: 3, FlavorShared: 4, ModelSeparate: 1, ModelUnified: 2,
+            Errors: new OneSidedErrorClasses(Win: 45, Base: 46, Size: 51, Disp: 52, LockType: 47, Assert: 53,
+                RmaConflict: 49, RmaSync: 50, RmaRange: 55, RmaAttach: 56, RmaShared: 57, RmaFlavor: 58)),
     };
 }

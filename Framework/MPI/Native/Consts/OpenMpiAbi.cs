@@ -49,6 +49,15 @@ internal static class OpenMpiAbi
                 BitwiseXor: Symbol("ompi_mpi_op_bxor"), MinLoc: Symbol("ompi_mpi_op_minloc"),
                 MaxLoc: Symbol("ompi_mpi_op_maxloc"), Replace: Symbol("ompi_mpi_op_replace"),
                 NoOp: Symbol("ompi_mpi_op_no_op")),
+            OneSided = new OneSidedConstants(
+                WinNull: Symbol("ompi_mpi_win_null"), CommTypeShared: 0, LockExclusive: 1, LockShared: 2,
+                ModeNoCheck: 1, ModeNoStore: 8, ModeNoPut: 4, ModeNoPrecede: 2, ModeNoSucceed: 16,
+                // Attribute keys are positions in mpi.h's enum: TAG_UB, HOST, IO, WTIME_IS_GLOBAL, APPNUM,
+                // LASTUSEDCODE, UNIVERSE_SIZE, then the window keys.
+                KeyWinBase: 7, KeyWinSize: 8, KeyWinDispUnit: 9, KeyWinCreateFlavor: 10, KeyWinModel: 11,
+                FlavorCreate: 1, FlavorAllocate: 2, FlavorDynamic: 3, FlavorShared: 4, ModelSeparate: 1, ModelUnified: 0,
+                Errors: new OneSidedErrorClasses(Win: 53, Base: 24, Size: 49, Disp: 26, LockType: 37, Assert: 22,
+                    RmaConflict: 46, RmaSync: 47, RmaRange: 68, RmaAttach: 69, RmaShared: 71, RmaFlavor: 70)),
         };
     }
 }

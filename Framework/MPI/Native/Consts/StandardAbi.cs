@@ -32,5 +32,13 @@ internal static class StandardAbi
             Max: 0x23, Min: 0x22, Sum: 0x21, Prod: 0x24, LogicalAnd: 0x30, BitwiseAnd: 0x28, LogicalOr: 0x31,
             BitwiseOr: 0x29, LogicalXor: 0x32, BitwiseXor: 0x2a, MinLoc: 0x38, MaxLoc: 0x39, Replace: 0x3c,
             NoOp: 0x3d),
+        OneSided = new OneSidedConstants(
+            WinNull: 0x110, CommTypeShared: 221, LockExclusive: 301, LockShared: 302,
+            ModeNoCheck: 1024, ModeNoStore: 8192, ModeNoPut: 4096, ModeNoPrecede: 2048, ModeNoSucceed: 16384,
+            KeyWinBase: 601, KeyWinSize: 603, KeyWinDispUnit: 602, KeyWinCreateFlavor: 604, KeyWinModel: 605,
+            FlavorCreate: 311, FlavorAllocate: 312, FlavorDynamic: 313, FlavorShared: 314,
+            ModelSeparate: 322, ModelUnified: 321,
+            Errors: new OneSidedErrorClasses(Win: 56, Base: 24, Size: 52, Disp: 26, LockType: 37, Assert: 22,
+                RmaConflict: 47, RmaSync: 50, RmaRange: 48, RmaAttach: 46, RmaShared: 49, RmaFlavor: 57)),
     };
 }
