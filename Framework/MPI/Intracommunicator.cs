@@ -29,6 +29,23 @@ public unsafe partial class Intracommunicator : Communicator
     public new Intracommunicator Split(int color, int key) => (Intracommunicator)base.Split(color, key);
 
     /// <summary>
+    /// Splits the communicator into the ranks that can share memory, one communicator per node
+    /// (MPI_Comm_split_type with MPI_COMM_TYPE_SHARED, collective). Ranks are ordered by <paramref name="key"/>, then
+    /// by their rank here. The result is what <see cref="Window{T}.AllocateShared"/> needs.
+    /// </summary>
+    /// <param name="key">This rank's place among the ranks of its node.</param>
+    /// <returns>This rank's node communicator, which the caller disposes.</returns>
+    /// <exception cref="ObjectDisposedException">The communicator was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public Intracommunicator SplitShared(int key = 0)
+    {
+        long handle = 0;
+        Mpi.Check(Mpi.Comm_split_type(LiveHandle, Mpi.Abi.OneSided.CommTypeShared, key,
+            Mpi.Abi.InfoNull, &handle));
+        return new Intracommunicator(CommHandle.Adopt(&handle), predefined: false);
+    }
+
+    /// <summary>
     /// Starts <paramref name="maxprocs"/> new processes running <paramref name="command"/> with
     /// <paramref name="argv"/> (MPI_Comm_spawn, collective over this communicator; the arguments matter at
     /// <paramref name="root"/>). They reach back through <see cref="Communicator.Parent"/>.

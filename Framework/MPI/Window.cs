@@ -1,0 +1,237 @@
+using System.Buffers;
+using MPI.Native;
+
+namespace MPI;
+
+/// <summary>How a window's memory came to be (MPI_WIN_CREATE_FLAVOR).</summary>
+public enum WindowFlavor
+{
+    /// <summary>Memory the program already had (MPI_Win_create).</summary>
+    Create,
+
+    /// <summary>Memory MPI allocated for the window (MPI_Win_allocate).</summary>
+    Allocate,
+
+    /// <summary>Memory attached and detached after creation (MPI_Win_create_dynamic).</summary>
+    Dynamic,
+
+    /// <summary>Memory MPI allocated that every rank of the node can load and store (MPI_Win_allocate_shared).</summary>
+    Shared,
+}
+
+/// <summary>
+/// How the public copy of a window (what remote access sees) relates to the private copy (what local loads and stores
+/// see) (MPI_WIN_MODEL).
+/// </summary>
+public enum WindowModel
+{
+    /// <summary>Two copies, made consistent only by synchronization calls.</summary>
+    Separate,
+
+    /// <summary>One copy: remote updates become visible to local loads eventually, and at once after synchronization.</summary>
+    Unified,
+}
+
+/// <summary>
+/// A window for one-sided communication (MPI-3 chapter 12): on every rank of a communicator, a segment of
+/// <typeparamref name="T"/> elements that the other ranks can read and write without this rank taking part.
+/// Displacements are counted in elements of <typeparamref name="T"/> (the window's displacement unit is
+/// <c>sizeof(T)</c>). Creating and freeing are collective over <see cref="Communicator"/>.
+/// </summary>
+/// <typeparam name="T">The element type: an unmanaged type that MPI has a datatype for, or any unmanaged struct.</typeparam>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "The factories are the window's collective constructors, one per MPI call (Create, Allocate, AllocateShared).")]
+public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
+{
+    private readonly T* _base;
+    private MemoryHandle _pin;
+    private nint _handle;
+
+    private Window(Intracommunicator communicator, nint handle, T* segment, int length, WindowFlavor flavor,
+        MemoryHandle pin = default)
+    {
+        Communicator = communicator;
+        _handle = handle;
+        _base = segment;
+        Length = length;
+        Flavor = flavor;
+        _pin = pin;
+        // MPI's default for windows is MPI_ERRORS_ARE_FATAL: every failure would abort the job.
+        Mpi.Check(Mpi.Win_set_errhandler(handle, Mpi.Abi.ErrorsReturn));
+    }
+
+    /// <summary>
+    /// Exposes memory this rank already has as its segment of a new window (MPI_Win_create, collective over
+    /// <paramref name="communicator"/>). The memory is pinned until the window is freed. Memory that never moves
+    /// (<see cref="NativeBuffer{T}"/>) suits windows best; an array's memory stays pinned in the managed heap.
+    /// </summary>
+    /// <param name="communicator">The ranks that share the window; each calls this with its own segment.</param>
+    /// <param name="memory">This rank's segment (may be empty: the rank then exposes nothing).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="communicator"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="communicator"/> was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public static Window<T> Create(Intracommunicator communicator, Memory<T> memory)
+    {
+        ArgumentNullException.ThrowIfNull(communicator);
+        var pin = memory.Pin();
+        try
+        {
+            long window = 0;
+            Mpi.Check(Mpi.Win_create(pin.Pointer, (nint)memory.Length * sizeof(T), sizeof(T), Mpi.Abi.InfoNull,
+                communicator.LiveHandle, &window));
+            return new Window<T>(communicator, Mpi.ReadHandle(&window), (T*)pin.Pointer, memory.Length,
+                WindowFlavor.Create, pin);
+        }
+        catch
+        {
+            pin.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Creates a window whose segments MPI allocates, <paramref name="length"/> zeroed elements on this rank
+    /// (MPI_Win_allocate, collective over <paramref name="communicator"/>). <see cref="Local"/> is this rank's segment.
+    /// </summary>
+    /// <param name="communicator">The ranks that share the window.</param>
+    /// <param name="length">Elements in this rank's segment (ranks may differ; 0 exposes nothing).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="communicator"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="communicator"/> was disposed.</exception>
+    /// <exception cref="MpiException">MPI reported an error (for example, no memory).</exception>
+    public static Window<T> Allocate(Intracommunicator communicator, int length) =>
+        AllocateWith(Mpi.Win_allocate, communicator, length, WindowFlavor.Allocate);
+
+    /// <summary>
+    /// Creates a window in memory shared by the ranks of one node, <paramref name="length"/> zeroed elements on this
+    /// rank (MPI_Win_allocate_shared, collective over <paramref name="communicator"/>). Every rank can load and store
+    /// any rank's segment directly through <see cref="SharedSegment"/>, as well as with one-sided calls. By default
+    /// the segments are contiguous, in rank order.
+    /// </summary>
+    /// <param name="communicator">
+    /// Ranks that share memory: all on one node, as <see cref="Intracommunicator.SplitShared(int)"/> gives.
+    /// </param>
+    /// <param name="length">Elements in this rank's segment (ranks may differ; 0 exposes nothing).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="communicator"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="communicator"/> was disposed.</exception>
+    /// <exception cref="MpiException">
+    /// MPI reported an error: among others, ranks of <paramref name="communicator"/> that cannot share memory.
+    /// </exception>
+    public static Window<T> AllocateShared(Intracommunicator communicator, int length) =>
+        AllocateWith(Mpi.Win_allocate_shared, communicator, length, WindowFlavor.Shared);
+
+    private static Window<T> AllocateWith(delegate* unmanaged<nint, int, nint, nint, void*, void*, int> allocate,
+        Intracommunicator communicator, int length, WindowFlavor flavor)
+    {
+        ArgumentNullException.ThrowIfNull(communicator);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        void* segment = null;
+        long window = 0;
+        var bytes = (nint)length * sizeof(T);
+        Mpi.Check(allocate(bytes, sizeof(T), Mpi.Abi.InfoNull, communicator.LiveHandle, &segment, &window));
+        // MPI need not zero what it allocates; a window that starts zeroed on every rank is what programs assume.
+        new Span<byte>(segment, checked((int)bytes)).Clear();
+        return new Window<T>(communicator, Mpi.ReadHandle(&window), (T*)segment, length, flavor);
+    }
+
+    /// <summary>The communicator the window was created over (not owned by the window).</summary>
+    public Intracommunicator Communicator { get; }
+
+    /// <summary>The native MPI handle (<c>MPI_Win</c> at the library's width); 0 once freed.</summary>
+    public nint Handle => _handle;
+
+    /// <summary>How the window's memory came to be.</summary>
+    public WindowFlavor Flavor { get; }
+
+    /// <summary>Elements in this rank's segment.</summary>
+    public int Length { get; }
+
+    /// <summary>Whether the window has been freed.</summary>
+    public bool IsFreed => _handle == 0;
+
+    /// <summary>
+    /// This rank's segment, for local loads and stores. Remote accesses to it become visible here only as MPI's
+    /// synchronization rules say (after the epoch that made them ends, or after <c>Sync</c> in the unified model).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The window was freed.</exception>
+    public Span<T> Local
+    {
+        get
+        {
+            _ = LiveHandle;
+            return new Span<T>(_base, Length);
+        }
+    }
+
+    /// <summary>The window's memory model (MPI_WIN_MODEL).</summary>
+    /// <exception cref="ObjectDisposedException">The window was freed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public WindowModel Model
+    {
+        get
+        {
+            int* value = null;
+            int found = 0;
+            Mpi.Check(Mpi.Win_get_attr(LiveHandle, Mpi.Abi.OneSided.KeyWinModel, &value, &found));
+            return found != 0 && *value == Mpi.Abi.OneSided.ModelUnified ? WindowModel.Unified : WindowModel.Separate;
+        }
+    }
+
+    /// <summary>
+    /// The segment of <paramref name="rank"/> in a shared window, for direct loads and stores from this rank
+    /// (MPI_Win_shared_query). Valid until the window is freed.
+    /// </summary>
+    /// <param name="rank">A rank of <see cref="Communicator"/>.</param>
+    /// <exception cref="InvalidOperationException">The window was not made by <see cref="AllocateShared"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is not a rank of the communicator.</exception>
+    /// <exception cref="ObjectDisposedException">The window was freed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public Span<T> SharedSegment(int rank)
+    {
+        var handle = LiveHandle;
+        if (Flavor != WindowFlavor.Shared)
+            throw new InvalidOperationException(
+                $"Only a window made by Window<T>.AllocateShared has segments other ranks can address; this one is of flavor {Flavor}.");
+        if ((uint)rank >= (uint)Communicator.Size)
+            throw new ArgumentOutOfRangeException(nameof(rank), rank,
+                $"The window's communicator has ranks 0 to {Communicator.Size - 1}.");
+        nint bytes = 0;
+        int unit = 0;
+        void* segment = null;
+        Mpi.Check(Mpi.Win_shared_query(handle, rank, &bytes, &unit, &segment));
+        return new Span<T>(segment, checked((int)(bytes / sizeof(T))));
+    }
+
+    /// <summary>
+    /// Frees the window (MPI_Win_free, collective over <see cref="Communicator"/>): it waits until every rank's
+    /// operations on it are complete. Segments MPI allocated are released; memory given to
+    /// <see cref="Create"/> is unpinned. Spans taken from the window must not be used afterwards.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The window was already freed.</exception>
+    /// <exception cref="MpiException">MPI reported an error.</exception>
+    public void Free()
+    {
+        var handle = LiveHandle;
+        _handle = 0;
+        try
+        {
+            Mpi.FreeWhileActive(handle, Mpi.Win_free);
+        }
+        finally
+        {
+            _pin.Dispose();
+        }
+    }
+
+    /// <summary>Frees the window as <see cref="Free"/> does, unless it was already freed (then nothing happens).</summary>
+    public void Dispose()
+    {
+        if (_handle != 0)
+            Free();
+    }
+
+    /// <summary>The handle, or a clear error when the window was freed.</summary>
+    internal nint LiveHandle => _handle != 0
+        ? _handle
+        : throw new ObjectDisposedException(GetType().Name, "The window has been freed.");
+}
