@@ -299,7 +299,7 @@ internal static class WindowChecks
     [Check]
     public static void OriginsMayBeReusedAndDestinationsStayPinnedUntilCompletion(Intracommunicator c)
     {
-        const int Length = 4096;
+        const int Length = 1 << 18; // 1 MiB: MPICH reads an origin this large after the call returns
         using var window = Window<int>.Allocate(c, Length);
         window.Fence(WindowAssertions.NoPrecede);
         var origin = Enumerable.Range(c.Rank * Length, Length).ToArray();
