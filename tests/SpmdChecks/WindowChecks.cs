@@ -379,6 +379,19 @@ internal static class WindowChecks
             Expect.Throws<RmaSynchronizationException>(() => window.Put([1], 1, 0));
         window.Unlock(0);
 
+        // Post-start-complete-wait with empty groups: epochs that need no partner, nested or mixed wrongly.
+        window.Post(Group.empty);
+        Expect.Throws<RmaSynchronizationException>(() => window.Post(Group.empty));
+        Expect.Throws<RmaSynchronizationException>(() => window.Fence());
+        window.Start(Group.empty);
+        Expect.Throws<RmaSynchronizationException>(() => window.Start(Group.empty));
+        Expect.Throws<RmaSynchronizationException>(() => window.LockAll());
+        Expect.Throws<RmaSynchronizationException>(() => window.Put([1], 0, 0));
+        window.Complete();
+        Expect.Throws<RmaSynchronizationException>(window.Complete);
+        window.Wait();
+        Expect.Throws<RmaSynchronizationException>(window.Wait);
+
         // A fence epoch with operations must be closed by a Fence before locks; FetchAndOp needs a lock.
         window.Fence(WindowAssertions.NoPrecede);
         window.Put([c.Rank], Right(c), 0);
