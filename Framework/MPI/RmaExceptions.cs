@@ -17,10 +17,8 @@ public class RmaSynchronizationException : InvalidOperationException
     /// </summary>
     public RmaSynchronizationException(int errorCode, int errorClass, string message) : base(message)
     {
-        ErrorCode = errorCode;
-        ErrorClass = errorClass;
-        Data["MPI.ErrorCode"] = errorCode;
-        Data["MPI.ErrorClass"] = errorClass;
+        (ErrorCode, ErrorClass) = (errorCode, errorClass);
+        RmaErrorData.Record(this, errorCode, errorClass);
     }
 
     /// <summary>The code the MPI call returned; 0 when this library detected the error itself.</summary>
@@ -55,10 +53,8 @@ public class RmaRangeException : ArgumentOutOfRangeException
     /// <summary>MPI returned <paramref name="errorCode"/>, of class <paramref name="errorClass"/> (MPI_ERR_RMA_RANGE), with <paramref name="message"/> as its text.</summary>
     public RmaRangeException(int errorCode, int errorClass, string message) : base(null, message)
     {
-        ErrorCode = errorCode;
-        ErrorClass = errorClass;
-        Data["MPI.ErrorCode"] = errorCode;
-        Data["MPI.ErrorClass"] = errorClass;
+        (ErrorCode, ErrorClass) = (errorCode, errorClass);
+        RmaErrorData.Record(this, errorCode, errorClass);
     }
 
     /// <summary>The code the MPI call returned; 0 when this library detected the error itself.</summary>
@@ -66,4 +62,14 @@ public class RmaRangeException : ArgumentOutOfRangeException
 
     /// <summary>The MPI error class of <see cref="ErrorCode"/>, in the loaded library's numbering; 0 when detected here.</summary>
     public int ErrorClass { get; }
+}
+
+/// <summary>MPI's numbers on an RMA exception, where <see cref="MpiException"/> keeps them too.</summary>
+internal static class RmaErrorData
+{
+    public static void Record(Exception exception, int errorCode, int errorClass)
+    {
+        exception.Data["MPI.ErrorCode"] = errorCode;
+        exception.Data["MPI.ErrorClass"] = errorClass;
+    }
 }

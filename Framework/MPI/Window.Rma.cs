@@ -41,14 +41,8 @@ public sealed unsafe partial class Window<T>
     /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Put(ReadOnlySpan<T> origin, int targetRank, long targetIndex)
     {
-        var handle = LiveHandle;
-        RequireTarget(targetRank, targetIndex, origin.Length);
-        RequireAccess(targetRank, "Put");
-        if (origin.IsEmpty)
-            return;
-        var type = DatatypeOf<T>.Handle;
-        Mpi.Check(Mpi.Put(Stage(origin, targetRank), origin.Length, type, targetRank, Displacement(targetRank, targetIndex), origin.Length,
-            type, handle));
+        if (Admit(targetRank, targetIndex, origin.Length, "Put"))
+            Transfer(Mpi.Put, Stage(origin, targetRank), origin.Length, targetRank, targetIndex);
     }
 
     /// <summary>
@@ -67,14 +61,8 @@ public sealed unsafe partial class Window<T>
     /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Get(Memory<T> destination, int targetRank, long targetIndex)
     {
-        var handle = LiveHandle;
-        RequireTarget(targetRank, targetIndex, destination.Length);
-        RequireAccess(targetRank, "Get");
-        if (destination.IsEmpty)
-            return;
-        var type = DatatypeOf<T>.Handle;
-        Mpi.Check(Mpi.Get(Pin(destination, targetRank), destination.Length, type, targetRank, Displacement(targetRank, targetIndex),
-            destination.Length, type, handle));
+        if (Admit(targetRank, targetIndex, destination.Length, "Get"))
+            Transfer(Mpi.Get, Pin(destination, targetRank), destination.Length, targetRank, targetIndex);
     }
 
     /// <summary>
@@ -101,15 +89,12 @@ public sealed unsafe partial class Window<T>
     /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Accumulate(ReadOnlySpan<T> origin, int targetRank, long targetIndex, ReductionOperation<T> op)
     {
-        var handle = LiveHandle;
         var mpiOp = PredefinedOp(op, "Accumulate", allowNoOp: false);
-        RequireTarget(targetRank, targetIndex, origin.Length);
-        RequireAccess(targetRank, "Accumulate");
-        if (origin.IsEmpty)
+        if (!Admit(targetRank, targetIndex, origin.Length, "Accumulate"))
             return;
         var type = DatatypeOf<T>.Handle;
-        Mpi.Check(Mpi.Accumulate(Stage(origin, targetRank), origin.Length, type, targetRank, Displacement(targetRank, targetIndex),
-            origin.Length, type, mpiOp, handle));
+        Mpi.Check(Mpi.Accumulate(Stage(origin, targetRank), origin.Length, type, targetRank,
+            Displacement(targetRank, targetIndex), origin.Length, type, mpiOp, LiveHandle));
     }
 
     /// <summary>
@@ -136,22 +121,19 @@ public sealed unsafe partial class Window<T>
     public void GetAccumulate(ReadOnlySpan<T> origin, Memory<T> result, int targetRank, long targetIndex,
         ReductionOperation<T> op)
     {
-        var handle = LiveHandle;
         var mpiOp = PredefinedOp(op, "GetAccumulate", allowNoOp: true);
         bool noOp = ReferenceEquals(op, NoOpOperation);
         if (!(noOp && origin.IsEmpty) && origin.Length != result.Length)
             throw new ArgumentException(
                 $"GetAccumulate: origin has {origin.Length} elements, result {result.Length}; they must match.", nameof(origin));
-        RequireTarget(targetRank, targetIndex, result.Length);
-        RequireAccess(targetRank, "GetAccumulate");
-        if (result.IsEmpty)
+        if (!Admit(targetRank, targetIndex, result.Length, "GetAccumulate"))
             return;
         var type = DatatypeOf<T>.Handle;
         // MPI reads no origin for MPI_NO_OP, yet some implementations dereference it: give them the result buffer.
         var resultPointer = Pin(result, targetRank);
         var originPointer = origin.IsEmpty ? resultPointer : Stage(origin, targetRank);
         Mpi.Check(Mpi.Get_accumulate(originPointer, result.Length, type, resultPointer, result.Length, type,
-            targetRank, Displacement(targetRank, targetIndex), result.Length, type, mpiOp, handle));
+            targetRank, Displacement(targetRank, targetIndex), result.Length, type, mpiOp, LiveHandle));
     }
 
     /// <summary>
@@ -178,7 +160,8 @@ public sealed unsafe partial class Window<T>
         RequireTarget(targetRank, targetIndex, 1);
         RequirePassiveAccess(targetRank, "FetchAndOp");
         T old = default;
-        Mpi.Check(Mpi.Fetch_and_op(&value, &old, DatatypeOf<T>.Handle, targetRank, Displacement(targetRank, targetIndex), mpiOp, handle));
+        Mpi.Check(Mpi.Fetch_and_op(&value, &old, DatatypeOf<T>.Handle, targetRank,
+            Displacement(targetRank, targetIndex), mpiOp, handle));
         Flush(targetRank);
         return old;
     }
@@ -216,6 +199,25 @@ public sealed unsafe partial class Window<T>
             handle));
         Flush(targetRank);
         return old;
+    }
+
+    /// <summary>
+    /// Checks an access before MPI sees it (window alive, target and range, epoch); false when it moves no element.
+    /// </summary>
+    private bool Admit(int targetRank, long targetIndex, int count, string operation)
+    {
+        _ = LiveHandle;
+        RequireTarget(targetRank, targetIndex, count);
+        RequireAccess(targetRank, operation);
+        return count > 0;
+    }
+
+    /// <summary>MPI_Put or MPI_Get of <paramref name="count"/> elements at <paramref name="buffer"/>.</summary>
+    private void Transfer(delegate* unmanaged<void*, int, nint, int, nint, int, nint, nint, int> call, void* buffer,
+        int count, int targetRank, long targetIndex)
+    {
+        var type = DatatypeOf<T>.Handle;
+        Mpi.Check(call(buffer, count, type, targetRank, Displacement(targetRank, targetIndex), count, type, LiveHandle));
     }
 
     /// <summary>Refuses a target rank or an element range outside the target's segment.</summary>

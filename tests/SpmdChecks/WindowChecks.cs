@@ -277,23 +277,29 @@ internal static class WindowChecks
         doubles.UnlockAll();
     }
 
+    // One pair only: MPICH 4.0.2 over UCX's posix transport crashes (SIGSEGV in uct_mm_ep_am_bcopy) when four or more
+    // oversubscribed ranks move megabytes by RMA at once; measured with a C program, so not this library's doing.
     [Check]
     public static void MegabytesTravelBothWays(Intracommunicator c)
     {
         const int Length = 1 << 19; // 4 MiB of doubles
         using var window = Window<double>.Allocate(c, Length);
+        int target = 1 % c.Size;
         var data = new double[Length];
         for (int i = 0; i < Length; i++)
-            data[i] = c.Rank * 1e7 + i;
+            data[i] = 1e7 + i;
         window.Fence(WindowAssertions.NoPrecede);
-        window.Put(data, Right(c), 0);
+        if (c.Rank == 0)
+            window.Put(data, target, 0);
         window.Fence();
-        var local = window.Local;
-        Expect.True(local[0] == Left(c) * 1e7 && local[Length - 1] == Left(c) * 1e7 + Length - 1);
+        if (c.Rank == target)
+            Expect.True(window.Local.SequenceEqual(data));
         var back = new double[Length];
-        window.Get(back, Right(c), 0);
+        if (c.Rank == 0)
+            window.Get(back, target, 0);
         window.Fence(WindowAssertions.NoSucceed);
-        Expect.True(back.AsSpan().SequenceEqual(data));
+        if (c.Rank == 0)
+            Expect.True(back.AsSpan().SequenceEqual(data));
     }
 
     [Check]
@@ -301,21 +307,27 @@ internal static class WindowChecks
     {
         const int Length = 1 << 18; // 1 MiB: MPICH reads an origin this large after the call returns
         using var window = Window<int>.Allocate(c, Length);
+        int target = 1 % c.Size;
+        var expected = Enumerable.Range(7, Length).ToArray();
         window.Fence(WindowAssertions.NoPrecede);
-        var origin = Enumerable.Range(c.Rank * Length, Length).ToArray();
-        window.Put(origin, Right(c), 0);
+        var origin = (int[])expected.Clone();
+        if (c.Rank == 0)
+            window.Put(origin, target, 0);
         // The put may still be pending: MPI must not see these overwrites, nor the array moved by a compacting GC.
         Array.Fill(origin, -1);
         Churn();
         window.Fence();
-        Expect.True(window.Local.SequenceEqual(Enumerable.Range(Left(c) * Length, Length).ToArray()));
+        if (c.Rank == target)
+            Expect.True(window.Local.SequenceEqual(expected));
 
         // A Get's destination, an array that a compacting GC would move if it were not pinned.
         var destination = new int[Length];
-        window.Get(destination, Right(c), 0);
+        if (c.Rank == 0)
+            window.Get(destination, target, 0);
         Churn();
         window.Fence(WindowAssertions.NoSucceed);
-        Expect.True(destination.AsSpan().SequenceEqual(Enumerable.Range(c.Rank * Length, Length).ToArray()));
+        if (c.Rank == 0)
+            Expect.True(destination.AsSpan().SequenceEqual(expected));
         c.Barrier();
 
         static void Churn()
