@@ -313,7 +313,7 @@ public sealed unsafe partial class Window<T>
     private void FlushTarget(int target, delegate* unmanaged<int, nint, int> flush, string name)
     {
         var handle = LiveHandle;
-        RequireRank(target, nameof(target));
+        RequireRank(target, "targetRank");
         RequirePassiveAccess(target, name);
         Mpi.Check(flush(target, handle));
         Release(target);
