@@ -141,7 +141,10 @@ public sealed unsafe class NodeSharedArray<T> : IDisposable where T : unmanaged
             // loads and stores (MPI-3 §11.7, the shared-memory example). Separate model: fences do instead.
             if (unified)
                 Mpi.Check(Mpi.Win_lock_all(Mpi.Abi.OneSided.ModeNoCheck, window.LiveHandle));
-            return new NodeSharedArray<T>(window, node, writers, ranks.Select(r => r.Writer).ToArray(), unified);
+            var array = new NodeSharedArray<T>(window, node, writers, ranks.Select(r => r.Writer).ToArray(), unified);
+            // The writer zeroes its segment after the allocation returns: no rank may store before that is done.
+            array.Synchronize();
+            return array;
         }
         catch
         {
