@@ -104,6 +104,32 @@ internal static class SharedMemoryChecks
     }
 
     [Check]
+    public static void EachHostHoldsOneCopyAndBroadcastReachesThemAll(Intracommunicator c)
+    {
+        // Holds on one machine and on several: NodeSharedArrayHostTests runs it over test hosts, saying how many.
+        var hosts = c.Allgather(MPI.Environment.ProcessorName);
+        var sameHost = Enumerable.Range(0, c.Size).Where(rank => hosts[rank] == hosts[c.Rank]).ToArray();
+        var hostIndex = hosts.Distinct().ToList().IndexOf(hosts[c.Rank]);
+        if (System.Environment.GetEnvironmentVariable("SPMD_EXPECT_HOSTS") is { } expected)
+            Expect.Equal(int.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), hosts.Distinct().Count());
+        using var array = NodeSharedArray<int>.Create(c, 1024);
+        Expect.Sequence(sameHost, array.NodeCommunicator.Allgather(c.Rank));
+        Expect.Equal(c.Rank == sameHost[0], array.IsWriter);
+
+        if (array.IsWriter)
+            array.Span.Fill(hostIndex + 1);
+        array.Synchronize();
+        Expect.True(array.ToArray().All(value => value == hostIndex + 1));
+        array.Synchronize();
+
+        int root = c.Size - 1;
+        if (c.Rank == root)
+            array.Span.Fill(-7);
+        array.Broadcast(root);
+        Expect.True(array.ToArray().All(value => value == -7));
+    }
+
+    [Check]
     public static void ALargeArrayIsOneCopyPerNode(Intracommunicator c)
     {
         const int Length = 8 << 20; // 64 MiB of longs
