@@ -38,9 +38,11 @@ public sealed unsafe class NodeSharedArray<T> : IDisposable where T : unmanaged
         _writers = writers;
         _writerOf = writerOf;
         _unified = unified;
-        fixed (T* copy = window.SharedSegment(0))
-            _copy = copy;
-        Length = window.SharedSegment(0).Length;
+        var copy = window.SharedSegment(0);
+        // Shared memory MPI allocated: it never moves, and stays mapped until the window is freed.
+        fixed (T* start = copy)
+            _copy = start;
+        Length = copy.Length;
     }
 
     /// <summary>
@@ -114,7 +116,23 @@ public sealed unsafe class NodeSharedArray<T> : IDisposable where T : unmanaged
             throw new ArgumentOutOfRangeException(nameof(length), length,
                 $"{length} elements of {sizeof(T)} bytes do not fit in this process's address space.");
 
-        var node = splitNodes(communicator);
+        var array = Build(communicator, length, splitNodes(communicator));
+        try
+        {
+            // The writer zeroes its segment after the allocation returns: no rank may store before that is done.
+            array.Synchronize();
+            return array;
+        }
+        catch
+        {
+            array.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The node's window and the writers' communicator, or every resource taken released on failure.</summary>
+    private static NodeSharedArray<T> Build(Intracommunicator communicator, int length, Intracommunicator node)
+    {
         Intracommunicator? writers = null;
         Window<T>? window = null;
         try
@@ -137,13 +155,11 @@ public sealed unsafe class NodeSharedArray<T> : IDisposable where T : unmanaged
 
             window = Window<T>.AllocateShared(node, isWriter ? length : 0);
             bool unified = window.Model == WindowModel.Unified;
-            // Unified model: one passive epoch held open for the array's life, so that MPI_Win_sync may order its
-            // loads and stores (MPI-3 §11.7, the shared-memory example). Separate model: fences do instead.
+            var array = new NodeSharedArray<T>(window, node, writers, ranks.Select(r => r.Writer).ToArray(), unified);
+            // Unified model: one passive epoch held open for the array's life, within which MPI_Win_sync orders the
+            // ranks' loads and stores (MPI's shared-memory idiom). Separate model: fences do instead.
             if (unified)
                 Mpi.Check(Mpi.Win_lock_all(Mpi.Abi.OneSided.ModeNoCheck, window.LiveHandle));
-            var array = new NodeSharedArray<T>(window, node, writers, ranks.Select(r => r.Writer).ToArray(), unified);
-            // The writer zeroes its segment after the allocation returns: no rank may store before that is done.
-            array.Synchronize();
             return array;
         }
         catch
