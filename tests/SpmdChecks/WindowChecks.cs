@@ -299,7 +299,7 @@ internal static class WindowChecks
     [Check]
     public static void OriginsMayBeReusedAndDestinationsStayPinnedUntilCompletion(Intracommunicator c)
     {
-        const int Length = 4096;
+        const int Length = 1 << 18; // 1 MiB: MPICH reads an origin this large after the call returns
         using var window = Window<int>.Allocate(c, Length);
         window.Fence(WindowAssertions.NoPrecede);
         var origin = Enumerable.Range(c.Rank * Length, Length).ToArray();
@@ -378,6 +378,19 @@ internal static class WindowChecks
         if (n > 1)
             Expect.Throws<RmaSynchronizationException>(() => window.Put([1], 1, 0));
         window.Unlock(0);
+
+        // Post-start-complete-wait with empty groups: epochs that need no partner, nested or mixed wrongly.
+        window.Post(Group.empty);
+        Expect.Throws<RmaSynchronizationException>(() => window.Post(Group.empty));
+        Expect.Throws<RmaSynchronizationException>(() => window.Fence());
+        window.Start(Group.empty);
+        Expect.Throws<RmaSynchronizationException>(() => window.Start(Group.empty));
+        Expect.Throws<RmaSynchronizationException>(() => window.LockAll());
+        Expect.Throws<RmaSynchronizationException>(() => window.Put([1], 0, 0));
+        window.Complete();
+        Expect.Throws<RmaSynchronizationException>(window.Complete);
+        window.Wait();
+        Expect.Throws<RmaSynchronizationException>(window.Wait);
 
         // A fence epoch with operations must be closed by a Fence before locks; FetchAndOp needs a lock.
         window.Fence(WindowAssertions.NoPrecede);
