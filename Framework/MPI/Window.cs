@@ -156,7 +156,7 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
             bytes = (bytes + SegmentAlignment - 1) / SegmentAlignment * SegmentAlignment;
         Mpi.Check(allocate(bytes, sizeof(T), Mpi.Abi.InfoNull, communicator.LiveHandle, &segment, &window));
         // MPI need not zero what it allocates; a window that starts zeroed on every rank is what programs assume.
-        new Span<byte>(segment, checked((int)bytes)).Clear();
+        System.Runtime.InteropServices.NativeMemory.Clear(segment, (nuint)bytes);
         return new Window<T>(communicator, Mpi.ReadHandle(&window), (T*)segment, length, flavor);
     }
 
