@@ -27,6 +27,9 @@ internal sealed record Options
 
     public int Requests { get; init; } = 10;
 
+    /// <summary>Runs of every cell; the table shows the fastest (each run is verified).</summary>
+    public int Repeat { get; init; } = 1;
+
     public double DelayScale { get; init; } = 1;
 
     /// <summary>In a rank worker: which variant (ranks, shared, startup); null in the driver.</summary>
@@ -40,7 +43,7 @@ internal sealed record Options
 
     public const string Usage =
         "Usage: SeedTable [--mpi openmpi|mpich] [--ranks N] [--threads N] [--quick] [--cpu ITERATIONS] [--lines N] " +
-        "[--requests N] [--delay-scale X]";
+        "[--requests N] [--delay-scale X] [--repeat N]";
 
     /// <summary>Reads the command line.</summary>
     /// <exception cref="ArgumentException">An unknown option, a missing value, or a value out of range.</exception>
@@ -75,6 +78,7 @@ internal sealed record Options
                 "--lines" => options with { Lines = Number(name, value, IoItems, 1L << 32) },
                 "--requests" => options with { Requests = (int)Number(name, value, 1, 1000) },
                 "--delay-scale" => options with { DelayScale = Scale(value) },
+                "--repeat" => options with { Repeat = (int)Number(name, value, 1, 100) },
                 "--worker" => options with { Worker = value },
                 "--workload" => options with { Workload = value },
                 "--dir" => options with { Directory = value },

@@ -5,7 +5,7 @@
 // article's Python figures. Every cell is verified (same checksum and count); the exit code is 1 if any cell failed.
 // Run it without mpiexec: it starts mpiexec itself for the rank variants (and itself as the ranks, with --worker).
 // Usage: SeedTable [--mpi openmpi|mpich] [--ranks N] [--threads N] [--quick] [--cpu ITERATIONS] [--lines N]
-//                  [--requests N] [--delay-scale X]
+//                  [--requests N] [--delay-scale X] [--repeat N]
 Options options;
 try
 {

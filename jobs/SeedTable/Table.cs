@@ -38,26 +38,22 @@ internal static class Table
             var launcher = new RankLauncher(options, directory.FullName, server.Port, Deadline);
             double[] delays = [.. network.Delays];
             Console.WriteLine(Invariant($"SeedTable: CPU-bound {options.CpuIterations:N0} iterations in {Options.CpuItems} pieces; IO-bound {options.Lines:N0} lines in {Options.IoItems} files; network-bound {options.Requests} GETs answered in {delays.Min():F2} to {delays.Max():F2} s (sum {delays.Sum():F2} s)"));
-            Console.WriteLine(Invariant($"{System.Environment.ProcessorCount} cores; threads: {options.Threads} (network-bound: one per request); ranks: {options.Ranks} under {launcher.Describe()}"));
+            Console.WriteLine(Invariant($"{System.Environment.ProcessorCount} cores; threads: {options.Threads} (network-bound: one per request); ranks: {options.Ranks} under {launcher.Describe()}; best of {options.Repeat} run(s) per cell"));
             var startup = launcher.Run("startup", "");
             Console.WriteLine(Invariant($"MPI start-up and shutdown of {options.Ranks} ranks, no work: {startup.Seconds:F2} s"));
             var cells = new List<Cell>();
             foreach (var workload in workloads)
             {
                 workload.WarmUp();
-                var sequential = Measure(workload, "sequential", () => Sequential(workload), null);
+                var sequential = Best(options.Repeat, () => Measure(workload, "sequential", () => Sequential(workload), null));
                 cells.Add(sequential.Cell);
                 var reference = workload.Known ?? sequential.Tally;
                 int threads = workload is NetworkWorkload ? options.Requests : options.Threads;
-                server.ResetMostInFlight();
-                cells.Add(Measure(workload, "threads", () => Threaded(workload, threads), reference, server).Cell);
+                cells.Add(Best(options.Repeat, () => Measure(workload, "threads", () => Threaded(workload, threads), reference, server)).Cell);
                 if (workload is NetworkWorkload web)
-                {
-                    server.ResetMostInFlight();
-                    cells.Add(Measure(workload, "async", () => Asynchronous(web), reference, server).Cell);
-                }
-                cells.Add(Ranked(launcher, workload, "ranks", reference));
-                cells.Add(Ranked(launcher, workload, "shared window", reference));
+                    cells.Add(Best(options.Repeat, () => Measure(workload, "async", () => Asynchronous(web), reference, server)).Cell);
+                cells.Add(Best(options.Repeat, () => (Ranked(launcher, workload, "ranks", reference), default)).Cell);
+                cells.Add(Best(options.Repeat, () => (Ranked(launcher, workload, "shared window", reference), default)).Cell);
             }
             Print(cells, delays.Max());
             int failed = cells.Count(cell => !cell.Verified) + (startup.Verified ? 0 : 1);
@@ -118,9 +114,23 @@ internal static class Table
         Task.WhenAll(Enumerable.Range(0, workload.Items).Select(workload.RunAsync)).GetAwaiter().GetResult()
             .Aggregate(default(Tally), (a, b) => a + b);
 
+    // The fastest of the runs, or the first that failed.
+    private static (Cell Cell, Tally Tally) Best(int repeat, Func<(Cell Cell, Tally Tally)> measure)
+    {
+        var best = measure();
+        for (int run = 1; run < repeat && best.Cell.Verified; run++)
+        {
+            var next = measure();
+            if (!next.Cell.Verified || next.Cell.Seconds < best.Cell.Seconds)
+                best = next;
+        }
+        return best;
+    }
+
     private static (Cell Cell, Tally Tally) Measure(Workload workload, string variant, Func<Tally> run, Tally? reference,
         DelayServer? server = null)
     {
+        server?.ResetMostInFlight();
         var clock = Stopwatch.StartNew();
         Tally tally;
         try
