@@ -43,6 +43,7 @@ public enum WindowModel
 public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
 {
     private readonly T* _base;
+    private readonly int[] _lengths;
     private MemoryHandle _pin;
     private nint _handle;
 
@@ -57,6 +58,8 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
         _pin = pin;
         // MPI's default for windows is MPI_ERRORS_ARE_FATAL: every failure would abort the job.
         Mpi.Check(Mpi.Win_set_errhandler(handle, Mpi.Abi.ErrorsReturn));
+        // Every rank's length, so that an access outside a target's segment is refused before MPI sees it.
+        _lengths = communicator.Allgather(length);
     }
 
     /// <summary>
@@ -146,6 +149,15 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
     /// <summary>Elements in this rank's segment.</summary>
     public int Length { get; }
 
+    /// <summary>Elements in the segment of <paramref name="rank"/> (as that rank gave at creation).</summary>
+    /// <param name="rank">A rank of <see cref="Communicator"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is not a rank of the communicator.</exception>
+    public int SegmentLength(int rank)
+    {
+        RequireRank(rank, nameof(rank));
+        return _lengths[rank];
+    }
+
     /// <summary>Whether the window has been freed.</summary>
     public bool IsFreed => _handle == 0;
 
@@ -192,9 +204,7 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
         if (Flavor != WindowFlavor.Shared)
             throw new InvalidOperationException(
                 $"Only a window made by Window<T>.AllocateShared has segments other ranks can address; this one is of flavor {Flavor}.");
-        if ((uint)rank >= (uint)Communicator.Size)
-            throw new ArgumentOutOfRangeException(nameof(rank), rank,
-                $"The window's communicator has ranks 0 to {Communicator.Size - 1}.");
+        RequireRank(rank, nameof(rank));
         nint bytes = 0;
         int unit = 0;
         void* segment = null;
@@ -208,10 +218,15 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
     /// <see cref="Create"/> is unpinned. Spans taken from the window must not be used afterwards.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The window was already freed.</exception>
+    /// <exception cref="RmaSynchronizationException">
+    /// This rank still holds a lock, a LockAll, a Start or Post epoch, or has operations in a fence epoch that no
+    /// Fence closed: MPI forbids freeing then. The window stays usable.
+    /// </exception>
     /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Free()
     {
         var handle = LiveHandle;
+        RequireNoEpoch();
         _handle = 0;
         try
         {
@@ -219,11 +234,15 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
         }
         finally
         {
+            ReleaseAll();
             _pin.Dispose();
         }
     }
 
-    /// <summary>Frees the window as <see cref="Free"/> does, unless it was already freed (then nothing happens).</summary>
+    /// <summary>
+    /// Frees the window as <see cref="Free"/> does (throwing as it does), unless it was already freed (then nothing
+    /// happens).
+    /// </summary>
     public void Dispose()
     {
         if (_handle != 0)
@@ -234,4 +253,11 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
     internal nint LiveHandle => _handle != 0
         ? _handle
         : throw new ObjectDisposedException(GetType().Name, "The window has been freed.");
+
+    private void RequireRank(int rank, string paramName)
+    {
+        if ((uint)rank >= (uint)_lengths.Length)
+            throw new ArgumentOutOfRangeException(paramName, rank,
+                $"The window's communicator has ranks 0 to {_lengths.Length - 1}.");
+    }
 }
