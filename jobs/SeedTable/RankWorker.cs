@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using MPI;
 
 /// <summary>
@@ -10,10 +9,11 @@ using MPI;
 /// <list type="bullet">
 /// <item><c>ranks</c> (message passing): each rank takes a fixed block of the pieces, and the tallies meet on rank 0
 /// by a reduction (MPI_Reduce), as a process pool's results come back to its parent.</item>
-/// <item><c>shared</c> (shared memory): the ranks of the node share one window. Its first element is a work
-/// counter: a rank takes the next piece by atomically adding 1 to it, until the pieces run out, so a rank that
-/// finishes early takes more (dynamic balance, no coordinator). Each piece's tally is stored into its own slots of
-/// the window, and after one barrier rank 0 reads them all in place: no message carries work or results.</item>
+/// <item><c>shared</c> (shared memory): the ranks of the node share one window (MPI_Win_allocate_shared). Its first
+/// element is a work counter: a rank takes the next piece by an atomic fetch-and-add on it (MPI_Fetch_and_op), until
+/// the pieces run out, so a rank that finishes early takes more (dynamic balance, no coordinator). Each piece's tally
+/// is stored directly into its own slots of the window, and after one barrier rank 0 reads them all in place: no
+/// message carries work or results.</item>
 /// <item><c>startup</c>: MPI start-up and shutdown alone, to tell the launch cost apart.</item>
 /// </list>
 /// </summary>
@@ -80,10 +80,12 @@ internal static class RankWorker
                 $"The shared-window variant needs every rank on one node; this node has {node.Size} of {world.Size}.");
         using var window = Window<ulong>.AllocateShared(node, node.Rank == 0 ? 1 + 3 * workload.Items : 0);
         var shared = window.SharedSegment(0);
+        // One passive-target epoch for the whole run: the counter's atomics and Sync need one, and no rank waits for
+        // another to open or close it.
+        window.LockAll(WindowAssertions.NoCheck);
         node.Barrier();
         var clock = Stopwatch.StartNew();
-        ref long next = ref Unsafe.As<ulong, long>(ref shared[0]);
-        for (long item; (item = Interlocked.Increment(ref next) - 1) < workload.Items;)
+        for (ulong item; (item = window.FetchAndOp(1, 0, 0, Operation<ulong>.Add)) < (ulong)workload.Items;)
         {
             var tally = workload.Run((int)item);
             var slots = shared.Slice(1 + 3 * (int)item, 3);
@@ -91,16 +93,25 @@ internal static class RankWorker
             slots[1] = (ulong)tally.Count;
             slots[2] = (ulong)node.Rank + 1;
         }
-        // The stores above must be visible to rank 0 once it leaves the barrier: a full fence on each side
-        // (the barrier itself only orders MPI's own messages).
-        Interlocked.MemoryBarrier();
+        // The shared-memory pattern of MPI's unified model: stores, Sync, a barrier, Sync, then the loads of
+        // another rank see them.
+        window.Sync();
         node.Barrier();
-        Interlocked.MemoryBarrier();
-        if (node.Rank != 0)
-            return;
+        window.Sync();
+        if (node.Rank == 0)
+        {
+            var (total, pieces) = Collect(shared, workload.Items, node.Size);
+            Report(total, clock.Elapsed.TotalSeconds, pieces);
+        }
+        window.UnlockAll();
+    }
+
+    // Rank 0 reads every piece's slots in place, and how many pieces each rank took.
+    private static (Tally Total, int[] Pieces) Collect(Span<ulong> shared, int items, int ranks)
+    {
         var total = default(Tally);
-        var pieces = new int[node.Size];
-        for (int item = 0; item < workload.Items; item++)
+        var pieces = new int[ranks];
+        for (int item = 0; item < items; item++)
         {
             var slots = shared.Slice(1 + 3 * item, 3);
             if (slots[2] == 0)
@@ -108,7 +119,7 @@ internal static class RankWorker
             total += new Tally(slots[0], (long)slots[1]);
             pieces[(int)slots[2] - 1]++;
         }
-        Report(total, clock.Elapsed.TotalSeconds, pieces);
+        return (total, pieces);
     }
 
     private static void Report(Tally total, double seconds, int[] pieces) =>
