@@ -21,7 +21,7 @@ internal sealed record Options
 
     public int Threads { get; init; } = Math.Max(2, System.Environment.ProcessorCount);
 
-    public long CpuIterations { get; init; } = 2_000_000_000;
+    public long CpuIterations { get; init; } = 1_500_000_000;
 
     public long Lines { get; init; } = 8_000_000;
 
