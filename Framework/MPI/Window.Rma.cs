@@ -47,7 +47,7 @@ public sealed unsafe partial class Window<T>
         if (origin.IsEmpty)
             return;
         var type = DatatypeOf<T>.Handle;
-        Mpi.Check(Mpi.Put(Stage(origin, targetRank), origin.Length, type, targetRank, (nint)targetIndex, origin.Length,
+        Mpi.Check(Mpi.Put(Stage(origin, targetRank), origin.Length, type, targetRank, Displacement(targetRank, targetIndex), origin.Length,
             type, handle));
     }
 
@@ -73,7 +73,7 @@ public sealed unsafe partial class Window<T>
         if (destination.IsEmpty)
             return;
         var type = DatatypeOf<T>.Handle;
-        Mpi.Check(Mpi.Get(Pin(destination, targetRank), destination.Length, type, targetRank, (nint)targetIndex,
+        Mpi.Check(Mpi.Get(Pin(destination, targetRank), destination.Length, type, targetRank, Displacement(targetRank, targetIndex),
             destination.Length, type, handle));
     }
 
@@ -108,7 +108,7 @@ public sealed unsafe partial class Window<T>
         if (origin.IsEmpty)
             return;
         var type = DatatypeOf<T>.Handle;
-        Mpi.Check(Mpi.Accumulate(Stage(origin, targetRank), origin.Length, type, targetRank, (nint)targetIndex,
+        Mpi.Check(Mpi.Accumulate(Stage(origin, targetRank), origin.Length, type, targetRank, Displacement(targetRank, targetIndex),
             origin.Length, type, mpiOp, handle));
     }
 
@@ -151,7 +151,7 @@ public sealed unsafe partial class Window<T>
         var resultPointer = Pin(result, targetRank);
         var originPointer = origin.IsEmpty ? resultPointer : Stage(origin, targetRank);
         Mpi.Check(Mpi.Get_accumulate(originPointer, result.Length, type, resultPointer, result.Length, type,
-            targetRank, (nint)targetIndex, result.Length, type, mpiOp, handle));
+            targetRank, Displacement(targetRank, targetIndex), result.Length, type, mpiOp, handle));
     }
 
     /// <summary>
@@ -178,7 +178,7 @@ public sealed unsafe partial class Window<T>
         RequireTarget(targetRank, targetIndex, 1);
         RequirePassiveAccess(targetRank, "FetchAndOp");
         T old = default;
-        Mpi.Check(Mpi.Fetch_and_op(&value, &old, DatatypeOf<T>.Handle, targetRank, (nint)targetIndex, mpiOp, handle));
+        Mpi.Check(Mpi.Fetch_and_op(&value, &old, DatatypeOf<T>.Handle, targetRank, Displacement(targetRank, targetIndex), mpiOp, handle));
         Flush(targetRank);
         return old;
     }
@@ -212,7 +212,7 @@ public sealed unsafe partial class Window<T>
         RequireTarget(targetRank, targetIndex, 1);
         RequirePassiveAccess(targetRank, "CompareAndSwap");
         T old = default;
-        Mpi.Check(Mpi.Compare_and_swap(&value, &compare, &old, DatatypeOf<T>.Handle, targetRank, (nint)targetIndex,
+        Mpi.Check(Mpi.Compare_and_swap(&value, &compare, &old, DatatypeOf<T>.Handle, targetRank, Displacement(targetRank, targetIndex),
             handle));
         Flush(targetRank);
         return old;
@@ -222,7 +222,7 @@ public sealed unsafe partial class Window<T>
     private void RequireTarget(int targetRank, long targetIndex, int count)
     {
         RequireRank(targetRank, nameof(targetRank));
-        long length = _lengths[targetRank];
+        long length = _segments[targetRank].Length;
         if (targetIndex < 0 || targetIndex > length - count)
             throw new RmaRangeException(nameof(targetIndex), targetIndex,
                 $"Elements {targetIndex} to {targetIndex + count - 1} are outside the segment of rank {targetRank}, " +

@@ -35,20 +35,25 @@ public enum WindowModel
 /// <summary>
 /// A window for one-sided communication (MPI-3 chapter 12): on every rank of a communicator, a segment of
 /// <typeparamref name="T"/> elements that the other ranks can read and write without this rank taking part.
-/// Displacements are counted in elements of <typeparamref name="T"/> (the window's displacement unit is
-/// <c>sizeof(T)</c>). Creating and freeing are collective over <see cref="Communicator"/>.
+/// Displacements are counted in elements of <typeparamref name="T"/>, whatever displacement unit MPI is given.
+/// Creating and freeing are collective over <see cref="Communicator"/>.
 /// </summary>
 /// <typeparam name="T">The element type: an unmanaged type that MPI has a datatype for, or any unmanaged struct.</typeparam>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "The factories are the window's collective constructors, one per MPI call (Create, Allocate, AllocateShared).")]
 public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
 {
     private readonly T* _base;
-    private readonly int[] _lengths;
+    // MPICH 4.0 misplaces one-sided accesses to a segment whose base is not 16-byte aligned (measured with a C
+    // program: puts and accumulates land 8 bytes off), so every segment starts on such a boundary.
+    private const int SegmentAlignment = 16;
+
+    // Every rank's segment: its length in elements and, for Create, its byte offset from the aligned base MPI has.
+    private readonly (int Length, int Offset)[] _segments;
     private MemoryHandle _pin;
     private nint _handle;
 
     private Window(Intracommunicator communicator, nint handle, T* segment, int length, WindowFlavor flavor,
-        MemoryHandle pin = default)
+        MemoryHandle pin = default, int offset = 0)
     {
         Communicator = communicator;
         _handle = handle;
@@ -59,7 +64,7 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
         // MPI's default for windows is MPI_ERRORS_ARE_FATAL: every failure would abort the job.
         Mpi.Check(Mpi.Win_set_errhandler(handle, Mpi.Abi.ErrorsReturn));
         // Every rank's length, so that an access outside a target's segment is refused before MPI sees it.
-        _lengths = communicator.Allgather(length);
+        _segments = communicator.Allgather((length, offset));
     }
 
     /// <summary>
@@ -71,18 +76,33 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
     /// <param name="memory">This rank's segment (may be empty: the rank then exposes nothing).</param>
     /// <exception cref="ArgumentNullException"><paramref name="communicator"/> is null.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="communicator"/> was disposed.</exception>
-    /// <exception cref="MpiException">MPI reported an error.</exception>
+    /// <exception cref="MpiException">
+    /// MPI reported an error (among others, Open MPI without osc/pt2pt on a one-process communicator).
+    /// </exception>
     public static Window<T> Create(Intracommunicator communicator, Memory<T> memory)
     {
         ArgumentNullException.ThrowIfNull(communicator);
         var pin = memory.Pin();
         try
         {
+            // The segment MPI sees starts at the aligned address below the memory (never accessed: every access is
+            // range-checked); displacements are then in bytes, the memory's offset added.
+            var start = (byte*)pin.Pointer;
+            int offset = (int)((nint)start & (SegmentAlignment - 1));
             long window = 0;
-            Mpi.Check(Mpi.Win_create(pin.Pointer, (nint)memory.Length * sizeof(T), sizeof(T), Mpi.Abi.InfoNull,
+            Mpi.Check(Mpi.Win_create(start - offset, (nint)memory.Length * sizeof(T) + offset, 1, Mpi.Abi.InfoNull,
                 communicator.LiveHandle, &window));
             return new Window<T>(communicator, Mpi.ReadHandle(&window), (T*)pin.Pointer, memory.Length,
-                WindowFlavor.Create, pin);
+                WindowFlavor.Create, pin, offset);
+        }
+        catch (MpiException e) when (e.ErrorClass == Mpi.Abi.OneSided.Errors.Win && communicator.Size == 1 &&
+                                     Mpi.Abi.Kind == MpiAbiKind.OpenMpi)
+        {
+            pin.Dispose();
+            throw new MpiException(
+                "Open MPI created no window over existing memory for a single process: its osc/rdma component cannot " +
+                "serve one alone, and osc/pt2pt, which can, is disabled here (Debian's openmpi-mca-params.conf has " +
+                "'osc = ^ucx,pt2pt'). Run with OMPI_MCA_osc=sm,rdma,pt2pt, or use Window<T>.Allocate.", e);
         }
         catch
         {
@@ -131,6 +151,9 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
         void* segment = null;
         long window = 0;
         var bytes = (nint)length * sizeof(T);
+        // Rounded up so that the next rank's segment stays aligned where MPI places segments one after another.
+        if (flavor == WindowFlavor.Allocate)
+            bytes = (bytes + SegmentAlignment - 1) / SegmentAlignment * SegmentAlignment;
         Mpi.Check(allocate(bytes, sizeof(T), Mpi.Abi.InfoNull, communicator.LiveHandle, &segment, &window));
         // MPI need not zero what it allocates; a window that starts zeroed on every rank is what programs assume.
         new Span<byte>(segment, checked((int)bytes)).Clear();
@@ -155,7 +178,7 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
     public int SegmentLength(int rank)
     {
         RequireRank(rank, nameof(rank));
-        return _lengths[rank];
+        return _segments[rank].Length;
     }
 
     /// <summary>Whether the window has been freed.</summary>
@@ -256,8 +279,13 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
 
     private void RequireRank(int rank, string paramName)
     {
-        if ((uint)rank >= (uint)_lengths.Length)
+        if ((uint)rank >= (uint)_segments.Length)
             throw new ArgumentOutOfRangeException(paramName, rank,
-                $"The window's communicator has ranks 0 to {_lengths.Length - 1}.");
+                $"The window's communicator has ranks 0 to {_segments.Length - 1}.");
     }
+
+    /// <summary>The MPI displacement of element <paramref name="index"/> in the segment of <paramref name="rank"/>.</summary>
+    private nint Displacement(int rank, long index) => Flavor == WindowFlavor.Create
+        ? (nint)(_segments[rank].Offset + index * sizeof(T))
+        : (nint)index;
 }
