@@ -27,7 +27,7 @@ internal sealed record Options
 
     public int Requests { get; init; } = 10;
 
-    /// <summary>Runs of every cell; the table shows the fastest (each run is verified).</summary>
+    /// <summary>Rounds of the whole table; each cell shows its fastest run (every run is verified).</summary>
     public int Repeat { get; init; } = 1;
 
     public double DelayScale { get; init; } = 1;

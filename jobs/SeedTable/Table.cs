@@ -38,23 +38,34 @@ internal static class Table
             var launcher = new RankLauncher(options, directory.FullName, server.Port, Deadline);
             double[] delays = [.. network.Delays];
             Console.WriteLine(Invariant($"SeedTable: CPU-bound {options.CpuIterations:N0} iterations in {Options.CpuItems} pieces; IO-bound {options.Lines:N0} lines in {Options.IoItems} files; network-bound {options.Requests} GETs answered in {delays.Min():F2} to {delays.Max():F2} s (sum {delays.Sum():F2} s)"));
-            Console.WriteLine(Invariant($"{System.Environment.ProcessorCount} cores; threads: {options.Threads} (network-bound: one per request); ranks: {options.Ranks} under {launcher.Describe()}; best of {options.Repeat} run(s) per cell"));
-            var startup = launcher.Run("startup", "");
-            Console.WriteLine(Invariant($"MPI start-up and shutdown of {options.Ranks} ranks, no work: {startup.Seconds:F2} s"));
+            Console.WriteLine(Invariant($"{System.Environment.ProcessorCount} cores; threads: {options.Threads} (network-bound: one per request); ranks: {options.Ranks} under {launcher.Describe()}; fastest of {options.Repeat} round(s) per cell"));
+            // Rounds of the whole table rather than repeats of one cell: a burst of other work on the machine then
+            // slows one run of several cells, not every run of one.
             var cells = new List<Cell>();
-            foreach (var workload in workloads)
+            RankRun? startup = null;
+            var references = new Dictionary<Workload, Tally>();
+            for (int round = 0; round < options.Repeat; round++)
             {
-                workload.WarmUp();
-                var sequential = Best(options.Repeat, () => Measure(workload, "sequential", () => Sequential(workload), null));
-                cells.Add(sequential.Cell);
-                var reference = workload.Known ?? sequential.Tally;
-                int threads = workload is NetworkWorkload ? options.Requests : options.Threads;
-                cells.Add(Best(options.Repeat, () => Measure(workload, "threads", () => Threaded(workload, threads), reference, server)).Cell);
-                if (workload is NetworkWorkload web)
-                    cells.Add(Best(options.Repeat, () => Measure(workload, "async", () => Asynchronous(web), reference, server)).Cell);
-                cells.Add(Best(options.Repeat, () => (Ranked(launcher, workload, "ranks", reference), default)).Cell);
-                cells.Add(Best(options.Repeat, () => (Ranked(launcher, workload, "shared window", reference), default)).Cell);
+                var run = launcher.Run("startup", "");
+                startup = startup is null || !run.Verified || (startup.Verified && run.Seconds < startup.Seconds) ? run : startup;
+                int index = 0;
+                foreach (var workload in workloads)
+                {
+                    if (round == 0)
+                        workload.WarmUp();
+                    var sequential = Measure(workload, "sequential", () => Sequential(workload), null);
+                    var reference = references.TryGetValue(workload, out var first) ? first
+                        : references[workload] = workload.Known ?? sequential.Tally;
+                    Keep(cells, index++, sequential.Cell with { Verified = sequential.Cell.Verified && sequential.Tally == reference });
+                    int threads = workload is NetworkWorkload ? options.Requests : options.Threads;
+                    Keep(cells, index++, Measure(workload, "threads", () => Threaded(workload, threads), reference, server).Cell);
+                    if (workload is NetworkWorkload web)
+                        Keep(cells, index++, Measure(workload, "async", () => Asynchronous(web), reference, server).Cell);
+                    Keep(cells, index++, Ranked(launcher, workload, "ranks", reference));
+                    Keep(cells, index++, Ranked(launcher, workload, "shared window", reference));
+                }
             }
+            Console.WriteLine(Invariant($"MPI start-up and shutdown of {options.Ranks} ranks, no work: {startup!.Seconds:F2} s{(startup.Verified ? "" : $" FAILED: {startup.Note}")}"));
             Print(cells, delays.Max());
             int failed = cells.Count(cell => !cell.Verified) + (startup.Verified ? 0 : 1);
             Console.WriteLine(failed == 0
@@ -114,17 +125,13 @@ internal static class Table
         Task.WhenAll(Enumerable.Range(0, workload.Items).Select(workload.RunAsync)).GetAwaiter().GetResult()
             .Aggregate(default(Tally), (a, b) => a + b);
 
-    // The fastest of the runs, or the first that failed.
-    private static (Cell Cell, Tally Tally) Best(int repeat, Func<(Cell Cell, Tally Tally)> measure)
+    // Keeps the fastest run of a cell, or the first that failed.
+    private static void Keep(List<Cell> cells, int index, Cell cell)
     {
-        var best = measure();
-        for (int run = 1; run < repeat && best.Cell.Verified; run++)
-        {
-            var next = measure();
-            if (!next.Cell.Verified || next.Cell.Seconds < best.Cell.Seconds)
-                best = next;
-        }
-        return best;
+        if (index == cells.Count)
+            cells.Add(cell);
+        else if (cells[index].Verified && (!cell.Verified || cell.Seconds < cells[index].Seconds))
+            cells[index] = cell;
     }
 
     private static (Cell Cell, Tally Tally) Measure(Workload workload, string variant, Func<Tally> run, Tally? reference,
