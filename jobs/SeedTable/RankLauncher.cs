@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 
 /// <summary>What one mpiexec run of the rank workers gave: wall-clock seconds (start-up included) and rank 0's report.</summary>
-internal sealed record RankRun(double Seconds, bool Verified, string Note, Tally Tally = default, double Inside = 0, string Pieces = "");
+internal sealed record RankRun(double Seconds, bool Verified, string Note, Tally Tally = default, double Inside = 0, string Pieces = "", string Processor = "");
 
 /// <summary>
 /// Starts <c>mpiexec -n ranks dotnet SeedTable.dll --worker ...</c> of the chosen implementation and times it from
@@ -51,6 +51,7 @@ internal sealed class RankLauncher(Options options, string directory, int port, 
 
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
+        double? processor = ProcessorClock.Seconds();
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)
             ?? throw new InvalidOperationException($"{Mpiexec} did not start.");
@@ -66,12 +67,15 @@ internal sealed class RankLauncher(Options options, string directory, int port, 
         }
         double seconds = clock.Elapsed.TotalSeconds;
         process.WaitForExit(); // the output's last lines
+        // mpiexec has been waited for, and it waited for its ranks: their processor time is now counted as children's.
+        string processorUse = ProcessorClock.Describe(processor, seconds);
         var result = stdout.ToString().Split('\n').Select(line => line.Trim().Split(' '))
             .FirstOrDefault(words => words is ["RESULT", _, _, _, _]);
         if (process.ExitCode != 0 || result is null)
             return new RankRun(seconds, false, $"{Mpiexec} exited with {process.ExitCode}: {Tail(stderr)}{Tail(stdout)}");
         var tally = new Tally(ulong.Parse(result[1], CultureInfo.InvariantCulture), long.Parse(result[2], CultureInfo.InvariantCulture));
-        return new RankRun(seconds, true, "", tally, double.Parse(result[3], CultureInfo.InvariantCulture), result[4]);
+        return new RankRun(seconds, true, "", tally, double.Parse(result[3], CultureInfo.InvariantCulture), result[4],
+            processorUse);
     }
 
     private static string Tail(StringBuilder text)

@@ -138,6 +138,7 @@ internal static class Table
         DelayServer? server = null)
     {
         server?.ResetMostInFlight();
+        double? processor = ProcessorClock.Seconds();
         var clock = Stopwatch.StartNew();
         Tally tally;
         try
@@ -153,7 +154,8 @@ internal static class Table
         double seconds = clock.Elapsed.TotalSeconds;
         var expected = reference ?? workload.Known;
         bool verified = expected is null || tally == expected;
-        string note = verified ? tally.ToString() : $"got {tally}, expected {expected}";
+        string note = (verified ? tally.ToString() : $"got {tally}, expected {expected}")
+            + ProcessorClock.Describe(processor, seconds);
         if (server is not null && workload is NetworkWorkload)
             note += Invariant($"; at most {server.MostInFlight} requests in flight");
         return (new Cell(workload.Name, variant, seconds, verified, note), tally);
@@ -166,7 +168,7 @@ internal static class Table
             return new Cell(workload.Name, variant, run.Seconds, false, run.Note);
         bool verified = run.Tally == reference;
         string note = verified
-            ? Invariant($"{run.Tally}; {run.Inside:F2} s after start-up; pieces per rank {run.Pieces}")
+            ? Invariant($"{run.Tally}; {run.Inside:F2} s after start-up; pieces per rank {run.Pieces}{run.Processor}")
             : $"got {run.Tally}, expected {reference}";
         return new Cell(workload.Name, variant, run.Seconds, verified, note);
     }
