@@ -53,8 +53,16 @@ internal sealed class RankLauncher(Options options, string directory, int port, 
         var stderr = new StringBuilder();
         double? processor = ProcessorClock.Seconds();
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)
-            ?? throw new InvalidOperationException($"{Mpiexec} did not start.");
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException($"{Mpiexec} did not start.");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return new RankRun(0, false, $"{Mpiexec} could not be started ({e.Message}); is that MPI installed?");
+        }
+        using var owned = process;
         process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (stdout) stdout.AppendLine(line.Data); };
         process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (stderr) stderr.AppendLine(line.Data); };
         process.BeginOutputReadLine();
