@@ -39,7 +39,7 @@ public static class DistributedArray
         return array.Grid.Allreduce(sum, Operation<T>.Add);
     }
 
-    /// <summary>The smallest element of the array, on every rank (MPI_Allreduce with MPI_MIN; collective).</summary>
+    /// <summary>The smallest element of the array, on every rank (MPI_Allreduce with MPI_MIN; MPI_Allgather of each block's smallest when some blocks are empty; collective).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="array"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The array has no elements (thrown on every rank).</exception>
     /// <exception cref="ObjectDisposedException">The array's grid has been disposed.</exception>
@@ -47,7 +47,7 @@ public static class DistributedArray
     public static T Min<T>(this DistributedArray<T> array) where T : unmanaged, INumber<T> =>
         Extreme(array, T.Min, Operation<T>.Min);
 
-    /// <summary>The largest element of the array, on every rank (MPI_Allreduce with MPI_MAX; collective).</summary>
+    /// <summary>The largest element of the array, on every rank (MPI_Allreduce with MPI_MAX; MPI_Allgather of each block's largest when some blocks are empty; collective).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="array"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The array has no elements (thrown on every rank).</exception>
     /// <exception cref="ObjectDisposedException">The array's grid has been disposed.</exception>
