@@ -143,12 +143,17 @@ internal static class DistributedArrayChecks
         var gathered = pair.Gather(0);
         if (c.Rank == 0)
             Expect.Sequence([5, -3], gathered);
+        var moved = pair.Redistribute(grid1);
+        moved.Scatter(c.Rank == 0 ? [7, 8] : [], 0);
+        Expect.Equal(15, moved.Sum());
 
         var empty = new DistributedArray<int>(grid1, [0]);
         Expect.Equal(0, empty.Sum());
         Expect.Equal(0.0, empty.Norm());
         Expect.Throws<InvalidOperationException>(() => empty.Min());
         Expect.Throws<InvalidOperationException>(() => empty.Max());
+        Expect.Equal(c.Rank == 0 ? 0 : -1, empty.Gather(0)?.Length ?? -1);
+        empty.Scatter([], 0);
     }
 
     [Check]
