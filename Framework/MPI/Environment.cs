@@ -48,6 +48,8 @@ public sealed unsafe class Environment : IDisposable
         _initialized = true;
         Mpi.Load();
         var abi = Mpi.Abi;
+        if (abi.Kind == MpiAbiKind.OpenMpi)
+            OpenMpiSettings.Apply();
         int provided = 0;
         Mpi.Check(Mpi.Init_thread(null, null, ToNative(threading), &provided));
         _providedThreading = FromNative(provided);

@@ -63,7 +63,8 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
         _pin = pin;
         // MPI's default for windows is MPI_ERRORS_ARE_FATAL: every failure would abort the job.
         Mpi.Check(Mpi.Win_set_errhandler(handle, Mpi.Abi.ErrorsReturn));
-        // Every rank's length, so that an access outside a target's segment is refused before MPI sees it.
+        // Every rank's length, so that an access outside a target's segment is refused before MPI sees it. Being
+        // collective, it also returns only once every rank has zeroed its segment: no early remote store is wiped.
         _segments = communicator.Allgather((length, offset));
     }
 
@@ -77,7 +78,8 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
     /// <exception cref="ArgumentNullException"><paramref name="communicator"/> is null.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="communicator"/> was disposed.</exception>
     /// <exception cref="MpiException">
-    /// MPI reported an error (among others, Open MPI without osc/pt2pt on a one-process communicator).
+    /// MPI reported an error (among others, Open MPI on a one-process communicator when OMPI_MCA_osc was set without
+    /// pt2pt: the framework's own default, used when the variable is not set, includes it).
     /// </exception>
     public static Window<T> Create(Intracommunicator communicator, Memory<T> memory)
     {
@@ -100,9 +102,10 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
         {
             pin.Dispose();
             throw new MpiException(
-                "Open MPI created no window over existing memory for a single process: its osc/rdma component cannot " +
-                "serve one alone, and osc/pt2pt, which can, is disabled here (Debian's openmpi-mca-params.conf has " +
-                "'osc = ^ucx,pt2pt'). Run with OMPI_MCA_osc=sm,rdma,pt2pt, or use Window<T>.Allocate.", e);
+                "Open MPI created no window over existing memory for a single process: its osc/sm and osc/rdma " +
+                "components cannot serve one alone, and osc/pt2pt, which can, is left out of OMPI_MCA_osc=" +
+                $"'{System.Environment.GetEnvironmentVariable("OMPI_MCA_osc")}'. Run with OMPI_MCA_osc=sm,rdma,pt2pt " +
+                "(the framework's default when the variable is not set), or use Window<T>.Allocate.", e);
         }
         catch
         {
