@@ -209,7 +209,7 @@ public sealed unsafe class Environment : IDisposable
     {
         if (!Initialized)
             throw new InvalidOperationException(
-                "MPI is not initialized, so no thread support level has been granted yet: create an Environment first.");
+                "MPI is not initialized, so no thread support level has been granted yet: create an MPI.Environment first.");
         if (_providedThreading < required)
             throw new ThreadingNotProvidedException(required, _providedThreading, $"{Mpi.LibraryName} ({LibraryVersionLine})");
     }
