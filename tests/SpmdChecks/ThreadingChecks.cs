@@ -69,8 +69,8 @@ internal static class ThreadingChecks
 
     /// <summary>
     /// Every thread receives from any source with one shared tag on one communicator, raw arrays of unknown length
-    /// (matched probes, blocking and nonblocking) and serialized values: which thread gets which message is MPI's
-    /// choice, but each message must be taken exactly once, whole.
+    /// (matched probes, blocking and nonblocking) and serialized values (some with a payload beyond the header):
+    /// which thread gets which message is MPI's choice, but each message must be taken exactly once, whole.
     /// </summary>
     [Check(Multithreaded = true)]
     public static void AnySourceReceivesShareOneTag(Intracommunicator c)
@@ -87,7 +87,7 @@ internal static class ThreadingChecks
                     int length = 1 + (sequence * 13 + peer) % 300;
                     sends.Add(sequence % 2 == 0
                         ? c.ImmediateSend(Pattern(c.Rank, sequence, 0, length), peer, Tag)
-                        : c.ImmediateSend(Parcel.Of(c.Rank, sequence, 0, length), peer, Tag + 1));
+                        : c.ImmediateSend(Parcel.Of(c.Rank, sequence, 0, sequence % 3 == 1 ? 5000 : length), peer, Tag + 1)); // some beyond the header
                 }
             }
             foreach (var send in sends)
