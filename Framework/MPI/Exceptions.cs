@@ -88,6 +88,13 @@ internal static class ErrorTranslation
         var text = Mpi.ErrorString(code);
         if (errorClass == errors.Truncate)
             return new MessageTruncatedException(code, errorClass, $"Message truncated: {text}");
+        var rma = Mpi.Abi.OneSided.Errors;
+        if (errorClass == rma.RmaSync)
+            return new RmaSynchronizationException(code, errorClass, $"RMA synchronization error: {text}");
+        if (errorClass == rma.RmaConflict)
+            return new RmaConflictException(code, errorClass, $"Conflicting RMA accesses: {text}");
+        if (errorClass == rma.RmaRange)
+            return new RmaRangeException(code, errorClass, $"RMA access outside the target's window: {text}");
         int[] argumentClasses =
         [
             errors.Buffer, errors.Count, errors.Type, errors.Tag, errors.Comm, errors.Rank, errors.Root, errors.Group,

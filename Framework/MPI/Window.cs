@@ -35,19 +35,25 @@ public enum WindowModel
 /// <summary>
 /// A window for one-sided communication (MPI-3 chapter 12): on every rank of a communicator, a segment of
 /// <typeparamref name="T"/> elements that the other ranks can read and write without this rank taking part.
-/// Displacements are counted in elements of <typeparamref name="T"/> (the window's displacement unit is
-/// <c>sizeof(T)</c>). Creating and freeing are collective over <see cref="Communicator"/>.
+/// Displacements are counted in elements of <typeparamref name="T"/>, whatever displacement unit MPI is given.
+/// Creating and freeing are collective over <see cref="Communicator"/>.
 /// </summary>
 /// <typeparam name="T">The element type: an unmanaged type that MPI has a datatype for, or any unmanaged struct.</typeparam>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "The factories are the window's collective constructors, one per MPI call (Create, Allocate, AllocateShared).")]
 public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
 {
     private readonly T* _base;
+    // MPICH 4.0 misplaces one-sided accesses to a segment whose base is not 16-byte aligned (measured with a C
+    // program: puts and accumulates land 8 bytes off), so every segment starts on such a boundary.
+    private const int SegmentAlignment = 16;
+
+    // Every rank's segment: its length in elements and, for Create, its byte offset from the aligned base MPI has.
+    private readonly (int Length, int Offset)[] _segments;
     private MemoryHandle _pin;
     private nint _handle;
 
     private Window(Intracommunicator communicator, nint handle, T* segment, int length, WindowFlavor flavor,
-        MemoryHandle pin = default)
+        MemoryHandle pin = default, int offset = 0)
     {
         Communicator = communicator;
         _handle = handle;
@@ -57,6 +63,8 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
         _pin = pin;
         // MPI's default for windows is MPI_ERRORS_ARE_FATAL: every failure would abort the job.
         Mpi.Check(Mpi.Win_set_errhandler(handle, Mpi.Abi.ErrorsReturn));
+        // Every rank's length, so that an access outside a target's segment is refused before MPI sees it.
+        _segments = communicator.Allgather((length, offset));
     }
 
     /// <summary>
@@ -68,18 +76,33 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
     /// <param name="memory">This rank's segment (may be empty: the rank then exposes nothing).</param>
     /// <exception cref="ArgumentNullException"><paramref name="communicator"/> is null.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="communicator"/> was disposed.</exception>
-    /// <exception cref="MpiException">MPI reported an error.</exception>
+    /// <exception cref="MpiException">
+    /// MPI reported an error (among others, Open MPI without osc/pt2pt on a one-process communicator).
+    /// </exception>
     public static Window<T> Create(Intracommunicator communicator, Memory<T> memory)
     {
         ArgumentNullException.ThrowIfNull(communicator);
         var pin = memory.Pin();
         try
         {
+            // The segment MPI sees starts at the aligned address below the memory (never accessed: every access is
+            // range-checked); displacements are then in bytes, the memory's offset added.
+            var start = (byte*)pin.Pointer;
+            int offset = (int)((nint)start & (SegmentAlignment - 1));
             long window = 0;
-            Mpi.Check(Mpi.Win_create(pin.Pointer, (nint)memory.Length * sizeof(T), sizeof(T), Mpi.Abi.InfoNull,
+            Mpi.Check(Mpi.Win_create(start - offset, (nint)memory.Length * sizeof(T) + offset, 1, Mpi.Abi.InfoNull,
                 communicator.LiveHandle, &window));
             return new Window<T>(communicator, Mpi.ReadHandle(&window), (T*)pin.Pointer, memory.Length,
-                WindowFlavor.Create, pin);
+                WindowFlavor.Create, pin, offset);
+        }
+        catch (MpiException e) when (e.ErrorClass == Mpi.Abi.OneSided.Errors.Win && communicator.Size == 1 &&
+                                     Mpi.Abi.Kind == MpiAbiKind.OpenMpi)
+        {
+            pin.Dispose();
+            throw new MpiException(
+                "Open MPI created no window over existing memory for a single process: its osc/rdma component cannot " +
+                "serve one alone, and osc/pt2pt, which can, is disabled here (Debian's openmpi-mca-params.conf has " +
+                "'osc = ^ucx,pt2pt'). Run with OMPI_MCA_osc=sm,rdma,pt2pt, or use Window<T>.Allocate.", e);
         }
         catch
         {
@@ -128,9 +151,12 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
         void* segment = null;
         long window = 0;
         var bytes = (nint)length * sizeof(T);
+        // Rounded up so that the next rank's segment stays aligned where MPI places segments one after another.
+        if (flavor == WindowFlavor.Allocate)
+            bytes = (bytes + SegmentAlignment - 1) / SegmentAlignment * SegmentAlignment;
         Mpi.Check(allocate(bytes, sizeof(T), Mpi.Abi.InfoNull, communicator.LiveHandle, &segment, &window));
         // MPI need not zero what it allocates; a window that starts zeroed on every rank is what programs assume.
-        new Span<byte>(segment, checked((int)bytes)).Clear();
+        System.Runtime.InteropServices.NativeMemory.Clear(segment, (nuint)bytes);
         return new Window<T>(communicator, Mpi.ReadHandle(&window), (T*)segment, length, flavor);
     }
 
@@ -145,6 +171,15 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
 
     /// <summary>Elements in this rank's segment.</summary>
     public int Length { get; }
+
+    /// <summary>Elements in the segment of <paramref name="rank"/> (as that rank gave at creation).</summary>
+    /// <param name="rank">A rank of <see cref="Communicator"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is not a rank of the communicator.</exception>
+    public int SegmentLength(int rank)
+    {
+        RequireRank(rank, nameof(rank));
+        return _segments[rank].Length;
+    }
 
     /// <summary>Whether the window has been freed.</summary>
     public bool IsFreed => _handle == 0;
@@ -192,9 +227,7 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
         if (Flavor != WindowFlavor.Shared)
             throw new InvalidOperationException(
                 $"Only a window made by Window<T>.AllocateShared has segments other ranks can address; this one is of flavor {Flavor}.");
-        if ((uint)rank >= (uint)Communicator.Size)
-            throw new ArgumentOutOfRangeException(nameof(rank), rank,
-                $"The window's communicator has ranks 0 to {Communicator.Size - 1}.");
+        RequireRank(rank, nameof(rank));
         nint bytes = 0;
         int unit = 0;
         void* segment = null;
@@ -208,10 +241,15 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
     /// <see cref="Create"/> is unpinned. Spans taken from the window must not be used afterwards.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The window was already freed.</exception>
+    /// <exception cref="RmaSynchronizationException">
+    /// This rank still holds a lock, a LockAll, a Start or Post epoch, or has operations in a fence epoch that no
+    /// Fence closed: MPI forbids freeing then. The window stays usable.
+    /// </exception>
     /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Free()
     {
         var handle = LiveHandle;
+        RequireNoEpoch();
         _handle = 0;
         try
         {
@@ -219,11 +257,15 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
         }
         finally
         {
+            ReleaseAll();
             _pin.Dispose();
         }
     }
 
-    /// <summary>Frees the window as <see cref="Free"/> does, unless it was already freed (then nothing happens).</summary>
+    /// <summary>
+    /// Frees the window as <see cref="Free"/> does (throwing as it does), unless it was already freed (then nothing
+    /// happens).
+    /// </summary>
     public void Dispose()
     {
         if (_handle != 0)
@@ -234,4 +276,16 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
     internal nint LiveHandle => _handle != 0
         ? _handle
         : throw new ObjectDisposedException(GetType().Name, "The window has been freed.");
+
+    private void RequireRank(int rank, string paramName)
+    {
+        if ((uint)rank >= (uint)_segments.Length)
+            throw new ArgumentOutOfRangeException(paramName, rank,
+                $"The window's communicator has ranks 0 to {_segments.Length - 1}.");
+    }
+
+    /// <summary>The MPI displacement of element <paramref name="index"/> in the segment of <paramref name="rank"/>.</summary>
+    private nint Displacement(int rank, long index) => Flavor == WindowFlavor.Create
+        ? (nint)(_segments[rank].Offset + index * sizeof(T))
+        : (nint)index;
 }
