@@ -185,8 +185,36 @@ public sealed unsafe class Environment : IDisposable
         }
     }
 
-    /// <summary>The thread support level MPI granted; <see cref="Threading.Single"/> before MPI is initialized.</summary>
+    /// <summary>
+    /// The thread support level MPI granted (MPI_Init_thread's <c>provided</c>), which may be lower than the level
+    /// asked for; <see cref="Threading.Single"/> before MPI is initialized. To stop unless a level was granted, call
+    /// <see cref="RequireThreading"/>.
+    /// </summary>
+    /// <remarks>
+    /// The level is a promise the program makes, not one the framework checks: calling MPI from two threads at
+    /// once under <see cref="Threading.Serialized"/> or less is undefined behaviour in MPI (crashes, lost or
+    /// mismatched messages) and is not detected, since detecting it would cost an atomic operation in every call.
+    /// </remarks>
     public static Threading Threading => _providedThreading;
+
+    /// <summary>
+    /// Throws unless MPI granted at least <paramref name="required"/> thread support (MPI's levels are ordered
+    /// Single &lt; Funneled &lt; Serialized &lt; Multiple). A program that calls MPI from several threads at once calls
+    /// <c>Environment.RequireThreading(Threading.Multiple)</c> right after initializing with that level: MPI may grant
+    /// less without an error, and <see cref="Threading"/> alone is easy to forget to read.
+    /// </summary>
+    /// <param name="required">The least level the program can run with.</param>
+    /// <exception cref="InvalidOperationException">MPI is not initialized (no <see cref="Environment"/> was created).</exception>
+    /// <exception cref="ThreadingNotProvidedException">MPI granted less than <paramref name="required"/>; the message names
+    /// both levels, the library and what to do.</exception>
+    public static void RequireThreading(Threading required)
+    {
+        if (!Initialized)
+            throw new InvalidOperationException(
+                "MPI is not initialized, so no thread support level has been granted yet: create an MPI.Environment first.");
+        if (_providedThreading < required)
+            throw new ThreadingNotProvidedException(required, _providedThreading, $"{Mpi.LibraryName} ({LibraryVersionLine})");
+    }
 
     /// <summary>Whether the calling thread is the one that initialized MPI (MPI_Is_thread_main).</summary>
     /// <exception cref="MpiException">MPI reported an error.</exception>

@@ -229,14 +229,8 @@ internal sealed unsafe class ProbedReceiveRequest<T> : ReceiveRequest, IPendingR
             int found = 0;
             Mpi.Check(Mpi.Improbe(Ranks.ToNative(_source), Ranks.TagToNative(_tag), _communicator.LiveHandle, &found,
                 &message, &probed));
-            if (found == 0)
+            if (found == 0 || PendingReceives.OfferToEarlier(_communicator.LiveHandle, message, probed, this))
                 return false;
-            var earlier = PendingReceives.EarlierAccepting(_communicator.LiveHandle, probed, this);
-            if (earlier is not null)
-            {
-                earlier.TakeMatched(message, probed);
-                return false;
-            }
             TakeMatched(message, probed);
         }
 #pragma warning disable CA1031 // Kept for the owner's Wait or Test, which rethrows it.
@@ -276,21 +270,32 @@ internal sealed unsafe class ProbedReceiveRequest<T> : ReceiveRequest, IPendingR
                 return CompletedStatus.CancelledBeforeMatch();
             // Advancing all of them, oldest first, keeps the order in which unknown-length receives match.
             PendingReceives.Advance();
-            if (_failure is not null)
-                throw _failure;
-            if (_status is not null)
+            Exception? failure;
+            CompletedStatus? status;
+            // Another thread may be handing this receive its message right now (see PendingReceives).
+            lock (PendingReceives.Gate)
+                (failure, status) = (_failure, _status);
+            if (failure is not null)
+                throw failure;
+            if (status is not null)
             {
                 _onArrival?.Invoke((T)_value!);
-                return _status;
+                return status;
             }
             if (!block)
                 return null;
         }
     }
 
+    // Under the gate, so that a message another thread is handing this receive is either taken (and the cancel comes
+    // too late) or never matched: a cancelled receive never swallows a message.
     private protected override void CancelInFlight()
     {
-        _cancelled = true;
-        PendingReceives.Remove(this);
+        lock (PendingReceives.Gate)
+        {
+            if (_status is null && _failure is null)
+                _cancelled = true;
+            PendingReceives.Remove(this);
+        }
     }
 }

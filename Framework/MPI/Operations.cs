@@ -150,18 +150,27 @@ public sealed class Operation<T> : IDisposable
 internal static unsafe class Reductions
 {
     private static readonly ConcurrentDictionary<nint, Combiner> ByDatatype = new();
-    private static nint _userOp;
+    private static readonly Lock UserOpGate = new();
+    private static volatile nint _userOp;
 
-    /// <summary>The single MPI_Op every user reduction uses (created on first use, freed at finalize).</summary>
+    /// <summary>
+    /// The single MPI_Op every user reduction uses (created on first use, freed at finalize). Created under a lock:
+    /// threads reducing at once must not each create one, leaking all but the last.
+    /// </summary>
     public static nint UserOp
     {
         get
         {
             if (_userOp != 0)
                 return _userOp;
-            long handle = 0;
-            Mpi.Check(Mpi.Op_create(&Combine, 0, &handle));
-            return _userOp = Mpi.ReadHandle(&handle);
+            lock (UserOpGate)
+            {
+                if (_userOp != 0)
+                    return _userOp;
+                long handle = 0;
+                Mpi.Check(Mpi.Op_create(&Combine, 0, &handle));
+                return _userOp = Mpi.ReadHandle(&handle);
+            }
         }
     }
 

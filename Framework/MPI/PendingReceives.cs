@@ -22,10 +22,16 @@ internal interface IPendingReceive
 /// polls instead of blocking in MPI, advancing them in the order they were posted, so that a peer blocked in a send
 /// to one of them finishes (ImmediateReceive, then Send, then Wait is the deadlock-free exchange) and messages are
 /// matched in the order the receives were posted. With none pending, blocking calls go straight to MPI.
+/// <para>
+/// Under <see cref="Threading.Multiple"/> any thread may advance any thread's receive, so every change of a pending
+/// receive's state (its header arriving, a matched message taken, a cancellation) happens under <see cref="Gate"/>,
+/// and its owner reads that state under it too. With none pending, nothing here takes the lock.
+/// </para>
 /// </summary>
 internal static unsafe class PendingReceives
 {
-    private static readonly Lock Gate = new();
+    /// <summary>Guards the list and the state of every pending receive (reentrant: advancing one may offer a message to another).</summary>
+    public static readonly Lock Gate = new();
     private static readonly List<IPendingReceive> Items = [];
     private static volatile int _count;
     [ThreadStatic]
@@ -78,21 +84,26 @@ internal static unsafe class PendingReceives
     }
 
     /// <summary>
-    /// The earliest pending receive (before <paramref name="asker"/>, when given) that accepts a message a matched
-    /// probe just found: a probe for a later receive must not take a message an earlier receive was waiting for.
+    /// Gives a message a matched probe just found to the earliest pending receive (before <paramref name="asker"/>,
+    /// when given) that accepts it, atomically with finding it: a probe for a later receive must not take a message
+    /// an earlier receive was waiting for, and two threads must not hand one receive two messages. False when no
+    /// earlier receive accepts it (the caller keeps the message).
     /// </summary>
-    public static IPendingReceive? EarlierAccepting(nint comm, in StatusBuffer status, IPendingReceive? asker)
+    public static bool OfferToEarlier(nint comm, long message, in StatusBuffer status, IPendingReceive? asker)
     {
         lock (Gate)
         {
             foreach (var item in Items)
             {
                 if (ReferenceEquals(item, asker))
-                    return null;
+                    return false;
                 if (item.Accepts(comm, status.Source, status.Tag))
-                    return item;
+                {
+                    item.TakeMatched(message, status);
+                    return true;
+                }
             }
-            return null;
+            return false;
         }
     }
 
@@ -154,12 +165,8 @@ internal static unsafe class PendingReceives
         {
             Advance();
             Mpi.Check(Mpi.Improbe(source, tag, comm, &found, message, status));
-            if (found == 0)
-                continue;
-            var earlier = EarlierAccepting(comm, *status, null);
-            if (earlier is null)
+            if (found != 0 && !OfferToEarlier(comm, *message, *status, null))
                 return;
-            earlier.TakeMatched(*message, *status);
         }
     }
 

@@ -416,9 +416,7 @@ internal sealed unsafe class SerializedReceiveRequest<T> : ReceiveRequest, IPend
         _busy = true;
         try
         {
-            if (_failure is not null)
-                throw _failure;
-            while (!TryHeader())
+            while (!HeaderIn())
             {
                 if (!block)
                     return null;
@@ -445,6 +443,18 @@ internal sealed unsafe class SerializedReceiveRequest<T> : ReceiveRequest, IPend
         }
     }
 
+    // Another thread advancing the pending receives may be taking the header right now: the header's state changes
+    // under their gate only, and a failure it kept is seen together with the header being in.
+    private bool HeaderIn()
+    {
+        lock (PendingReceives.Gate)
+        {
+            if (_failure is not null)
+                throw _failure;
+            return TryHeader();
+        }
+    }
+
     private T FinishLarge(out CompletedStatus status)
     {
         var from = Ranks.FromNative(_headerStatus.Source);
@@ -457,7 +467,10 @@ internal sealed unsafe class SerializedReceiveRequest<T> : ReceiveRequest, IPend
 
     private protected override void CancelInFlight()
     {
-        if (!_headerDone)
-            _headerReceive.Cancel();
+        lock (PendingReceives.Gate)
+        {
+            if (!_headerDone)
+                _headerReceive.Cancel();
+        }
     }
 }

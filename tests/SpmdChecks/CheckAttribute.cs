@@ -11,6 +11,12 @@ public sealed class CheckAttribute : Attribute
     /// Needs many gigabytes of memory: left out of the ordinary run, run alone by <c>heavy-checks</c> (2 ranks).
     /// </summary>
     public bool Heavy { get; init; }
+
+    /// <summary>
+    /// Calls MPI from several threads at once: needs <see cref="MPI.Threading.Multiple"/>, so it is left out of the
+    /// ordinary run (at Serialized) and run by <c>threads</c>, which initializes MPI at Multiple.
+    /// </summary>
+    public bool Multithreaded { get; init; }
 }
 
 /// <summary>A failed expectation inside a check.</summary>

@@ -7,6 +7,9 @@
 //                                        (Environment.Exit(code), returning code from Main, or an exception caught
 //                                        outside the environment's using block) while the others wait in Barrier
 //   SpmdChecks leave-early <rank>        that rank calls Environment.Exit(0) mid-job; the others finish 12 s later
+//   SpmdChecks threads [prefix...]      the multithreaded checks, MPI initialized at Threading.Multiple
+//   SpmdChecks require-threading <asked> <required>   initialize at <asked>, then Environment.RequireThreading(<required>):
+//                                        every rank prints what was granted, or the refusal's message
 //   SpmdChecks reinit                    initialize, finalize, initialize again
 //   SpmdChecks spawn                     rank 0 spawns two children (spawned-child), which report back
 //   SpmdChecks logjob N [complete|throw R|kill R|exit R|hang|exit-now R|abort R|segv R|helper R|detached R|finalize-hang R]
@@ -26,6 +29,12 @@ switch (mode)
         break;
     case "heavy-checks":
         MPI.Environment.Run(world => Runner.RunChecks(world, args.Skip(1).ToArray(), heavy: true));
+        break;
+    case "threads":
+        MPI.Environment.Run(ref args, Threading.Multiple, world => Runner.RunChecks(world, args.Skip(1).ToArray(), Catalog.Multithreaded));
+        break;
+    case "require-threading":
+        MPI.Environment.Run(ref args, Enum.Parse<Threading>(args[1]), world => ThreadingScenarios.RequireThreading(world, Enum.Parse<Threading>(args[2])));
         break;
     case "throw-in-run":
         MPI.Environment.Run(world => Scenarios.FailOnOneRank(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture)));
