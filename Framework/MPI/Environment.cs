@@ -379,6 +379,7 @@ public sealed unsafe class Environment : IDisposable
         DetachedSends.CompleteAll();
         Logging.RankLogging.ReportFinishToLauncher();
         SelfSends.CancelAll();
+        ForgottenWindows.FreeAll();
         Reductions.FreeAll();
         Datatypes.FreeCreated();
         int rank = Communicator.world.Rank;

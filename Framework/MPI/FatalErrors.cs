@@ -44,6 +44,17 @@ internal static class FatalErrors
         return InCatchBlock(caller) ? null : _lastThrown ?? new InvalidOperationException("An exception of unknown type was propagating.");
     }
 
+    /// <summary>
+    /// Aborts the job when an exception propagates through <paramref name="caller"/> (see
+    /// <see cref="ExceptionInFlight"/>): the disposal of a collective object in a <c>finally</c> block would wait for
+    /// ranks that never come. <paramref name="scope"/> names what the exception left, for the message.
+    /// </summary>
+    public static void AbortIfPropagating(System.Diagnostics.StackFrame caller, long since, string scope)
+    {
+        if (Environment.Initialized && !Environment.Finalized && ExceptionInFlight(caller, since) is { } propagating)
+            AbortJob(propagating, propagating: true, scope);
+    }
+
     /// <summary>How many exceptions were thrown on this thread so far.</summary>
     public static long ThrownCount => _thrownCount;
 
@@ -68,7 +79,7 @@ internal static class FatalErrors
     /// Prints the exception with the rank, then aborts the job with <see cref="UnhandledExceptionExitCode"/>.
     /// <paramref name="propagating"/>: the exception was not unhandled but left the environment's scope.
     /// </summary>
-    public static void AbortJob(Exception exception, bool propagating = false)
+    public static void AbortJob(Exception exception, bool propagating = false, string scope = "MPI.Environment's scope")
     {
         // A second exception while aborting (another thread, or the abort itself) must not print twice.
         if (Interlocked.Exchange(ref _aborting, 1) != 0)
@@ -77,10 +88,10 @@ internal static class FatalErrors
         Console.Out.Flush();
         // The structured record first, so the launcher learns the cause even if the abort cuts the rest short.
         if (propagating)
-            Logging.RankLogging.ReportFatal(exception, "Exception left MPI.Environment on {Who}, aborting the job with exit code {ExitCode}", who, UnhandledExceptionExitCode);
+            Logging.RankLogging.ReportFatal(exception, "Exception left {Scope} on {Who}, aborting the job with exit code {ExitCode}", scope, who, UnhandledExceptionExitCode);
         else
             Logging.RankLogging.ReportFatal(exception, "Unhandled exception on {Who}, aborting the job with exit code {ExitCode}", who, UnhandledExceptionExitCode);
-        var what = propagating ? "exception left MPI.Environment's scope" : "unhandled exception";
+        var what = propagating ? $"exception left {scope}" : "unhandled exception";
         Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] {what}, aborting the job: {exception}");
         End(UnhandledExceptionExitCode, exiting: false);
     }

@@ -18,8 +18,10 @@ namespace MPI;
 /// </remarks>
 /// <typeparam name="T">The element type: an unmanaged type.</typeparam>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "The factories are the array's collective constructors.")]
-public sealed unsafe class NodeSharedArray<T> : IDisposable where T : unmanaged
+public sealed unsafe class NodeSharedArray<T> : IDisposable, IFreedBeforeFinalize where T : unmanaged
 {
+    // Exceptions thrown on the creating thread before the array: none of them can propagate out of its scope.
+    private readonly long _thrownBefore = FatalErrors.ThrownCount;
     private readonly Window<T> _window;
     private readonly Intracommunicator _node;
     // The node writers of every node, one rank each; null on the other ranks.
@@ -34,6 +36,7 @@ public sealed unsafe class NodeSharedArray<T> : IDisposable where T : unmanaged
         bool unified)
     {
         _window = window;
+        window.OwnedBy(this);
         _node = node;
         _writers = writers;
         _writerOf = writerOf;
@@ -251,11 +254,28 @@ public sealed unsafe class NodeSharedArray<T> : IDisposable where T : unmanaged
     /// writers' communicators: collective over the creating communicator. Spans taken from the array must not be used
     /// afterwards. A second call does nothing.
     /// </summary>
+    /// <remarks>
+    /// Disposed while an exception propagates out of its <c>using</c> block, it aborts the job with that exception
+    /// instead, as an uncaught exception does: freeing is collective and would wait forever for the other ranks.
+    /// </remarks>
     /// <exception cref="MpiException">MPI reported an error.</exception>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public void Dispose()
     {
         if (_disposed)
             return;
+        FatalErrors.AbortIfPropagating(new System.Diagnostics.StackFrame(1), _thrownBefore, "a node-shared array's using block");
+        Release();
+    }
+
+    /// <summary>Not disposed by the program: disposed before MPI_Finalize, which frees its window.</summary>
+    void IFreedBeforeFinalize.FreeBeforeFinalize() => Release();
+
+    private void Release()
+    {
+        if (_disposed)
+            return;
+        ForgottenWindows.Remove(this);
         _disposed = true;
         try
         {

@@ -40,8 +40,10 @@ public enum WindowModel
 /// </summary>
 /// <typeparam name="T">The element type: an unmanaged type that MPI has a datatype for, or any unmanaged struct.</typeparam>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "The factories are the window's collective constructors, one per MPI call (Create, Allocate, AllocateShared).")]
-public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
+public sealed unsafe partial class Window<T> : IDisposable, IFreedBeforeFinalize where T : unmanaged
 {
+    // Exceptions thrown on the creating thread before the window: none of them can propagate out of its scope.
+    private readonly long _thrownBefore = FatalErrors.ThrownCount;
     private readonly T* _base;
     // MPICH 4.0 misplaces one-sided accesses to a segment whose base is not 16-byte aligned (measured with a C
     // program: puts and accumulates land 8 bytes off), so every segment starts on such a boundary.
@@ -66,6 +68,7 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
         // Every rank's length, so that an access outside a target's segment is refused before MPI sees it. Being
         // collective, it also returns only once every rank has zeroed its segment: no early remote store is wiped.
         _segments = communicator.Allgather((length, offset));
+        ForgottenWindows.Add(this);
     }
 
     /// <summary>
@@ -254,6 +257,7 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
         var handle = LiveHandle;
         RequireNoEpoch();
         _handle = 0;
+        ForgottenWindows.Remove(this);
         try
         {
             Mpi.FreeWhileActive(handle, Mpi.Win_free);
@@ -267,12 +271,39 @@ public sealed unsafe partial class Window<T> : IDisposable where T : unmanaged
 
     /// <summary>
     /// Frees the window as <see cref="Free"/> does (throwing as it does), unless it was already freed (then nothing
-    /// happens).
+    /// happens). Disposed while an exception propagates out of its <c>using</c> block, it aborts the job with that
+    /// exception instead, as an uncaught exception does: freeing is collective and would wait forever for the ranks
+    /// still working.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public void Dispose()
     {
-        if (_handle != 0)
-            Free();
+        if (_handle == 0)
+            return;
+        FatalErrors.AbortIfPropagating(new System.Diagnostics.StackFrame(1), _thrownBefore, "a window's using block");
+        Free();
+    }
+
+    /// <summary>
+    /// Not freed by the program: closes this rank's passive epochs and frees it before MPI_Finalize (MPICH aborts in
+    /// finalize over a live window).
+    /// </summary>
+    void IFreedBeforeFinalize.FreeBeforeFinalize()
+    {
+        if (_handle == 0)
+            return;
+        if (_lockedAll)
+            UnlockAll();
+        foreach (var rank in _locks.Keys.ToArray())
+            Unlock(rank);
+        Free();
+    }
+
+    /// <summary>Leaves freeing before MPI_Finalize to the object that owns this window.</summary>
+    internal void OwnedBy(IFreedBeforeFinalize owner)
+    {
+        ForgottenWindows.Remove(this);
+        ForgottenWindows.Add(owner);
     }
 
     /// <summary>The handle, or a clear error when the window was freed.</summary>

@@ -24,6 +24,38 @@ public sealed class FailureTests
         Assert.That(MpiProcess.SurvivorsAfterGrace(marker), Is.Empty, "processes of the job outlived it");
     }
 
+    // Disposing a window or node-shared array is collective: disposed while an exception propagates, it aborts the job
+    // with that exception (the rank's own error, not a hang, nor an error about the epoch the exception left open).
+    [TestCase(Implementation.OpenMpi, "using", "a window's using block")]
+    [TestCase(Implementation.Mpich, "using", "a window's using block")]
+    [TestCase(Implementation.OpenMpi, "lock", "a window's using block")]
+    [TestCase(Implementation.Mpich, "lock", "a window's using block")]
+    [TestCase(Implementation.OpenMpi, "node-array", "a node-shared array's using block")]
+    [TestCase(Implementation.Mpich, "node-array", "a node-shared array's using block")]
+    public void ExceptionInsideAWindowsScopeAbortsTheJobWithIt(Implementation implementation, string how, string scope)
+    {
+        var run = MpiProcess.Launch(implementation, 3, "SpmdChecks", ["window-fault", "1", how], deadline: Deadline);
+
+        Assert.That(run.TimedOut, Is.False, "the other ranks were left hanging: " + run.Describe());
+        Assert.That(run.ExitCode, Is.Not.Zero, run.Describe());
+        Assert.That(run.Stderr, Does.Contain($"[rank 1 of 3 on {System.Environment.MachineName}] exception left {scope}")
+            .And.Contain("deliberate failure on rank 1"), run.Describe());
+        Assert.That(run.Stderr, Does.Not.Contain("RmaSynchronizationException"), run.Describe());
+    }
+
+    // Windows left unfreed (one in a lock epoch with an operation pending, one inside a node-shared array) are freed
+    // before MPI_Finalize, in creation order on every rank: MPICH aborted in finalize over them.
+    [TestCase(Implementation.OpenMpi)]
+    [TestCase(Implementation.Mpich)]
+    public void WindowsLeftUnfreedDoNotBreakFinalize(Implementation implementation)
+    {
+        var run = MpiProcess.Launch(implementation, 2, "SpmdChecks", ["window-fault", "0", "forgotten"], deadline: Deadline);
+
+        Assert.That(run.ExitCode, Is.Zero, run.Describe());
+        Assert.That(run.Stdout, Does.Contain("rank 0 leaves its window unfreed").And.Contain("rank 1 leaves its window unfreed"),
+            run.Describe());
+    }
+
     // A rank that leaves without disposing the environment (Environment.Exit, a return from Main) or whose exception
     // is caught outside the environment's using block, while the others wait for it in Barrier.
     [TestCase(Implementation.OpenMpi, "exit", 3, "exited with code 3 without finalizing MPI")]

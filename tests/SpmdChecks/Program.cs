@@ -10,6 +10,7 @@
 //   SpmdChecks threads [prefix...]      the multithreaded checks, MPI initialized at Threading.Multiple
 //   SpmdChecks require-threading <asked> <required>   initialize at <asked>, then Environment.RequireThreading(<required>):
 //                                        every rank prints what was granted, or the refusal's message
+//   SpmdChecks window-fault <rank> <using|lock|node-array|forgotten>   a window misused on that rank (WindowScenarios)
 //   SpmdChecks reinit                    initialize, finalize, initialize again
 //   SpmdChecks spawn                     rank 0 spawns two children (spawned-child), which report back
 //   SpmdChecks logjob N [complete|throw R|kill R|exit R|hang|exit-now R|abort R|segv R|helper R|detached R|finalize-hang R]
@@ -46,6 +47,9 @@ switch (mode)
     case "leave":
         return Scenarios.LeaveMidJob(args, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2],
             int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+    case "window-fault":
+        MPI.Environment.Run(world => WindowScenarios.Misuse(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2]));
+        break;
     case "leave-early":
         Scenarios.LeaveEarly(args, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
         break;
