@@ -8,6 +8,9 @@ namespace MPI;
 // destinations (Memory<T>) stay pinned, until the completing call; FetchAndOp and CompareAndSwap complete at once.
 public sealed unsafe partial class Window<T>
 {
+    private const string AtOnce =
+        ": it returns the old value, so it completes the operation at once, which only a flush can do";
+
     private static readonly ReductionOperation<T> ReplaceOperation = (origin, _) => origin;
     private static readonly ReductionOperation<T> NoOpOperation = (_, target) => target;
 
@@ -158,7 +161,7 @@ public sealed unsafe partial class Window<T>
         var handle = LiveHandle;
         var mpiOp = PredefinedOp(op, "FetchAndOp", allowNoOp: true);
         RequireTarget(targetRank, targetIndex, 1);
-        RequirePassiveAccess(targetRank, "FetchAndOp");
+        RequirePassiveAccess(targetRank, "FetchAndOp", AtOnce);
         T old = default;
         Mpi.Check(Mpi.Fetch_and_op(&value, &old, DatatypeOf<T>.Handle, targetRank,
             Displacement(targetRank, targetIndex), mpiOp, handle));
@@ -193,7 +196,7 @@ public sealed unsafe partial class Window<T>
                 $"CompareAndSwap on Window<{typeof(T).Name}>: MPI compares and swaps only integers and bool. " +
                 "Use an integer window (for example, the bits of a double through BitConverter).", nameof(value));
         RequireTarget(targetRank, targetIndex, 1);
-        RequirePassiveAccess(targetRank, "CompareAndSwap");
+        RequirePassiveAccess(targetRank, "CompareAndSwap", AtOnce);
         T old = default;
         Mpi.Check(Mpi.Compare_and_swap(&value, &compare, &old, DatatypeOf<T>.Handle, targetRank, Displacement(targetRank, targetIndex),
             handle));

@@ -302,12 +302,11 @@ public sealed unsafe partial class Window<T>
     }
 
     /// <summary>Allows an operation that completes before returning: it needs a passive-target epoch to flush.</summary>
-    private void RequirePassiveAccess(int target, string operation)
+    private void RequirePassiveAccess(int target, string operation, string why = "")
     {
         if (!_lockedAll && !_locks.ContainsKey(target))
             throw new RmaSynchronizationException(
-                $"{operation} to rank {target} needs a passive-target epoch (Lock({target}) or LockAll): it returns the " +
-                "old value, so it completes the operation at once, which only a flush can do.");
+                $"{operation} to rank {target} needs a passive-target epoch (Lock({target}) or LockAll){why}.");
     }
 
     private void FlushTarget(int target, delegate* unmanaged<int, nint, int> flush, string name)

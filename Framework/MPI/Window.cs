@@ -181,8 +181,10 @@ public sealed unsafe partial class Window<T> : IDisposable, IFreedBeforeFinalize
     /// <summary>Elements in the segment of <paramref name="rank"/> (as that rank gave at creation).</summary>
     /// <param name="rank">A rank of <see cref="Communicator"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is not a rank of the communicator.</exception>
+    /// <exception cref="ObjectDisposedException">The window was freed.</exception>
     public int SegmentLength(int rank)
     {
+        _ = LiveHandle;
         RequireRank(rank, nameof(rank));
         return _segments[rank].Length;
     }

@@ -14,10 +14,14 @@ using MPI;
 
 MPI.Environment.Run(world =>
 {
-    int size = args.Length > 0 ? int.Parse(args[0], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 512;
-    int iterations = args.Length > 1 ? int.Parse(args[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : 200;
-    if (size < 3 || iterations < 0)
-        throw new ArgumentOutOfRangeException(nameof(args), $"The plate needs at least 3 x 3 cells and 0 or more iterations; got {size} and {iterations}.");
+    if (args.Length > 2)
+        throw new ArgumentException($"Usage: HeatDiffusion [size] [iterations]; unexpected '{args[2]}'.", nameof(args));
+    int size = args.Length > 0 ? Plate.Argument(args[0], "size") : 512;
+    int iterations = args.Length > 1 ? Plate.Argument(args[1], "iterations") : 200;
+    // The serial plate is one array of size x size doubles.
+    if (size < 3 || size > 46340 || iterations < 0)
+        throw new ArgumentOutOfRangeException(nameof(args),
+            $"The plate needs 3 to 46,340 cells a side and 0 or more iterations; got {size} and {iterations}.");
     int[]? dims = null;
     CartesianCommunicator.ComputeDimensions(world.Size, 2, ref dims);
     using var grid = new CartesianCommunicator(world, 2, dims, [false, false], reorder: false);
@@ -74,6 +78,12 @@ MPI.Environment.Run(world =>
 /// <summary>The plate's boundary, one Jacobi step distributed and the whole iteration serially, cell for cell alike.</summary>
 internal static class Plate
 {
+    /// <summary>A whole number from the command line (signs and thousands separators allowed), or a clear error.</summary>
+    public static int Argument(string text, string name) =>
+        int.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new ArgumentException($"The {name} must be a whole number, not '{text}'.", nameof(text));
+
     public static double Initial(int row, int column, int size) =>
         row == 0 ? 100 : row == size - 1 ? 0 : column == 0 ? 75 : column == size - 1 ? 50 : 0;
 

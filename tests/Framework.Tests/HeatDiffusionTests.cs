@@ -26,12 +26,18 @@ public sealed class HeatDiffusionTests
         Assert.That(run.Stdout, Does.Match(@"checksum = [0-9.E+-]+; last change \(2-norm\) = [1-9]"), run.Describe());
     }
 
-    [Test]
-    public void RefusesAPlateTooSmallForTheGrid()
+    // Each bad command line is refused by name, before any plate is allocated.
+    [TestCase(new[] { "2", "5" }, "3 to 46,340 cells a side")]
+    [TestCase(new[] { "46341", "1" }, "3 to 46,340 cells a side")]
+    [TestCase(new[] { "-5" }, "3 to 46,340 cells a side")]
+    [TestCase(new[] { "16", "-1" }, "0 or more iterations")]
+    [TestCase(new[] { "sixteen" }, "The size must be a whole number, not 'sixteen'")]
+    [TestCase(new[] { "16", "5", "extra" }, "unexpected 'extra'")]
+    public void RefusesABadCommandLine(string[] arguments, string said)
     {
-        var run = MpiProcess.Launch(Implementation.Mpich, 1, "HeatDiffusion", ["2", "5"], deadline: Deadline);
+        var run = MpiProcess.Launch(Implementation.Mpich, 1, "HeatDiffusion", arguments, deadline: Deadline);
 
         Assert.That(run.ExitCode, Is.Not.Zero, run.Describe());
-        Assert.That(run.Output, Does.Contain("at least 3 x 3 cells"), run.Describe());
+        Assert.That(run.Output, Does.Contain(said), run.Describe());
     }
 }
