@@ -1,5 +1,3 @@
-using MPI.Native;
-
 namespace MPI;
 
 /// <summary>
@@ -162,7 +160,7 @@ public sealed unsafe class NodeSharedArray<T> : IDisposable, IFreedBeforeFinaliz
             // Unified model: one passive epoch held open for the array's life, within which MPI_Win_sync orders the
             // ranks' loads and stores (MPI's shared-memory idiom). Separate model: fences do instead.
             if (unified)
-                Mpi.Check(Mpi.Win_lock_all(Mpi.Abi.OneSided.ModeNoCheck, window.LiveHandle));
+                window.LockAll(WindowAssertions.NoCheck);
             return array;
         }
         catch
@@ -213,16 +211,16 @@ public sealed unsafe class NodeSharedArray<T> : IDisposable, IFreedBeforeFinaliz
     /// <exception cref="MpiException">MPI reported an error.</exception>
     public void Synchronize()
     {
-        var handle = Live._window.LiveHandle;
+        var window = Live._window;
         if (_unified)
         {
-            Mpi.Check(Mpi.Win_sync(handle));
+            window.Sync();
             _node.Barrier();
-            Mpi.Check(Mpi.Win_sync(handle));
+            window.Sync();
         }
         else
         {
-            Mpi.Check(Mpi.Win_fence(0, handle));
+            window.Fence();
         }
     }
 
@@ -280,7 +278,7 @@ public sealed unsafe class NodeSharedArray<T> : IDisposable, IFreedBeforeFinaliz
         try
         {
             if (_unified && Environment.Initialized && !Environment.Finalized)
-                Mpi.Check(Mpi.Win_unlock_all(_window.LiveHandle));
+                _window.UnlockAll();
             _window.Free();
         }
         finally
