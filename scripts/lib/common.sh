@@ -2,8 +2,10 @@
 # Sourced, not run: it expects `set -euo pipefail` from its caller and sets REPO to the repository root.
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# clang and zlib1g-dev: Native AOT publishing of rank programs; chromium: the timeline page is rendered headless in tests.
 APT_PACKAGES=(openmpi-bin libopenmpi-dev mpich libmpich-dev iproute2 python3-mpi4py
-  slurmctld slurmd slurm-client slurmdbd munge mariadb-server slurm-wlm-torque)
+  slurmctld slurmd slurm-client slurmdbd munge mariadb-server slurm-wlm-torque
+  clang zlib1g-dev chromium)
 CONFIGURATION=Release
 # PowerShell, as a .NET tool pinned to the version of Microsoft.PowerShell.SDK in Directory.Packages.props (a test
 # checks they agree), installed into the checkout's own tool path so that nothing global changes.
