@@ -51,24 +51,10 @@ summarize_pester() {
   echo "$(trx_counter passed "$run") $(trx_counter failed "$run") $(trx_counter skipped "$run")"
 }
 
-# Names each failed test (a TRX testName, a Pester test's full name) above the summary, so a log that keeps only its
-# tail still says which.
+# Names each failed test (a TRX testName, a Pester test's full name) with the first lines of its message, above the
+# summary, so a log that keeps only its tail still says which and why.
 list_failed_tests() {
-  local dir=$1 trx
-  for trx in "$dir"/*.trx; do
-    [ -f "$trx" ] || continue
-    grep -oE '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | grep -oE ' testName="[^"]*"' |
-      sed -E "s/^ testName=\"(.*)\"\$/FAILED: \\1 ($(basename "$trx"))/" | xml_text || true
-  done
-  if [ -f "$dir/pester.xml" ]; then
-    grep -oE '<test-case [^>]*result="Failed"[^>]*>' "$dir/pester.xml" | grep -oE ' fullname="[^"]*"' |
-      sed -E 's/^ fullname="(.*)"$/FAILED: \1 (Pester)/' | xml_text || true
-  fi
-}
-
-# Attribute text with XML's predefined entities replaced by their characters.
-xml_text() {
-  sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g'
+  python3 "$REPO/scripts/lib/failed_tests.py" "$1" || true
 }
 
 # `git status --porcelain` of the checkout (ignored files, e.g. bin/ obj/ TestResults/ artifacts/, left out);

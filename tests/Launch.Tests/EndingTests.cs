@@ -27,6 +27,12 @@ public sealed class EndingTests : StoreFixture
     private static void AssertNothingLeft(string jobId) =>
         Assert.That(ProcessIdentity.WithEnvironment(JobContract.JobIdVariable, jobId), Is.Empty, "processes of the job outlived it");
 
+    // What the job's manifest and the launcher's own records say, for a failed assertion to show.
+    private string Story(JobManifest job) => string.Join("\n",
+        [$"{job.Id}: {job.State}, exit code {job.ExitCode}, reason: {job.Reason ?? "none"}",
+            .. job.RankInfo.Select(rank => $"  {rank}"),
+            .. Store.Logs(job.Id).Read().Where(record => record.Rank is null).Select(record => $"  launcher {record.Level}: {record.Message}")]);
+
     private List<LogRecord> LauncherWarnings(string jobId) =>
         [.. Store.Logs(jobId).Read().Where(record => record.Rank is null && record.Level == "Warning" && (string?)record.Properties["Stream"] == "launcher")];
 
@@ -101,12 +107,14 @@ public sealed class EndingTests : StoreFixture
             TimeLimit = TimeSpan.FromSeconds(60),
         });
 
-        Assert.That(job.State, Is.EqualTo(JobState.Completed), job.Reason);
-        Assert.That(job.ExitCode, Is.Zero);
-        Assert.That(job.RankInfo.All(rank => rank is { Finished: true, Failure: null }), Is.True);
-        Assert.That(job.RankInfo[1].Note, Does.Contain("Still in MPI_Finalize"));
-        var warning = LauncherWarnings(job.Id).Single(record => record.Message.Contains("MPI_Finalize", StringComparison.Ordinal));
-        Assert.That(warning.Message, Does.Contain($"Rank 1 (pid {job.RankInfo[1].ProcessId} on").And.Contain("ended by the launcher"));
+        var story = Story(job);
+        Assert.That(job.State, Is.EqualTo(JobState.Completed), story);
+        Assert.That(job.ExitCode, Is.Zero, story);
+        Assert.That(job.RankInfo.All(rank => rank is { Finished: true, Failure: null }), Is.True, story);
+        Assert.That(job.RankInfo[1].Note, Does.Contain("Still in MPI_Finalize"), story);
+        var warnings = LauncherWarnings(job.Id).Where(record => record.Message.Contains("MPI_Finalize", StringComparison.Ordinal)).ToList();
+        Assert.That(warnings, Has.Count.EqualTo(1), story);
+        Assert.That(warnings[0].Message, Does.Contain($"Rank 1 (pid {job.RankInfo[1].ProcessId} on").And.Contain("ended by the launcher"), story);
         AssertNothingLeft(job.Id);
     }
 

@@ -23,7 +23,11 @@ public sealed class ScriptTests
 
     private const string Counted = """
         <?xml version="1.0" encoding="utf-8"?>
-        <TestRun><Results><UnitTestResult testName="Broken(&quot;x&quot;)" computerName="vm" outcome="Failed" /></Results>
+        <TestRun xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010"><Results>
+        <UnitTestResult testName="Broken(&quot;x&quot;)" computerName="vm" outcome="Failed"><Output><ErrorInfo><Message>  Expected: Completed
+          But was:  Failed &lt;rank 1&gt;
+        </Message><StackTrace>at Broken()</StackTrace></ErrorInfo></Output></UnitTestResult>
+        <UnitTestResult testName="Fine" computerName="vm" outcome="Passed" /></Results>
         <ResultSummary outcome="Failed"><Counters total="5" executed="4" passed="3" failed="1" error="0" /></ResultSummary></TestRun>
         """;
 
@@ -31,7 +35,7 @@ public sealed class ScriptTests
     private const string Pester = """
         <?xml version="1.0" encoding="utf-8"?>
         <test-run id="0" testcasecount="4" result="Failed" total="4" passed="2" failed="1" skipped="1" inconclusive="0">
-        <test-case id="1" name="Wait-Job -Any" fullname="ParallelJob.Wait-Job -Any" result="Failed" />
+        <test-case id="1" name="Wait-Job -Any" fullname="ParallelJob.Wait-Job -Any" result="Failed"><failure><message>Expected 1, but got 2.</message></failure></test-case>
         </test-run>
         """;
 
@@ -66,7 +70,9 @@ public sealed class ScriptTests
         Assert.That(run.ExitCode, Is.Zero, run.Output + run.Error);
         Assert.That(run.Lines[^1], Is.EqualTo(
             "5 passed, 2 failed, 2 skipped (NUnit: 3 passed, 1 failed, 1 skipped; Pester: 2 passed, 1 failed, 1 skipped)"));
-        Assert.That(run.Lines, Does.Contain("FAILED: Broken(\"x\") (a.trx)").And.Contain("FAILED: ParallelJob.Wait-Job -Any (Pester)"));
+        // Each failed test with its message's first lines, indented; no passed test.
+        Assert.That(run.Output, Does.Contain("FAILED: Broken(\"x\") (a.trx)\n    Expected: Completed\n    But was:  Failed <rank 1>\n")
+            .And.Contain("FAILED: ParallelJob.Wait-Job -Any (Pester)\n    Expected 1, but got 2.\n").And.Not.Contain("Fine"));
         Assert.That(run.Output, Does.Contain("Installing PowerShell"), "the first run installs pwsh");
     }
 
@@ -103,7 +109,7 @@ public sealed class ScriptTests
     {
         var checkout = Path.Combine(_temp, "checkout");
         Directory.CreateDirectory(Path.Combine(checkout, "scripts", "lib"));
-        foreach (var file in new[] { "scripts/test.sh", "scripts/lib/common.sh", "scripts/lib/results.sh", ".gitignore" })
+        foreach (var file in new[] { "scripts/test.sh", "scripts/lib/common.sh", "scripts/lib/results.sh", "scripts/lib/failed_tests.py", ".gitignore" })
             File.Copy(Path.Combine(Repository.Root, file), Path.Combine(checkout, file));
         Git(checkout, "init", "-q");
         Git(checkout, "add", "-A");
