@@ -32,8 +32,10 @@ internal sealed class FailureDiagnosis(RankTracker tracker, MpiexecReports repor
     public JobEnding Settle(int exitCode, (JobState State, string? Reason)? stopRequested)
     {
         var failure = Conclude(exitCode);
-        // Ranks the launcher ended in MPI_Finalize had all done their work: the job completed.
-        bool workDone = tracker.EndedInFinalize.Count > 0 && tracker.FirstException is null && tracker.Finished.Count >= spec.Ranks;
+        // Ranks the launcher ended in MPI_Finalize, or an mpiexec it ended after every rank had ended: the job completed
+        // when every rank had done its work, and none reported a failure or exited with a code other than 0.
+        bool workDone = (tracker.EndedInFinalize.Count > 0 || tracker.EndedMpiexec) && tracker.FirstException is null
+            && tracker.Finished.Count >= spec.Ranks && tracker.ExitCodes.Values.All(code => code == 0);
         if (workDone)
         {
             exitCode = 0;

@@ -22,6 +22,9 @@ public sealed class ParallelJob : IDisposable
     /// <summary>How long mpiexec may go on after every rank has ended before what the ranks started is ended.</summary>
     internal static readonly TimeSpan LingerGrace = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long mpiexec may go on after that before it is ended itself.</summary>
+    internal static readonly TimeSpan MpiexecGrace = TimeSpan.FromSeconds(5);
+
     // The safety net for changes the directory watcher misses, and the clock of the ending's graces.
     private static readonly TimeSpan TailInterval = TimeSpan.FromMilliseconds(100);
 
@@ -316,17 +319,18 @@ public sealed class ParallelJob : IDisposable
     }
 
     // Follows the end of a job whose ranks are done while mpiexec still runs (see RankTracker.CheckEnding): ranks
-    // stuck in MPI_Finalize are killed, processes the ranks started that keep mpiexec from ending are ended.
+    // stuck in MPI_Finalize are killed, processes the ranks started that keep mpiexec from ending are ended, and then
+    // mpiexec itself if it still does not end.
     private void CheckEnding()
     {
         IReadOnlyList<RankInfo> stuck;
-        bool linger;
+        bool linger, endMpiexec;
         HashSet<int> processes;
         lock (_gate)
         {
             if (_manifest.IsFinished || _stopRequested is not null || _finishing)
                 return;
-            (stuck, linger) = _ranks.CheckEnding(DateTime.UtcNow, _exits, LingerGrace);
+            (stuck, linger, endMpiexec) = _ranks.CheckEnding(DateTime.UtcNow, _exits, LingerGrace, MpiexecGrace);
             processes = linger ? _ranks.ProcessIds : [];
         }
         var spec = _manifest.Spec;
@@ -339,6 +343,11 @@ public sealed class ParallelJob : IDisposable
         }
         if (linger)
             JobProcesses.EndStartedByRanks(Id, processes, "still ran after every rank had exited, keeping mpiexec from ending", Warn);
+        if (endMpiexec)
+        {
+            Warn($"{_command.FileName} still ran {LingerGrace + MpiexecGrace} after every rank had ended: ended by the launcher.");
+            _ = _mpiexec.StopAsync(StopGrace);
+        }
     }
 
     // A record of the launcher's own in the job's log.

@@ -25,7 +25,7 @@ internal sealed class RankTracker(JobSpec spec)
     private readonly Dictionary<int, int> _exitCodes = [];
     // When every rank had finished its work, and when every rank had ended, while mpiexec still ran.
     private DateTime? _allFinishedAt, _allEndedAt;
-    private bool _lingerSwept, _finalizeSwept;
+    private bool _lingerSwept, _finalizeSwept, _mpiexecEnded;
 
     /// <summary>The ranks that started, by rank, as far as they are known.</summary>
     public IReadOnlyDictionary<int, RankInfo> Ranks => _ranks;
@@ -47,6 +47,9 @@ internal sealed class RankTracker(JobSpec spec)
 
     /// <summary>Ranks still in MPI_Finalize long after every rank had finished its work, which the launcher ended.</summary>
     public SortedSet<int> EndedInFinalize { get; } = [];
+
+    /// <summary>Whether mpiexec still ran long after every rank had ended, and the launcher ended it.</summary>
+    public bool EndedMpiexec => _mpiexecEnded;
 
     /// <summary>Whether every rank has started.</summary>
     public bool AllStarted => _ranks.Count >= _expected;
@@ -114,31 +117,36 @@ internal sealed class RankTracker(JobSpec spec)
     /// Follows the end of a job whose ranks are done while mpiexec still runs (<paramref name="exits"/> tells which
     /// ranks on this machine ended). Once every rank has finished its work, ranks still in MPI_Finalize after the
     /// spec's FinalizeGrace are to be ended (MPICH over TCP can hang there for good): returned once, and remembered
-    /// in <see cref="EndedInFinalize"/>. Once every rank has ended, <c>Linger</c> says (once, after
-    /// <paramref name="lingerGrace"/>) that what the ranks started and still holds mpiexec's output pipes open is to
-    /// be ended.
+    /// in <see cref="EndedInFinalize"/>, which count as ended from then on. Once every rank has ended, <c>Linger</c>
+    /// says (once, after <paramref name="lingerGrace"/>) that what the ranks started and still holds mpiexec's output
+    /// pipes open is to be ended, and <c>EndMpiexec</c> (once, <paramref name="mpiexecGrace"/> later) that mpiexec
+    /// itself is (Open MPI's can miss the end of ranks killed at once, and wait for them for good).
     /// </summary>
-    public (IReadOnlyList<RankInfo> Stuck, bool Linger) CheckEnding(DateTime now, ProcessExitWatch exits, TimeSpan lingerGrace)
+    public (IReadOnlyList<RankInfo> Stuck, bool Linger, bool EndMpiexec) CheckEnding(DateTime now, ProcessExitWatch exits,
+        TimeSpan lingerGrace, TimeSpan mpiexecGrace)
     {
         if (_ranks.Count < _expected)
-            return ([], false);
-        var running = _ranks.Values.Where(info => exits.IsWatching(info.Rank) ? !exits.HasEnded(info.Rank) : !_exited.Contains(info.Rank)).ToList();
+            return ([], false, false);
+        var running = _ranks.Values.Where(info => !EndedInFinalize.Contains(info.Rank)
+            && (exits.IsWatching(info.Rank) ? !exits.HasEnded(info.Rank) : !_exited.Contains(info.Rank))).ToList();
         if (running.Count == 0)
         {
             _allEndedAt ??= now;
             bool linger = !_lingerSwept && now - _allEndedAt >= lingerGrace;
             _lingerSwept |= linger;
-            return ([], linger);
+            bool endMpiexec = !_mpiexecEnded && now - _allEndedAt >= lingerGrace + mpiexecGrace;
+            _mpiexecEnded |= endMpiexec;
+            return ([], linger, endMpiexec);
         }
         if (_finished.Count < _expected || FirstException is not null)
-            return ([], false);
+            return ([], false, false);
         _allFinishedAt ??= now;
         if (_finalizeSwept || now - _allFinishedAt < spec.FinalizeGrace)
-            return ([], false);
+            return ([], false, false);
         // What a rank does after MPI_Finalize has returned is its own business.
         var stuck = running.Where(info => !_finalized.Contains(info.Rank)).ToList();
         _finalizeSwept = true;
         EndedInFinalize.UnionWith(stuck.Select(info => info.Rank));
-        return (stuck, false);
+        return (stuck, false, false);
     }
 }

@@ -118,6 +118,40 @@ public sealed class EndingTests : StoreFixture
         AssertNothingLeft(job.Id);
     }
 
+    // An mpiexec that does not end once every rank has (Open MPI's can miss ranks killed at once and wait for them for
+    // good): here a real one, stopped (SIGSTOP) while its ranks work. Under either MPI the ranks then hang in
+    // MPI_Finalize, which needs mpiexec, and are ended; then mpiexec is.
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void AnMpiexecThatDoesNotEndAfterItsRanksIsEndedAndTheJobCompletes(MpiImplementation implementation)
+    {
+        var release = Path.Combine(StoreRoot, "release");
+        using var job = ParallelJob.Start(LauncherTests.Spec(implementation, "1", "after-file") with
+        {
+            Ranks = 2,
+            FinalizeGrace = TimeSpan.FromSeconds(3),
+            TimeLimit = TimeSpan.FromSeconds(60),
+            Environment = new Dictionary<string, string> { ["SPMD_RELEASE_FILE"] = release },
+        }, Store);
+        Eventually.Holds(() => Store.Logs(job.Id).Read(new LogQuery { Text = "Event 0 from rank" }).Count(record => record.Rank is not null) == 2,
+            "both ranks logging");
+        var mpiexec = ProcessIdentity.WithEnvironment(JobContract.JobIdVariable, job.Id)
+            .Single(pid => File.ReadAllText($"/proc/{pid}/comm").Trim().StartsWith("mpiexec", StringComparison.Ordinal));
+        Assert.That(Command.Run("kill", ["-STOP", mpiexec.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExitCode, Is.Zero);
+        File.WriteAllText(release, "");
+
+        var final = job.Wait(Deadline);
+
+        Assert.That(final, Is.Not.Null, $"job {job.Id} did not end within {Deadline}");
+        var story = Story(final!);
+        Assert.That(final!.State, Is.EqualTo(JobState.Completed), story);
+        Assert.That(final.ExitCode, Is.Zero, story);
+        Assert.That(final.RankInfo.All(rank => rank is { Finished: true, Failure: null }), Is.True, story);
+        Assert.That(LauncherWarnings(job.Id).Select(record => record.Message),
+            Has.One.Match(@"^mpiexec\.\w+ still ran 00:00:08 after every rank had ended: ended by the launcher\.$"), story);
+        AssertNothingLeft(job.Id);
+    }
+
     // mpiexec that fails before any rank starts: the reason quotes its explanation (or the program's).
     [TestCase(MpiImplementation.OpenMpi)]
     [TestCase(MpiImplementation.Mpich)]

@@ -13,7 +13,7 @@
 //   SpmdChecks window-fault <rank> <using|lock|node-array|forgotten>   a window misused on that rank (WindowScenarios)
 //   SpmdChecks reinit                    initialize, finalize, initialize again
 //   SpmdChecks spawn                     rank 0 spawns two children (spawned-child), which report back
-//   SpmdChecks logjob N [complete|throw R|kill R|exit R|hang|exit-now R|abort R|segv R|helper R|detached R|finalize-hang R]
+//   SpmdChecks logjob N [complete|throw R|kill R|exit R|hang|exit-now R|abort R|segv R|helper R|detached R|finalize-hang R|after-file]
 //                                        each rank logs N events and prints a line, then so ends (see Scenarios.LogJob)
 //   SpmdChecks stall-before-init         hang before initializing MPI
 //   SpmdChecks info                      print the library this process bound

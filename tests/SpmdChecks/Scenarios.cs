@@ -179,7 +179,7 @@ internal static partial class Scenarios
     /// while the others wait in a barrier, or exits with code 3 after finishing normally, or every rank hangs; or
     /// rank <paramref name="rank"/> exits mid-job (exit-now), aborts (abort, SIGABRT), gets SIGSEGV (segv), starts a
     /// process that outlives it (helper: holding its output open; detached: not), or hangs after saying it finished
-    /// (finalize-hang).
+    /// (finalize-hang); or every rank waits for a file to appear, then completes (after-file).
     /// </summary>
     public static void LogJob(Intracommunicator world, int events, string ending, int rank)
     {
@@ -223,6 +223,13 @@ internal static partial class Scenarios
                 break;
             case "hang":
                 Thread.Sleep(Timeout.Infinite);
+                break;
+            case "after-file":
+                // Every rank waits for the file SPMD_RELEASE_FILE names: the test holds the ranks while it acts.
+                var release = System.Environment.GetEnvironmentVariable("SPMD_RELEASE_FILE")
+                    ?? throw new InvalidOperationException("after-file needs SPMD_RELEASE_FILE");
+                while (!File.Exists(release))
+                    Thread.Sleep(50);
                 break;
         }
         if (ending is "throw" or "kill" or "exit-now" or "abort" or "segv")
