@@ -52,7 +52,10 @@ public class Status
     }
 }
 
-/// <summary>The status of a completed receive, which knows how many elements arrived.</summary>
+/// <summary>
+/// The status of a completed receive, which knows how many elements arrived. Statuses never change once made: a
+/// blocking receive whose status equals the previous one on its communicator may return that same object.
+/// </summary>
 public class CompletedStatus : Status
 {
     private readonly nint _datatype;
