@@ -14,6 +14,9 @@ namespace MPI;
 /// </summary>
 public abstract unsafe partial class Communicator
 {
+    // The status of the last raw blocking receive, handed out again while MPI reports the same one (see CompletedStatus.Reuse).
+    private CompletedStatus? _lastStatus;
+
     /// <summary>
     /// Sends one value to <paramref name="dest"/>, returning once the value may be reused: an unmanaged value or
     /// array goes as raw memory (MPI_Send of <c>count</c> elements), any other value is serialized (see
@@ -78,12 +81,15 @@ public abstract unsafe partial class Communicator
     /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public T Receive<T>(int source, int tag)
     {
+        // No status wanted: an unmanaged value is received as C code would, with MPI_STATUS_IGNORE.
+        if (Wire<T>.Kind == WireKind.Raw)
+            return ReceiveValue<T>(source, tag, (StatusBuffer*)Mpi.Abi.StatusIgnore);
         Receive(source, tag, out T value, out _);
         return value;
     }
 
     /// <inheritdoc cref="Receive{T}(int, int)"/>
-    public void Receive<T>(int source, int tag, out T value) => Receive(source, tag, out value, out _);
+    public void Receive<T>(int source, int tag, out T value) => value = Receive<T>(source, tag);
 
     /// <summary>Receives one value, as <see cref="Receive{T}(int, int)"/>, and the status of its message (its true source and tag).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="source"/> is neither a rank this communicator addresses nor <see cref="anySource"/>, or <paramref name="tag"/> is neither in 0 to <see cref="Environment.MaxTag"/> nor <see cref="anyTag"/>.</exception>
@@ -93,19 +99,17 @@ public abstract unsafe partial class Communicator
     /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
     public void Receive<T>(int source, int tag, out T value, out CompletedStatus status)
     {
+        if (Wire<T>.Kind == WireKind.Raw)
+        {
+            StatusBuffer native = default;
+            value = ReceiveValue<T>(source, tag, &native);
+            status = CompletedStatus.Reuse(ref _lastStatus, native, DatatypeOf<T>.Handle);
+            return;
+        }
         ValidateSource(source);
         ValidateTag(tag, allowAny: true);
         switch (Wire<T>.Kind)
         {
-            case WireKind.Raw:
-                T received = default!;
-                StatusBuffer native = default;
-                var datatype = DatatypeOf<T>.Handle;
-                PendingReceives.Receive(Unsafe.AsPointer(ref received), 1, datatype, Ranks.ToNative(source),
-                    Ranks.TagToNative(tag), LiveHandle, &native);
-                value = received;
-                status = new CompletedStatus(native, datatype);
-                break;
             case WireKind.RawArray:
                 value = ReceiveUnsized<T>(source, tag, out status);
                 break;
@@ -126,7 +130,13 @@ public abstract unsafe partial class Communicator
     /// <exception cref="MessageTypeMismatchException">The message was serialized from a type that cannot be read as <typeparamref name="T"/>, or was sent as raw values of another type.</exception>
     /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
     /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
-    public void Receive<T>(int source, int tag, [NotNull] ref T[]? values) => Receive(source, tag, ref values, out _);
+    public void Receive<T>(int source, int tag, [NotNull] ref T[]? values)
+    {
+        if (Wire<T>.Kind == WireKind.Raw && values is not null)
+            ReceiveInto(source, tag, values.AsSpan(), DatatypeOf<T>.Handle, (StatusBuffer*)Mpi.Abi.StatusIgnore);
+        else
+            Receive(source, tag, ref values, out _);
+    }
 
     /// <inheritdoc cref="Receive{T}(int, int, ref T[])"/>
     public void Receive<T>(int source, int tag, [NotNull] ref T[]? values, out CompletedStatus status)
@@ -186,7 +196,7 @@ public abstract unsafe partial class Communicator
                 Unsafe.AsPointer(ref received), 1, datatype, Ranks.ToNative(source), Ranks.TagToNative(recvTag),
                 LiveHandle, &native));
             outValue = received;
-            status = new CompletedStatus(native, datatype);
+            status = CompletedStatus.Reuse(ref _lastStatus, native, datatype);
             return;
         }
         T result = default!;
@@ -236,7 +246,7 @@ public abstract unsafe partial class Communicator
                     receive, outValues.Length, datatype, Ranks.ToNative(source), Ranks.TagToNative(recvTag),
                     LiveHandle, &native));
             }
-            status = new CompletedStatus(native, datatype);
+            status = CompletedStatus.Reuse(ref _lastStatus, native, datatype);
             return;
         }
         T[] result = outValues!;
@@ -278,15 +288,32 @@ public abstract unsafe partial class Communicator
 
     private CompletedStatus Receive<T>(int source, int tag, Span<T> values, nint datatype)
     {
+        StatusBuffer native = default;
+        ReceiveInto(source, tag, values, datatype, &native);
+        return CompletedStatus.Reuse(ref _lastStatus, native, datatype);
+    }
+
+    /// <summary>Every blocking receive of raw elements ends here; <paramref name="status"/> may be MPI_STATUS_IGNORE.</summary>
+    private void ReceiveInto<T>(int source, int tag, Span<T> values, nint datatype, StatusBuffer* status)
+    {
         ValidateSource(source);
         ValidateTag(tag, allowAny: true);
-        StatusBuffer native = default;
         fixed (byte* p = &Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(values)))
         {
             PendingReceives.Receive(p, values.Length, datatype, Ranks.ToNative(source), Ranks.TagToNative(tag),
-                LiveHandle, &native);
+                LiveHandle, status);
         }
-        return new CompletedStatus(native, datatype);
+    }
+
+    /// <summary>Receives one unmanaged value; <paramref name="status"/> may be MPI_STATUS_IGNORE.</summary>
+    private T ReceiveValue<T>(int source, int tag, StatusBuffer* status)
+    {
+        ValidateSource(source);
+        ValidateTag(tag, allowAny: true);
+        T received = default!;
+        PendingReceives.Receive(Unsafe.AsPointer(ref received), 1, DatatypeOf<T>.Handle, Ranks.ToNative(source),
+            Ranks.TagToNative(tag), LiveHandle, status);
+        return received;
     }
 
     private void SendRawArray(Array values, int dest, int tag)

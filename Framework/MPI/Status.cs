@@ -52,7 +52,10 @@ public class Status
     }
 }
 
-/// <summary>The status of a completed receive, which knows how many elements arrived.</summary>
+/// <summary>
+/// The status of a completed receive, which knows how many elements arrived. Statuses never change once made: a
+/// blocking receive whose status equals the previous one on its communicator may return that same object.
+/// </summary>
 public class CompletedStatus : Status
 {
     private readonly nint _datatype;
@@ -65,6 +68,23 @@ public class CompletedStatus : Status
     {
         _datatype = datatype;
         _count = -1;
+    }
+
+    /// <summary>
+    /// The status of a completed raw receive: <paramref name="last"/> itself when MPI reported exactly the same status
+    /// for the same datatype (a status never changes once made, so equal ones are interchangeable), otherwise a new
+    /// one, which becomes <paramref name="last"/>. A loop that receives the same envelope again and again, the usual
+    /// latency-bound exchange, then allocates nothing per message. Threads may race on <paramref name="last"/>: the
+    /// loser only allocates.
+    /// </summary>
+    internal static CompletedStatus Reuse(ref CompletedStatus? last, in StatusBuffer native, nint datatype)
+    {
+        var previous = Volatile.Read(ref last);
+        if (previous is not null && previous._datatype == datatype && previous._native.SameAs(native))
+            return previous;
+        var status = new CompletedStatus(native, datatype);
+        Volatile.Write(ref last, status);
+        return status;
     }
 
     /// <summary>The status of a receive cancelled before it matched a message: no source, no tag, no elements.</summary>

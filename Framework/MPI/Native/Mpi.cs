@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
@@ -22,10 +23,15 @@ internal static unsafe partial class Mpi
 {
     private static AbiTable? _abi;
 
-    public static AbiTable Abi => _abi ?? throw new InvalidOperationException(
-        "MPI is not initialized: create an MPI.Environment (or call MPI.Environment.Run) first.");
+    // The throw lives in its own method so that this getter inlines: special ranks, the status sentinel and status
+    // fields read it on the message path.
+    public static AbiTable Abi => _abi ?? NotLoaded();
 
     public static bool IsLoaded => _abi is not null;
+
+    [DoesNotReturn]
+    private static AbiTable NotLoaded() => throw new InvalidOperationException(
+        "MPI is not initialized: create an MPI.Environment (or call MPI.Environment.Run) first.");
 
     /// <summary>
     /// Throws what <see cref="Abi"/> throws when no library is loaded: every function pointer is null until then, and

@@ -15,6 +15,10 @@ internal struct StatusBuffer
     public readonly int Tag => Read(Mpi.Abi.StatusTagOffset);
     public readonly int Error => Read(Mpi.Abi.StatusErrorOffset);
 
+    /// <summary>Whether MPI wrote the same status into both (every byte: fields, count and cancellation alike).</summary>
+    public readonly bool SameAs(in StatusBuffer other) =>
+        this[0] == other[0] && this[1] == other[1] && this[2] == other[2] && this[3] == other[3];
+
     private readonly int Read(int offset) =>
         Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref Unsafe.As<long, byte>(ref Unsafe.AsRef(in this[0])), offset));
 }
