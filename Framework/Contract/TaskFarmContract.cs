@@ -88,11 +88,8 @@ public static class TaskFarmContract
     public const int SerializationDepth = 1;
 
     /// <summary>The JSON settings of the definition file (camelCase names, enums as strings).</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter() },
-        WriteIndented = false,
-    };
+    /// <remarks>Source-generated (<see cref="FarmJson"/>), so reading and writing it needs no reflection (Native AOT).</remarks>
+    public static JsonSerializerOptions JsonOptions { get; } = FarmJson.Default.Options;
 
     /// <summary>Writes <paramref name="definition"/> to <paramref name="path"/> (replacing it) as JSON.</summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
@@ -102,7 +99,7 @@ public static class TaskFarmContract
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(definition);
         using var stream = File.Create(path);
-        JsonSerializer.Serialize(stream, definition, JsonOptions);
+        JsonSerializer.Serialize(stream, definition, FarmJson.Default.FarmDefinition);
     }
 
     /// <summary>Reads the definition file at <paramref name="path"/>.</summary>
@@ -113,10 +110,15 @@ public static class TaskFarmContract
     {
         ArgumentNullException.ThrowIfNull(path);
         using var stream = File.OpenRead(path);
-        return JsonSerializer.Deserialize<FarmDefinition>(stream, JsonOptions)
+        return JsonSerializer.Deserialize(stream, FarmJson.Default.FarmDefinition)
             ?? throw new JsonException($"{path} holds no farm definition.");
     }
 }
+
+/// <summary>The farm definition's JSON contract, generated at compile time: camelCase names, enums as strings.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, WriteIndented = false)]
+[JsonSerializable(typeof(FarmDefinition))]
+internal sealed partial class FarmJson : JsonSerializerContext;
 
 /// <summary>What a farm's tasks run.</summary>
 public enum FarmKind

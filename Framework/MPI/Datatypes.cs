@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MPI.Native;
 
 namespace MPI;
@@ -16,7 +16,7 @@ internal enum WireKind
 /// <summary>The wire kind of <typeparamref name="T"/>, decided once per type.</summary>
 internal static class Wire<T>
 {
-    public static readonly WireKind Kind = Datatypes.IsRaw(typeof(T))
+    public static readonly WireKind Kind = typeof(T).IsValueType && !RuntimeHelpers.IsReferenceOrContainsReferences<T>()
         ? WireKind.Raw
         : typeof(T).IsSZArray && Datatypes.IsRaw(typeof(T).GetElementType()!) ? WireKind.RawArray : WireKind.Serialized;
 }
@@ -36,20 +36,33 @@ internal static unsafe class Datatypes
     private static readonly ConcurrentDictionary<Type, bool> RawTypes = new();
     private static readonly ConcurrentDictionary<Type, nint> Handles = new();
     private static readonly ConcurrentBag<nint> Created = [];
-    private static readonly MethodInfo ContainsReferences =
-        typeof(RuntimeHelpers).GetMethod(nameof(RuntimeHelpers.IsReferenceOrContainsReferences))!;
-    private static readonly MethodInfo SizeOf = typeof(Unsafe).GetMethod(nameof(Unsafe.SizeOf))!;
-
     /// <summary>Whether values of <paramref name="type"/> can be sent as their raw memory.</summary>
     public static bool IsRaw(Type type) => RawTypes.GetOrAdd(type, static t =>
-        t.IsValueType && !t.IsGenericTypeDefinition && !(bool)ContainsReferences.MakeGenericMethod(t).Invoke(null, null)!);
+        t.IsValueType && !t.IsGenericTypeDefinition && !t.ContainsGenericParameters && (t.IsPrimitive || t.IsEnum || !HoldsReferences(t)));
+
+    // Asked of the GC rather than through a generic instantiation made at run time (which Native AOT cannot do): a
+    // boxed value that holds references cannot be pinned. Once per type.
+    private static bool HoldsReferences(Type type)
+    {
+        var zeros = new byte[Math.Max(RuntimeHelpers.SizeOf(type.TypeHandle), 1)];
+        var boxed = RuntimeHelpers.Box(ref zeros[0], type.TypeHandle)!;
+        try
+        {
+            GCHandle.Alloc(boxed, GCHandleType.Pinned).Free();
+            return false;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+    }
 
     public static nint For(Type type) => Handles.GetOrAdd(type, Create);
 
     /// <summary>Whether <paramref name="type"/> maps to one of MPI's predefined datatypes (so predefined operations apply).</summary>
     public static bool IsPredefined(Type type) => type.IsPrimitive;
 
-    public static int ElementSize(Type type) => (int)SizeOf.MakeGenericMethod(type).Invoke(null, null)!;
+    public static int ElementSize(Type type) => RuntimeHelpers.SizeOf(type.TypeHandle);
 
     private static nint Create(Type type)
     {

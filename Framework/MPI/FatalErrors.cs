@@ -39,6 +39,10 @@ internal static class FatalErrors
     /// </summary>
     public static Exception? ExceptionInFlight(System.Diagnostics.StackFrame caller, long since)
     {
+        // Native AOT (no dynamic code) has no exception pointers: a using block left by an exception there finalizes as
+        // on a normal end; Environment.Run and unhandled exceptions still abort the job.
+        if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported)
+            return null;
         if (System.Runtime.InteropServices.Marshal.GetExceptionPointers() == IntPtr.Zero || _thrownCount <= since)
             return null;
         return InCatchBlock(caller) ? null : _lastThrown ?? new InvalidOperationException("An exception of unknown type was propagating.");
@@ -63,6 +67,8 @@ internal static class FatalErrors
 
     // Whether the call site is in a catch (or filter) handler of its method rather than a finally. Optimized code reports
     // the offset just before a handler for calls made in it, unoptimized code one inside it; the innermost handler wins.
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
+        Justification = "Reached only on the JIT (ExceptionInFlight answers before it under Native AOT), where nothing is trimmed.")]
     private static bool InCatchBlock(System.Diagnostics.StackFrame caller)
     {
         int offset = caller.GetILOffset();

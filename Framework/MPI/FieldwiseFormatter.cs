@@ -46,6 +46,8 @@ internal sealed class ObjectResolver : IFormatterResolver
 /// ones excluded) and rebuilds the object without running a constructor, as BinaryFormatter did for MPI.NET.
 /// Fields are serialized by their declared type.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2070", Justification = AotSerialization.MessagePackNeedsJit)]
+[System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2087", Justification = AotSerialization.MessagePackNeedsJit)]
 internal sealed class FieldwiseFormatter<T> : IMessagePackFormatter<T>
 {
     private static readonly FieldInfo[] Fields = typeof(T)

@@ -391,7 +391,7 @@ public abstract unsafe partial class Communicator
         var elementType = typeof(T).GetElementType()!;
         var datatype = Datatypes.For(elementType);
         int count = CountOf(probed, datatype);
-        var values = Array.CreateInstance(elementType, count);
+        var values = Array.CreateInstanceFromArrayType(typeof(T), count);
         fixed (void* p = &MemoryMarshal.GetArrayDataReference(values))
             Mpi.Check(Mpi.Mrecv(p, count, datatype, &message, &probed));
         status = new CompletedStatus(probed, count);

@@ -63,11 +63,15 @@ public sealed class ObjectSerializer : ISerializer
     /// <exception cref="MessagePackSerializationException">The bytes do not hold a <typeparamref name="T"/>.</exception>
     public T Deserialize<T>(Stream stream) => MessagePackSerializer.Deserialize<T>(stream, Options);
 
-    internal static void Serialize<T>(IBufferWriter<byte> writer, T value) =>
+    internal static void Serialize<T>(IBufferWriter<byte> writer, T value)
+    {
+        if (AotSerialization.Handles<T>()) { AotSerialization.Serialize(writer, value); return; }
         MessagePackSerializer.Serialize(writer, value, Options);
+    }
 
     internal static T Deserialize<T>(in ReadOnlySequence<byte> bytes, out long bytesRead)
     {
+        if (AotSerialization.Handles<T>()) return AotSerialization.Deserialize<T>(bytes, out bytesRead);
         var reader = new MessagePackReader(bytes);
         var value = MessagePackSerializer.Deserialize<T>(ref reader, Options);
         bytesRead = reader.Consumed;

@@ -41,6 +41,16 @@ public static class MpiProcess
             deadline);
     }
 
+    /// <summary>Runs a native executable (a Native AOT rank program) under <c>mpiexec -n ranks</c> of the implementation.</summary>
+    public static RunResult LaunchExecutable(Implementation implementation, int ranks, string executable,
+        IEnumerable<string> args, TimeSpan? deadline = null)
+    {
+        var (launcher, launcherArgs) = implementation == Implementation.OpenMpi
+            ? ("mpiexec.openmpi", new[] { "--oversubscribe", "--bind-to", "none", "-n", $"{ranks}" })
+            : ("mpiexec.mpich", new[] { "-n", $"{ranks}" });
+        return Run(launcher, [.. launcherArgs, executable, .. args], implementation, null, deadline);
+    }
+
     /// <summary>Runs the program without mpiexec, bound to the implementation's library.</summary>
     public static RunResult Singleton(Implementation implementation, string program, IEnumerable<string> args,
         IDictionary<string, string>? environment = null)
