@@ -96,7 +96,7 @@ internal static class ChromeTrace
             json.WriteNumber("tid", thread);
         json.WriteNumber("ts", ts);
         if (duration is { } dur)
-            json.WriteNumber("dur", Math.Max(dur, 0));
+            json.WriteNumber("dur", Math.Round(Math.Max(dur, 0), 1));
         if (phase == "i")
             json.WriteString("s", tid is null ? "g" : "t"); // a thread's mark, or across the whole trace
         if (args is not null)

@@ -56,10 +56,10 @@ internal static class TimelineHtml
         output.Write("</svg>\n");
 
         output.Write("<p class=\"legend\">Lane: from the rank's start to its exit; | finished its MPI work; &#9670; exit (red: failed). ");
-        output.Write("Boxes: spans (hatched: never ended). Marks by level: ");
+        output.Write("Boxes: spans (outlined in dashed red: never ended). Marks by level: ");
         foreach (var level in LogQuery.Levels)
             output.Write($"<span class=\"swatch level-{Css(level)}\">&#9679;</span>{level} ");
-        output.Write("Hover for details.</p>\n");
+        output.Write("&middot; Hover over anything for details.</p>\n");
         var failed = timeline.Lanes.Where(lane => lane.Failure is not null).ToList();
         if (failed.Count > 0)
         {
