@@ -18,6 +18,7 @@
         'Export-ParallelJobScript'
         'Start-ParallelTaskJob'
         'Resume-ParallelJob'
+        'Export-ParallelJobTimeline'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

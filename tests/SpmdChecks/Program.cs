@@ -15,6 +15,8 @@
 //   SpmdChecks spawn                     rank 0 spawns two children (spawned-child), which report back
 //   SpmdChecks logjob N [complete|throw R|kill R|exit R|hang|exit-now R|abort R|segv R|helper R|detached R|finalize-hang R|after-file]
 //                                        each rank logs N events and prints a line, then so ends (see Scenarios.LogJob)
+//   SpmdChecks timeline R                each rank logs spans (setup > read, exchange, compute) and marks; rank R
+//                                        (-1: none) throws inside compute (Scenarios.Timeline)
 //   SpmdChecks stall-before-init         hang before initializing MPI
 //   SpmdChecks info                      print the library this process bound
 //   SpmdChecks console-first             write a line before initializing MPI, then one per rank
@@ -66,6 +68,9 @@ switch (mode)
         MPI.Environment.Run(world => Scenarios.LogJob(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture),
             args.Length > 2 ? args[2] : "complete",
             args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : -1));
+        break;
+    case "timeline":
+        MPI.Environment.Run(world => Scenarios.Timeline(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture)));
         break;
     case "echo-env":
         // echo-env <milliseconds|file> <variable>...: every rank logs a record, prints each variable as NAME=value,

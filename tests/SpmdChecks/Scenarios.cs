@@ -238,6 +238,34 @@ internal static partial class Scenarios
     }
 
     /// <summary>
+    /// A job for the timeline: every rank opens the spans setup (with read inside it), exchange (around an Allreduce)
+    /// and compute, logs an event in each and rank 1 a warning; rank <paramref name="failing"/> throws inside compute
+    /// while the others wait in a barrier (-1: every rank completes).
+    /// </summary>
+    public static void Timeline(Intracommunicator world, int failing)
+    {
+        var log = MPI.Logging.RankLogging.Configure();
+        using (MPI.Logging.RankSpan.Begin("setup"))
+        {
+            using (MPI.Logging.RankSpan.Begin("read"))
+                Thread.Sleep(20 + (10 * world.Rank));
+            log.Information("Read {Cells} cells", 1000 * (world.Rank + 1));
+        }
+        if (world.Rank == 1)
+            log.Warning("Rank {Rank} is behind", world.Rank);
+        using (MPI.Logging.RankSpan.Begin("exchange"))
+            log.Information("Sum {Sum}", world.Allreduce(world.Rank, Operation<int>.Add));
+        using (MPI.Logging.RankSpan.Begin("compute"))
+        {
+            Thread.Sleep(30);
+            if (world.Rank == failing)
+                throw new InvalidOperationException($"deliberate failure in compute on rank {failing}");
+        }
+        world.Barrier();
+        Serilog.Log.CloseAndFlush();
+    }
+
+    /// <summary>
     /// Every rank writes <paramref name="lines"/> numbered lines to standard output and every fourth one's number
     /// to standard error, as fast as it can, each rank's lines of a different length: more than mpiexec forwards in
     /// one piece, so pieces end mid-line.
