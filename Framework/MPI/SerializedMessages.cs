@@ -23,7 +23,9 @@ namespace MPI;
 /// </summary>
 internal static unsafe class SerializedMessages
 {
-    public const int HeaderCapacity = 16 << 10;
+    // 64 KiB: values up to a few tens of KiB (strings, byte[], blocks of numbers) go as one message; each pending
+    // nonblocking serialized receive holds a buffer of this size.
+    public const int HeaderCapacity = 64 << 10;
     private const int Marker = 0x4E504D53; // "SMPN"
 
     [ThreadStatic]

@@ -45,7 +45,7 @@ awk '
         met = met && raw / cs >= 0.95
       }
       if (!met) missed++
-      printf "%-10s %8d %12.3f %12.3f %8.2f %6s %10s %7s %s\n", key[1], key[2], cs, py, speed, (target == 1 ? "raw" : target "x"),
+      printf "%-10s %8d %12.3f %12.3f %8.2f %6s %10s %7s %s\n", key[1], key[2], cs, py, speed, target "x",
         rawtext, rawratio, (met ? "yes" : "NO")
     }
     printf "%d of %d cases meet their target\n", n - missed, n

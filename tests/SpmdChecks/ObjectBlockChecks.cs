@@ -9,8 +9,8 @@ namespace SpmdChecks;
 /// </summary>
 internal static class ObjectBlockChecks
 {
-    // 0, 1, a few, and more than the 16 KiB that fit in the header message (so the payload travels separately).
-    private static readonly int[] Sizes = [0, 1, 7, 5000];
+    // 0, 1, a few, and more than the 64 KiB that fit in the header message (so the payload travels separately).
+    private static readonly int[] Sizes = [0, 1, 7, 20_000];
 
     private static List<double> Doubles(int count, int rank) => Enumerable.Range(0, count).Select(i => i * 0.5 + rank).ToList();
 
@@ -63,7 +63,7 @@ internal static class ObjectBlockChecks
                 c.Send(Holder.Of(n, c.Rank), next, n);
             c.Send(new Holder("nulls", null, null, null, null, null), next, 1);
             // Jagged: arrays of blocks, each its own block.
-            c.Send(new List<double[]> { new double[] { 1, 2 }, Array.Empty<double>(), Doubles(3000, c.Rank).ToArray() }, next, 2);
+            c.Send(new List<double[]> { new double[] { 1, 2 }, Array.Empty<double>(), Doubles(10_000, c.Rank).ToArray() }, next, 2);
         }, previous =>
         {
             foreach (int n in Sizes)
@@ -84,7 +84,7 @@ internal static class ObjectBlockChecks
             Expect.Equal(3, jagged.Count);
             Expect.Sequence(new double[] { 1, 2 }, jagged[0]);
             Expect.Equal(0, jagged[1].Length);
-            Expect.Sequence(Doubles(3000, previous), jagged[2]);
+            Expect.Sequence(Doubles(10_000, previous), jagged[2]);
         });
     }
 
@@ -117,7 +117,7 @@ internal static class ObjectBlockChecks
     {
         Peers.Ring(c, next =>
         {
-            c.ImmediateSend(Holder.Of(5000, c.Rank), next, 1).Wait();
+            c.ImmediateSend(Holder.Of(20_000, c.Rank), next, 1).Wait();
             c.ImmediateSend(Doubles(1, c.Rank), next, 2).Wait();
         }, previous =>
         {
@@ -125,7 +125,7 @@ internal static class ObjectBlockChecks
             var small = c.ImmediateReceive<List<double>>(previous, 2);
             small.Wait();
             large.Wait();
-            Expect.Sequence(Holder.Of(5000, previous).Values!, ((Holder)large.GetValue()!).Values);
+            Expect.Sequence(Holder.Of(20_000, previous).Values!, ((Holder)large.GetValue()!).Values);
             Expect.Sequence(Doubles(1, previous), (List<double>)small.GetValue()!);
         });
     }
