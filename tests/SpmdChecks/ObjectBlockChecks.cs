@@ -115,19 +115,21 @@ internal static class ObjectBlockChecks
     [Check]
     public static void NonblockingBlocks(Intracommunicator c)
     {
-        Peers.Ring(c, next =>
+        // Receives first: a nonblocking send to this rank itself completes only once its receive is posted.
+        int next = Peers.Next(c), previous = Peers.Previous(c);
+        var large = c.ImmediateReceive<Holder>(previous, 1);
+        var small = c.ImmediateReceive<List<double>>(previous, 2);
+        var sends = new[]
         {
-            c.ImmediateSend(Holder.Of(20_000, c.Rank), next, 1).Wait();
-            c.ImmediateSend(Doubles(1, c.Rank), next, 2).Wait();
-        }, previous =>
-        {
-            var large = c.ImmediateReceive<Holder>(previous, 1);
-            var small = c.ImmediateReceive<List<double>>(previous, 2);
-            small.Wait();
-            large.Wait();
-            Expect.Sequence(Holder.Of(20_000, previous).Values!, ((Holder)large.GetValue()!).Values);
-            Expect.Sequence(Doubles(1, previous), (List<double>)small.GetValue()!);
-        });
+            c.ImmediateSend(Holder.Of(20_000, c.Rank), next, 1),
+            c.ImmediateSend(Doubles(1, c.Rank), next, 2),
+        };
+        small.Wait();
+        large.Wait();
+        foreach (var send in sends)
+            send.Wait();
+        Expect.Sequence(Holder.Of(20_000, previous).Values!, ((Holder)large.GetValue()!).Values);
+        Expect.Sequence(Doubles(1, previous), (List<double>)small.GetValue()!);
     }
 
     [Check]
