@@ -8,8 +8,9 @@ namespace MPI;
 
 /// <summary>
 /// MessagePack's contract-less resolution (public and private members, no attributes) for every type it can
-/// build; a class whose constructors match none of its members, which contract-less resolution cannot rebuild,
-/// gets <see cref="FieldwiseFormatter{T}"/> instead.
+/// build, except arrays and lists of primitive elements, which travel as raw blocks (<see cref="SerializationBlocks"/>);
+/// a class whose constructors match none of its members, which contract-less resolution cannot rebuild, gets
+/// <see cref="FieldwiseFormatter{T}"/> instead.
 /// </summary>
 internal sealed class ObjectResolver : IFormatterResolver
 {
@@ -27,6 +28,8 @@ internal sealed class ObjectResolver : IFormatterResolver
         {
             if (SerializationGuard.Refusal(typeof(T)) is { } refusal)
                 return new RefusedFormatter<T>(refusal);
+            if (SerializationBlocks.FormatterFor(typeof(T)) is IMessagePackFormatter<T> block)
+                return block;
             try
             {
                 return SerializationGuard.Guard(ContractlessStandardResolverAllowPrivate.Instance.GetFormatter<T>());

@@ -388,10 +388,9 @@ public abstract unsafe partial class Communicator
     /// <summary>Receives the raw array a matched probe (blocking or not) found.</summary>
     internal static T ReceiveProbed<T>(long message, StatusBuffer probed, out CompletedStatus status)
     {
-        var elementType = typeof(T).GetElementType()!;
-        var datatype = Datatypes.For(elementType);
+        var datatype = RawArrayOf<T>.Datatype;
         int count = CountOf(probed, datatype);
-        var values = Array.CreateInstanceFromArrayType(typeof(T), count);
+        var values = RawArrayOf<T>.Allocate(count);
         fixed (void* p = &MemoryMarshal.GetArrayDataReference(values))
             Mpi.Check(Mpi.Mrecv(p, count, datatype, &message, &probed));
         status = new CompletedStatus(probed, count);
@@ -405,4 +404,20 @@ public abstract unsafe partial class Communicator
         Mpi.Check(Mpi.Get_count(&copy, datatype, &count));
         return count == Mpi.Abi.Undefined ? 0 : count;
     }
+}
+
+/// <summary>The element datatype and an allocator of a raw array type.</summary>
+internal static class RawArrayOf<TArray>
+{
+    public static readonly nint Datatype = Datatypes.For(typeof(TArray).GetElementType()!);
+
+    // The common element types skip zeroing memory MPI overwrites; the tests on typeof fold away when compiled.
+    public static Array Allocate(int count) =>
+        typeof(TArray) == typeof(byte[]) ? GC.AllocateUninitializedArray<byte>(count)
+        : typeof(TArray) == typeof(double[]) ? GC.AllocateUninitializedArray<double>(count)
+        : typeof(TArray) == typeof(float[]) ? GC.AllocateUninitializedArray<float>(count)
+        : typeof(TArray) == typeof(int[]) ? GC.AllocateUninitializedArray<int>(count)
+        : typeof(TArray) == typeof(long[]) ? GC.AllocateUninitializedArray<long>(count)
+        : typeof(TArray) == typeof(char[]) ? GC.AllocateUninitializedArray<char>(count)
+        : Array.CreateInstanceFromArrayType(typeof(TArray), count);
 }

@@ -129,7 +129,8 @@ internal static class SerializedFrame
             throw new MessageTypeMismatchException(
                 $"The message from rank {source} with tag {tag} ({frame.Length} bytes) is not a serialized object, " +
                 $"so it cannot be received as {typeof(T)}; it was probably sent as raw values of another type.");
-        var sentType = Encoding.UTF8.GetString(first.Slice(2, nameLength));
+        // The sender's type name is decoded only to explain a failure.
+        string SentType() => Encoding.UTF8.GetString(frame.FirstSpan.Slice(2, nameLength));
         var payload = frame.Slice(2 + nameLength);
         try
         {
@@ -139,7 +140,7 @@ internal static class SerializedFrame
                 return read == payload.Length
                     ? value
                     : throw new MessageTypeMismatchException(
-                        $"The message from rank {source} with tag {tag} holds a {sentType}; reading it as " +
+                        $"The message from rank {source} with tag {tag} holds a {SentType()}; reading it as " +
                         $"{typeof(T)} left {payload.Length - read} of {payload.Length} bytes unread.");
             }
             using var stream = new MemoryStream(payload.ToArray(), writable: false);
@@ -148,7 +149,7 @@ internal static class SerializedFrame
         catch (Exception e) when (e is not MessageTypeMismatchException)
         {
             throw new MessageTypeMismatchException(
-                $"The message from rank {source} with tag {tag} holds a {sentType}, which cannot be received as " +
+                $"The message from rank {source} with tag {tag} holds a {SentType()}, which cannot be received as " +
                 $"{typeof(T)}: {e.Message}", e);
         }
     }

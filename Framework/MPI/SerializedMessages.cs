@@ -23,7 +23,9 @@ namespace MPI;
 /// </summary>
 internal static unsafe class SerializedMessages
 {
-    public const int HeaderCapacity = 16 << 10;
+    // 64 KiB: values up to a few tens of KiB (strings, byte[], blocks of numbers) go as one message; each pending
+    // nonblocking serialized receive holds a buffer of this size.
+    public const int HeaderCapacity = 64 << 10;
     private const int Marker = 0x4E504D53; // "SMPN"
 
     [ThreadStatic]
@@ -135,7 +137,24 @@ public abstract unsafe partial class Communicator
             SendSerializedToSelf(value, dest, tag);
             return;
         }
-        CompleteHeader(PostSerialized(value, dest, tag));
+        DetachedSends.ReleaseCompleted();
+        var writer = SerializedFrame.Write(value, Serialization);
+        if (writer.Length > SerializedMessages.HeaderCapacity)
+        {
+            CompleteHeader(PostFrame(writer, dest, tag));
+            return;
+        }
+        // A frame that fits in the header goes out in one blocking send straight from this thread's writer: no copy.
+        try
+        {
+            int headerLength = SerializedMessages.Seal(writer, 0);
+            fixed (byte* p = writer.First)
+                SendBlocking(p, headerLength, Mpi.Abi.Datatypes.Byte, dest, tag, LiveHandle);
+        }
+        finally
+        {
+            SerializedFrame.Release(writer);
+        }
     }
 
     /// <summary>
@@ -190,7 +209,12 @@ public abstract unsafe partial class Communicator
     private List<PostedOperation> PostSerialized<T>(T value, int dest, int tag)
     {
         DetachedSends.ReleaseCompleted();
-        var writer = SerializedFrame.Write(value, Serialization);
+        return PostFrame(SerializedFrame.Write(value, Serialization), dest, tag);
+    }
+
+    /// <summary>Posts the header and payload sends of a written frame, releasing the thread's writer.</summary>
+    private List<PostedOperation> PostFrame(FrameWriter writer, int dest, int tag)
+    {
         List<ArraySegment<byte>> segments;
         byte[]? pooled = null;
         int headerLength;

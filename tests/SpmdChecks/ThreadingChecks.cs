@@ -39,7 +39,7 @@ internal static class ThreadingChecks
         });
     }
 
-    /// <summary>Serialized values (some beyond the 16 KiB header, so with a payload) in a ring, a tag per thread.</summary>
+    /// <summary>Serialized values (some beyond the 64 KiB header, so with a payload) in a ring, a tag per thread.</summary>
     [Check(Multithreaded = true)]
     public static void SerializedRingWithATagPerThread(Intracommunicator c)
     {
@@ -48,7 +48,7 @@ internal static class ThreadingChecks
         {
             for (int round = 0; round < 20; round++)
             {
-                int length = round % 4 == 0 ? 6_000 : round;
+                int length = round % 4 == 0 ? 20_000 : round;
                 var receive = c.ImmediateReceive<Parcel>(previous, thread);
                 var parcel = Parcel.Of(c.Rank, thread, round, length);
                 if (round % 2 == 0)
@@ -87,7 +87,7 @@ internal static class ThreadingChecks
                     int length = 1 + (sequence * 13 + peer) % 300;
                     sends.Add(sequence % 2 == 0
                         ? c.ImmediateSend(Pattern(c.Rank, sequence, 0, length), peer, Tag)
-                        : c.ImmediateSend(Parcel.Of(c.Rank, sequence, 0, sequence % 3 == 1 ? 5000 : length), peer, Tag + 1)); // some beyond the header
+                        : c.ImmediateSend(Parcel.Of(c.Rank, sequence, 0, sequence % 3 == 1 ? 20_000 : length), peer, Tag + 1)); // some beyond the header
                 }
             }
             foreach (var send in sends)

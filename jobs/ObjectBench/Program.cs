@@ -1,0 +1,133 @@
+// The object path against mpi4py's pickle path: the same cases as object_mpi4py.py, on two ranks. Rank 0 prints
+// `<case> <elements> <microseconds>`, the best of several timed repetitions: half a round trip for point-to-point
+// cases, one call for collectives. Cases ending in -raw send the same bytes as raw memory (spans), the figure the
+// object path of byte[] and string is held to. run.sh runs both programs alternately and prints the ratios.
+//   mpiexec -n 2 dotnet ObjectBench.dll
+using System.Globalization;
+using MPI;
+
+int[] collectionSizes = [1, 128, 8192, 131072];
+int[] byteSizes = [16384, 65536, 1048576];
+int[] reduceSizes = [1, 1024, 131072];
+int[] broadcastSizes = [1024, 131072];
+var arguments = args;
+MPI.Environment.Run(ref arguments, Threading.Single, world =>
+{
+    if (world.Size != 2)
+    {
+        if (world.Rank == 0)
+            Console.Error.WriteLine("ObjectBench needs exactly 2 ranks.");
+        System.Environment.ExitCode = 2;
+        return;
+    }
+    PingPong(world, "record", 1, new Sample(7, 1_234_567_890_123L, 7.5, "seven", true));
+    PingPong(world, "string", 1, "hello, rank");
+    foreach (int n in collectionSizes)
+    {
+        var values = Enumerable.Range(0, n).Select(i => i * 0.5).ToList();
+        PingPong(world, "list", n, values);
+        PingPong(world, "obj-array", n, new Samples("block", values.ToArray()));
+        PingPong(world, "obj-list", n, new SampleList("block", values));
+    }
+    foreach (int n in byteSizes)
+    {
+        var bytes = new byte[n];
+        new Random(n).NextBytes(bytes);
+        PingPong(world, "bytes", n, bytes);
+        PingPongRaw(world, "bytes-raw", bytes);
+        var text = new string('x', n);
+        PingPong(world, "text", n, text);
+        PingPongRaw(world, "text-raw", System.Text.Encoding.UTF8.GetBytes(text));
+    }
+    foreach (int n in reduceSizes)
+    {
+        var values = Enumerable.Range(0, n).Select(i => i * 0.5 + world.Rank).ToList();
+        Time(world, "allreduce", n, Iterations(8L * n), () => world.Allreduce(values, Add));
+    }
+    foreach (int n in broadcastSizes)
+    {
+        var values = Enumerable.Range(0, n).Select(i => i * 0.5).ToList();
+        Time(world, "bcast", n, Iterations(8L * n), () =>
+        {
+            var received = world.Rank == 0 ? values : null;
+            world.Broadcast(ref received, 0);
+        });
+    }
+});
+
+// Element-wise sum, the user operation of the Allreduce case.
+static List<double> Add(List<double> x, List<double> y)
+{
+    var sum = new List<double>(x.Count);
+    for (int i = 0; i < x.Count; i++)
+        sum.Add(x[i] + y[i]);
+    return sum;
+}
+
+// Round trips per repetition: many for small payloads, few for large ones (mpi4py's side takes the same count).
+static int Iterations(long bytes) => (int)Math.Clamp(4_000_000 / (bytes + 1000), 3, 5_000);
+
+static void PingPong<T>(Intracommunicator world, string what, int elements, T value)
+{
+    long bytes = value switch
+    {
+        byte[] array => array.Length,
+        string text => text.Length,
+        _ => 8L * elements,
+    };
+    Time(world, what, elements, Iterations(bytes), () =>
+    {
+        if (world.Rank == 0)
+        {
+            world.Send(value, 1, 0);
+            value = world.Receive<T>(1, 0);
+        }
+        else
+        {
+            value = world.Receive<T>(0, 0);
+            world.Send(value, 0, 0);
+        }
+    }, perIteration: 2);
+}
+
+// The same bytes as raw memory, into a buffer the receiver already has.
+static void PingPongRaw(Intracommunicator world, string what, byte[] bytes)
+{
+    var buffer = new byte[bytes.Length];
+    Time(world, what, bytes.Length, Iterations(bytes.Length), () =>
+    {
+        if (world.Rank == 0)
+        {
+            world.Send((ReadOnlySpan<byte>)bytes, 1, 0);
+            world.Receive(1, 0, buffer.AsSpan());
+        }
+        else
+        {
+            world.Receive(0, 0, buffer.AsSpan());
+            world.Send((ReadOnlySpan<byte>)buffer, 0, 0);
+        }
+    }, perIteration: 2);
+}
+
+static void Time(Intracommunicator world, string what, int elements, int iterations, Action body, int perIteration = 1)
+{
+    for (int i = 0; i < Math.Max(iterations / 4, 2); i++)
+        body(); // warm-up: JIT tiers, connection setup
+    double best = double.MaxValue;
+    for (int repetition = 0; repetition < 3; repetition++)
+    {
+        world.Barrier();
+        double start = MPI.Environment.Time;
+        for (int i = 0; i < iterations; i++)
+            body();
+        best = Math.Min(best, (MPI.Environment.Time - start) / (perIteration * (double)iterations));
+    }
+    if (world.Rank == 0)
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what} {elements} {best * 1e6:F3}"));
+}
+
+internal sealed record Sample(int Id, long Stamp, double Weight, string Name, bool Active);
+
+internal sealed record Samples(string Name, double[] Values);
+
+internal sealed record SampleList(string Name, List<double> Values);

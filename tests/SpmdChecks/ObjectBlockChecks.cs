@@ -1,0 +1,173 @@
+using MPI;
+
+namespace SpmdChecks;
+
+/// <summary>
+/// Arrays and lists of primitive elements travel as raw blocks inside serialized values: they must arrive equal at
+/// the edge sizes (empty, one element, beyond the one-message header), bare, nested and null, through point-to-point,
+/// nonblocking and collective paths; a block of another element type is refused, not reinterpreted.
+/// </summary>
+internal static class ObjectBlockChecks
+{
+    // 0, 1, a few, and more than the 64 KiB that fit in the header message (so the payload travels separately).
+    private static readonly int[] Sizes = [0, 1, 7, 20_000];
+
+    private static List<double> Doubles(int count, int rank) => Enumerable.Range(0, count).Select(i => i * 0.5 + rank).ToList();
+
+    [Check]
+    public static void BareBlocksRoundTrip(Intracommunicator c)
+    {
+        Peers.Ring(c, next =>
+        {
+            foreach (int n in Sizes)
+            {
+                c.Send(Doubles(n, c.Rank), next, 1);
+                c.Send(Enumerable.Range(c.Rank, n).ToList(), next, 2);
+                c.Send(Enumerable.Range(0, n).Select(i => (byte)(i + c.Rank)).ToList(), next, 3);
+                c.Send(Enumerable.Range(0, n).Select(i => (long)i << 33).ToList(), next, 4);
+            }
+            c.Send((List<double>?)null, next, 5);
+        }, previous =>
+        {
+            foreach (int n in Sizes)
+            {
+                Expect.Sequence(Doubles(n, previous), c.Receive<List<double>>(previous, 1));
+                Expect.Sequence(Enumerable.Range(previous, n), c.Receive<List<int>>(previous, 2));
+                Expect.Sequence(Enumerable.Range(0, n).Select(i => (byte)(i + previous)), c.Receive<List<byte>>(previous, 3));
+                Expect.Sequence(Enumerable.Range(0, n).Select(i => (long)i << 33), c.Receive<List<long>>(previous, 4));
+            }
+            Expect.Equal<List<double>?>(null, c.Receive<List<double>?>(previous, 5));
+        });
+    }
+
+    [Check]
+    public static void BlocksAreRawMemory(Intracommunicator c)
+    {
+        // Element by element, MessagePack spends 9 bytes on a double and 5 on most ints; a block spends 8 and 4.
+        using var doubles = new MemoryStream();
+        ObjectSerializer.Default.Serialize(doubles, new ArrayHolder("a", Doubles(1000, c.Rank).ToArray()));
+        Expect.True(doubles.Length < 8000 + 64, $"1,000 doubles in an object took {doubles.Length} bytes");
+        using var ints = new MemoryStream();
+        ObjectSerializer.Default.Serialize(ints, Enumerable.Range(1_000_000, 1000).ToList());
+        Expect.True(ints.Length < 4000 + 16, $"1,000 ints in a list took {ints.Length} bytes");
+        ints.Position = 0;
+        Expect.Sequence(Enumerable.Range(1_000_000, 1000), ObjectSerializer.Default.Deserialize<List<int>>(ints));
+    }
+
+    [Check]
+    public static void NestedBlocksRoundTrip(Intracommunicator c)
+    {
+        Peers.Ring(c, next =>
+        {
+            foreach (int n in Sizes)
+                c.Send(Holder.Of(n, c.Rank), next, n);
+            c.Send(new Holder("nulls", null, null, null, null, null), next, 1);
+            // Jagged: arrays of blocks, each its own block.
+            c.Send(new List<double[]> { new double[] { 1, 2 }, Array.Empty<double>(), Doubles(10_000, c.Rank).ToArray() }, next, 2);
+        }, previous =>
+        {
+            foreach (int n in Sizes)
+            {
+                var expected = Holder.Of(n, previous);
+                var holder = c.Receive<Holder>(previous, n);
+                Expect.Equal(expected.Name, holder.Name);
+                Expect.Sequence(expected.Values!, holder.Values);
+                Expect.Sequence(expected.Counts!, holder.Counts);
+                Expect.Sequence(expected.Flags!, holder.Flags);
+                Expect.Sequence(expected.Letters!, holder.Letters);
+                Expect.Sequence(expected.Singles!, holder.Singles);
+            }
+            var nulls = c.Receive<Holder>(previous, 1);
+            Expect.True(nulls.Values is null && nulls.Counts is null && nulls.Flags is null && nulls.Letters is null
+                && nulls.Singles is null);
+            var jagged = c.Receive<List<double[]>>(previous, 2);
+            Expect.Equal(3, jagged.Count);
+            Expect.Sequence(new double[] { 1, 2 }, jagged[0]);
+            Expect.Equal(0, jagged[1].Length);
+            Expect.Sequence(Doubles(10_000, previous), jagged[2]);
+        });
+    }
+
+    [Check]
+    public static void ArrayAndListBlocksAreInterchangeable(Intracommunicator c)
+    {
+        // The same member as double[] on one side and List<double> on the other: the blocks are alike.
+        c.Send(new ArrayHolder("a", [1.5, 2.5]), c.Rank, 1);
+        Expect.Sequence(new[] { 1.5, 2.5 }, c.Receive<ListHolder>(c.Rank, 1).Values);
+        c.Send(new ListHolder("b", [3.5]), c.Rank, 2);
+        Expect.Sequence(new[] { 3.5 }, c.Receive<ArrayHolder>(c.Rank, 2).Values);
+    }
+
+    [Check]
+    public static void BlockOfAnotherElementTypeIsRefused(Intracommunicator c)
+    {
+        // long and double are both 8 bytes: without the element type in the block, this would reinterpret the bits.
+        c.Send(new List<double> { 1.0, 2.0 }, c.Rank, 1);
+        var error = Expect.Throws<MessageTypeMismatchException>(() => c.Receive<List<long>>(c.Rank, 1));
+        Expect.True(error.Message.Contains("Double", StringComparison.Ordinal), error.Message);
+        c.Send(new ArrayHolder("x", [1.0]), c.Rank, 2);
+        Expect.Throws<MessageTypeMismatchException>(() => c.Receive<IntHolder>(c.Rank, 2));
+        // The communicator still works.
+        c.Send(new List<int> { 4 }, c.Rank, 3);
+        Expect.Sequence(new[] { 4 }, c.Receive<List<int>>(c.Rank, 3));
+    }
+
+    [Check]
+    public static void NonblockingBlocks(Intracommunicator c)
+    {
+        // Receives first: a nonblocking send to this rank itself completes only once its receive is posted.
+        int next = Peers.Next(c), previous = Peers.Previous(c);
+        var large = c.ImmediateReceive<Holder>(previous, 1);
+        var small = c.ImmediateReceive<List<double>>(previous, 2);
+        var sends = new[]
+        {
+            c.ImmediateSend(Holder.Of(20_000, c.Rank), next, 1),
+            c.ImmediateSend(Doubles(1, c.Rank), next, 2),
+        };
+        small.Wait();
+        large.Wait();
+        foreach (var send in sends)
+            send.Wait();
+        Expect.Sequence(Holder.Of(20_000, previous).Values!, ((Holder)large.GetValue()!).Values);
+        Expect.Sequence(Doubles(1, previous), (List<double>)small.GetValue()!);
+    }
+
+    [Check]
+    public static void CollectiveBlocks(Intracommunicator c)
+    {
+        foreach (int n in Sizes)
+        {
+            var broadcast = c.Rank == 0 ? Doubles(n, 0) : null;
+            c.Broadcast(ref broadcast, 0);
+            Expect.Sequence(Doubles(n, 0), broadcast);
+
+            var sum = c.Allreduce(Doubles(n, c.Rank), (x, y) => x.Zip(y, (a, b) => a + b).ToList());
+            var expected = Enumerable.Range(0, n)
+                .Select(i => Enumerable.Range(0, c.Size).Sum(rank => i * 0.5 + rank)).ToList();
+            Expect.Sequence(expected, sum);
+
+            var gathered = c.Allgather(Holder.Of(n, c.Rank));
+            for (int rank = 0; rank < c.Size; rank++)
+                Expect.Sequence(Holder.Of(n, rank).Counts!, gathered[rank].Counts);
+        }
+    }
+}
+
+/// <summary>A record holding blocks of several element types.</summary>
+internal sealed record Holder(string Name, double[]? Values, List<int>? Counts, bool[]? Flags, List<char>? Letters,
+    float[]? Singles)
+{
+    public static Holder Of(int n, int rank) => new(
+        $"holder {n}",
+        Enumerable.Range(0, n).Select(i => i * 0.25 - rank).ToArray(),
+        Enumerable.Range(rank, n).ToList(),
+        Enumerable.Range(0, n).Select(i => i % 3 == 0).ToArray(),
+        Enumerable.Range(0, n).Select(i => (char)('a' + i % 26)).ToList(),
+        Enumerable.Range(0, n).Select(i => i / 3f).ToArray());
+}
+
+internal sealed record ArrayHolder(string Name, double[] Values);
+
+internal sealed record ListHolder(string Name, List<double> Values);
+
+internal sealed record IntHolder(string Name, int[] Values);
