@@ -18,21 +18,49 @@ internal static class SerializationBlocks
     // another element type is refused rather than reinterpreted.
     private const sbyte CodeBase = 80;
 
-    private static readonly Type[] Elements =
-    [
-        typeof(bool), typeof(char), typeof(sbyte), typeof(byte), typeof(short), typeof(ushort), typeof(int),
-        typeof(uint), typeof(long), typeof(ulong), typeof(float), typeof(double),
-    ];
-
     /// <summary>A block formatter for <paramref name="type"/> when it is an array or list of such elements; else null.</summary>
     public static object? FormatterFor(Type type)
     {
-        if (type.IsSZArray && type.GetElementType() is { } element && element != typeof(byte) && Elements.Contains(element))
-            return Activator.CreateInstance(typeof(BlockArrayFormatter<>).MakeGenericType(element));
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>)
-            && Elements.Contains(type.GetGenericArguments()[0]))
-            return Activator.CreateInstance(typeof(BlockListFormatter<>).MakeGenericType(type.GetGenericArguments()[0]));
+        if (type.IsSZArray && type.GetElementType() is { } element && element != typeof(byte))
+            return Of(element, new ArrayFormatters());
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
+            return Of(type.GetGenericArguments()[0], new ListFormatters());
         return null;
+    }
+
+    // Each element type spelled out (no MakeGenericType), so that Native AOT compiles every formatter; enums, whose
+    // type code is their underlying type's, are not primitive and stay out.
+    private static object? Of<TMake>(Type element, TMake make) where TMake : struct, IFormatterMaker =>
+        !element.IsPrimitive ? null : Type.GetTypeCode(element) switch
+        {
+            TypeCode.Boolean => make.Make<bool>(),
+            TypeCode.Char => make.Make<char>(),
+            TypeCode.SByte => make.Make<sbyte>(),
+            TypeCode.Byte => make.Make<byte>(),
+            TypeCode.Int16 => make.Make<short>(),
+            TypeCode.UInt16 => make.Make<ushort>(),
+            TypeCode.Int32 => make.Make<int>(),
+            TypeCode.UInt32 => make.Make<uint>(),
+            TypeCode.Int64 => make.Make<long>(),
+            TypeCode.UInt64 => make.Make<ulong>(),
+            TypeCode.Single => make.Make<float>(),
+            TypeCode.Double => make.Make<double>(),
+            _ => null,
+        };
+
+    private interface IFormatterMaker
+    {
+        object Make<T>() where T : unmanaged;
+    }
+
+    private readonly struct ArrayFormatters : IFormatterMaker
+    {
+        public object Make<T>() where T : unmanaged => new BlockArrayFormatter<T>();
+    }
+
+    private readonly struct ListFormatters : IFormatterMaker
+    {
+        public object Make<T>() where T : unmanaged => new BlockListFormatter<T>();
     }
 
     public static sbyte CodeOf<T>() => (sbyte)(CodeBase + (int)Type.GetTypeCode(typeof(T)));
