@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Ping-pong benchmark between two ranks: the C# job against pingpong.c, alternately under the same mpiexec (see
 # scripts/lib/bench.sh), then a table size by size and a summary line per implementation.
-#   jobs/PingPong/run.sh [openmpi|mpich|both] [all|sizes|large]     (defaults: both, all; BENCH_ROUNDS=5)
-# sizes: every size, C# (managed array) against C (malloc): latency ratio = C# time / C time (target <= 1.10 at
+#   jobs/PingPong/run.sh [openmpi|mpich|both] [all|standard|large]     (defaults: both, all; BENCH_ROUNDS=5)
+# standard: every size, C# (managed array) against C (malloc): latency ratio = C# time / C time (target <= 1.10 at
 # 8 B); bandwidth ratio = C# MB/s / C MB/s (target >= 0.95 at 4 MiB).
 # large: 1 to 4 MiB in four buffer kinds (scripts/lib/bench_buffers.sh): C plain, C with transparent huge pages,
 # C# from LargeBufferPool, C# managed array; ratios against C with huge pages (target >= 0.9 for C# pooled).
@@ -15,8 +15,8 @@ BENCH_LOWER_IS_BETTER="latency"
 bench_implementations "${1:-both}"
 parts="${2:-all}"
 case "$parts" in
-  all | sizes | large) ;;
-  *) echo "$0: unknown part '$parts' (expected all, sizes or large)" >&2; exit 2 ;;
+  all | standard | large) ;;
+  *) echo "$0: unknown part '$parts' (expected all, standard or large)" >&2; exit 2 ;;
 esac
 bench_build_dotnet "$REPO/jobs/PingPong/PingPong.csproj"
 for implementation in "${IMPLEMENTATIONS[@]}"; do
@@ -30,7 +30,7 @@ for implementation in "${IMPLEMENTATIONS[@]}"; do
           implementation, latency, bandwidth }' <<<"$table"
 done
 for implementation in "${IMPLEMENTATIONS[@]}"; do
-  [ "$parts" != sizes ] || continue
+  [ "$parts" != standard ] || continue
   table=$(bench_buffers "$implementation" 2 "$REPO/jobs/PingPong/pingpong.c" pooled managed)
   echo "$table"
   awk -v implementation="$implementation" '

@@ -39,7 +39,7 @@ bench_buffers() {
         split(order[i], key, " ")
         timed = index(lower, " " key[1] " ") > 0
         for (f = 1; f <= 4; f++) v[f] = value[f, key[1], key[2]]
-        printf "%-9s %8d %10.1f %10.1f %10.1f %10.1f %5s %8.3f %8.3f %8.3f\n", key[1], key[2], v[1], v[2], v[3], v[4],
+        printf "%-9s %8d %10.2f %10.2f %10.2f %10.2f %5s %8.3f %8.3f %8.3f\n", key[1], key[2], v[1], v[2], v[3], v[4],
                (timed ? "us" : "MB/s"), ratio(v[1], v[2], timed), ratio(v[3], v[2], timed), ratio(v[4], v[2], timed)
       }
     }' <(echo "$plain_out") <(echo "$huge_out") <(echo "$pooled_out") <(echo "$managed_out")
