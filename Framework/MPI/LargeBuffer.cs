@@ -14,7 +14,8 @@ namespace MPI;
 /// The contents of a newly rented buffer are not cleared: memory fresh from the kernel is zero, memory reused from the
 /// pool holds what its previous renter left (as with <see cref="ArrayPool{T}"/>). <see cref="IDisposable.Dispose"/>
 /// returns the memory to its pool; afterwards this object throws <see cref="ObjectDisposedException"/>, and no span
-/// or memory taken from it may be used (the pool hands the memory to the next renter).
+/// or memory taken from it may be used (the pool hands the memory to the next renter). A buffer never disposed keeps
+/// its memory mapped until the process ends.
 /// </para>
 /// </summary>
 /// <typeparam name="T">The element type: any unmanaged type.</typeparam>
