@@ -2,10 +2,14 @@
 // 4 MiB. Rank 0 prints `latency <bytes> <microseconds>` and `bandwidth <bytes> <MB/s>` (1 MB = 10^6 bytes), the
 // same lines, sizes and iteration counts as pingpong.c, so run.sh can compare the two. Each value comes from the
 // best of several timed repetitions: on a shared machine the fastest one is the least disturbed by other processes.
+//   PingPong                    every size, from a managed array
+//   PingPong managed|pooled     large messages only (bandwidth at 1, 2 and 4 MiB), from a managed array or from a
+//                               LargeBuffer (2 MiB-aligned, transparent huge pages): pingpong.c's plain and huge modes
 using System.Globalization;
 using MPI;
 
-const int LatencyMax = 64 << 10, BandwidthMax = 4 << 20, Repetitions = 5, SteadyStateRoundTrips = 500_000;
+const int LatencyMax = 64 << 10, LargeMin = 1 << 20, BandwidthMax = 4 << 20, Repetitions = 5;
+const int SteadyStateRoundTrips = 500_000;
 
 // Single-threaded MPI, as pingpong.c asks for: Open MPI's message path is 40-60 ns slower per message at the higher
 // thread levels (MPI.NET's default is Serialized), which would hide the cost of the binding itself.
@@ -20,15 +24,24 @@ MPI.Environment.Run(ref arguments, Threading.Single, world =>
         return;
     }
     bool first = world.Rank == 0;
+    bool large = arguments.Length > 0, pooled = large && arguments[0] == "pooled";
+    if (large && !pooled && arguments[0] != "managed")
+    {
+        if (world.Rank == 0)
+            Console.Error.WriteLine($"PingPong: unknown buffer kind '{arguments[0]}' (expected managed or pooled).");
+        System.Environment.ExitCode = 2;
+        return;
+    }
     // One buffer for every size, written once so that no page is first touched while the clock runs.
-    var buffer = new byte[BandwidthMax];
-    buffer.AsSpan().Fill(1);
+    using var rented = pooled ? LargeBufferPool.Shared.Rent<byte>(BandwidthMax) : null;
+    var buffer = rented is null ? new byte[BandwidthMax] : rented.Memory;
+    buffer.Span.Fill(1);
     // Steady state first: long enough for the runtime to finish compiling the hot path at full optimization
     // (tiered compilation starts with quick code), the same exchanges in pingpong.c.
-    Exchange(world, first, buffer.AsSpan(0, 8), SteadyStateRoundTrips);
-    for (int size = 0; size <= BandwidthMax; size = size == 0 ? 8 : size * 2)
+    Exchange(world, first, buffer.Span[..8], SteadyStateRoundTrips);
+    for (int size = large ? LargeMin : 0; size <= BandwidthMax; size = size == 0 ? 8 : size * 2)
     {
-        var message = buffer.AsSpan(0, size);
+        var message = buffer.Span[..size];
         int iterations = Iterations(size);
         Exchange(world, first, message, iterations); // warm-up: JIT tiers, the library's connection and protocol setup
         double best = double.MaxValue;

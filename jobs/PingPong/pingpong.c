@@ -1,12 +1,38 @@
 /* Ping-pong between exactly two ranks, the C reference for Program.cs: the same sizes, iteration counts,
    repetitions and output lines (`latency <bytes> <microseconds>`, `bandwidth <bytes> <MB/s>`, 1 MB = 10^6 bytes),
-   each value the best of the timed repetitions. */
+   each value the best of the timed repetitions.
+     pingpong               every size, from a malloc'd buffer
+     pingpong plain|huge    large messages only (bandwidth at 1, 2 and 4 MiB), from a malloc'd buffer or from a
+                            2 MiB-aligned mapping advised to use transparent huge pages (as numpy allocates large
+                            arrays), the references for Program.cs's managed and pooled modes */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 
-enum { LATENCY_MAX = 64 << 10, BANDWIDTH_MAX = 4 << 20, REPETITIONS = 5, STEADY_STATE_ROUND_TRIPS = 500000 };
+enum { LATENCY_MAX = 64 << 10, LARGE_MIN = 1 << 20, BANDWIDTH_MAX = 4 << 20, REPETITIONS = 5,
+       STEADY_STATE_ROUND_TRIPS = 500000, HUGE_PAGE = 2 << 20 };
+
+/* `bytes` (a multiple of HUGE_PAGE) on a huge-page boundary, advised before the first touch: mmap only promises
+   4 KiB alignment, so one huge page more is mapped and the unaligned head and the tail are given back. */
+static char *allocate_huge(size_t bytes)
+{
+    size_t mapped = bytes + HUGE_PAGE;
+    char *start = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (start == MAP_FAILED)
+        return NULL;
+    char *aligned = (char *)(((uintptr_t)start + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
+    if (aligned > start)
+        munmap(start, (size_t)(aligned - start));
+    size_t tail = mapped - (size_t)(aligned - start) - bytes;
+    if (tail > 0)
+        munmap(aligned + bytes, tail);
+    if (madvise(aligned, bytes, MADV_HUGEPAGE) != 0)
+        perror("pingpong: madvise(MADV_HUGEPAGE)");
+    return aligned;
+}
 
 /* About 64 MiB each way per repetition, at least 16 and at most 8192 round trips. */
 static int iterations_for(int size)
@@ -42,15 +68,22 @@ int main(int argc, char **argv)
         return 2;
     }
     int first = rank == 0;
+    int large = argc > 1, huge = large && strcmp(argv[1], "huge") == 0;
+    if (large && !huge && strcmp(argv[1], "plain") != 0) {
+        if (rank == 0)
+            fprintf(stderr, "pingpong: unknown buffer kind '%s' (expected plain or huge)\n", argv[1]);
+        MPI_Finalize();
+        return 2;
+    }
     /* One buffer for every size, written once so that no page is first touched while the clock runs. */
-    char *buffer = malloc(BANDWIDTH_MAX);
+    char *buffer = huge ? allocate_huge(BANDWIDTH_MAX) : malloc(BANDWIDTH_MAX);
     if (!buffer) {
         fprintf(stderr, "pingpong: out of memory\n");
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
     memset(buffer, 1, BANDWIDTH_MAX);
     exchange(first, buffer, 8, STEADY_STATE_ROUND_TRIPS); /* the same steady-state phase as Program.cs */
-    for (int size = 0; size <= BANDWIDTH_MAX; size = size == 0 ? 8 : size * 2) {
+    for (int size = large ? LARGE_MIN : 0; size <= BANDWIDTH_MAX; size = size == 0 ? 8 : size * 2) {
         int iterations = iterations_for(size);
         exchange(first, buffer, size, iterations); /* warm-up: the library's connection and protocol setup */
         double best = 1e300;
@@ -69,7 +102,10 @@ int main(int argc, char **argv)
         if (size >= LATENCY_MAX)
             printf("bandwidth %d %.1f\n", size, size / best / 1e6);
     }
-    free(buffer);
+    if (huge)
+        munmap(buffer, BANDWIDTH_MAX);
+    else
+        free(buffer);
     MPI_Finalize();
     return 0;
 }
