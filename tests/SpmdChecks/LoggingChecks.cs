@@ -66,4 +66,58 @@ internal static class LoggingChecks
         Expect.Equal(c.Rank, record.RootElement.GetProperty(JobContract.RankProperty).GetInt32());
         Expect.True(record.RootElement.GetProperty("@x").GetString()!.Contains("boom", StringComparison.Ordinal));
     }
+
+    private sealed record Point(int X, int Y);
+
+    private static string Shown(string record) => record.Length <= 2000 ? record : record[..2000] + "...";
+
+    // Every kind of property value, exceptions, trace ids, format strings, unicode and a very long message: the
+    // record file's writer (RecordFormatter) gives the same JSON as Serilog's CompactJsonFormatter, member for member.
+    [Check]
+    public static void RecordsAreCompactJsonForEveryKindOfValue(Intracommunicator c)
+    {
+        var collector = new Collector();
+        using (var logger = new Serilog.LoggerConfiguration().MinimumLevel.Verbose().Enrich.With<RankEnricher>().WriteTo.Sink(collector).CreateLogger())
+        {
+            logger.Information("scalars {Int} {Long} {Double} {Float} {Decimal} {Bool} {Null} {Char} {Byte} {UInt} {ULong} {Short} {SByte} {UShort}",
+                [-1, long.MaxValue, 0.1, 1.5f, 1.25m, true, null, 'x', (byte)7, 8u, ulong.MaxValue, (short)-3, (sbyte)-4, (ushort)5]);
+            logger.Warning("not finite {NaN} {Infinity} {Negative}", double.NaN, double.PositiveInfinity, float.NegativeInfinity);
+            logger.Error(new InvalidOperationException("boom \"quoted\"", new ArgumentException("inner")),
+                "failed at {Time} {Offset} {Span} {Guid} {Level}", [new DateTime(2026, 11, 30, 1, 2, 3, DateTimeKind.Utc),
+                new DateTimeOffset(2026, 11, 30, 1, 2, 3, TimeSpan.FromHours(2)), TimeSpan.FromMilliseconds(1500), Guid.Empty, LogEventLevel.Fatal]);
+            logger.Debug("unicode {Text} \u2713 \U0001D11E", "h\u00e9llo \u0001 tab\t newline\n <html>&'+ \U0001D11E \\ \"");
+            logger.Verbose("structures {@Point} {List} {Dictionary} {@Anonymous} {Plain}",
+                new Point(1, 2), new List<int> { 1, 2, 3 }, new Dictionary<string, double> { ["a"] = 1.5 }, new { Name = "n", Nested = new[] { 0.5 } }, new Point(3, 4));
+            logger.Fatal("formats {Value:F2} {When:yyyy-MM-dd} {Count,5} {{braces}}", 3.14159, new DateTime(2026, 1, 2), 42);
+            logger.ForContext("@odd", "escaped").Information("a property named with an @");
+            logger.Information(new string('x', 200_000) + " {Tail}", new string('y', 100_000));
+        }
+        var template = new Serilog.Parsing.MessageTemplateParser().Parse("traced {Step}");
+        collector.Events.Add(new LogEvent(DateTimeOffset.UtcNow, LogEventLevel.Information, null, template,
+            [new LogEventProperty("Step", new ScalarValue(1))], System.Diagnostics.ActivityTraceId.CreateRandom(), System.Diagnostics.ActivitySpanId.CreateRandom()));
+
+        using var ours = new RecordFormatter();
+        var compact = new Serilog.Formatting.Compact.CompactJsonFormatter();
+        foreach (var logEvent in collector.Events)
+        {
+            var record = System.Text.Encoding.UTF8.GetString(ours.Format(logEvent, "@prefix "u8));
+            Expect.True(record.StartsWith("@prefix {", StringComparison.Ordinal) && record.IndexOf('\n', StringComparison.Ordinal) == record.Length - 1, Shown(record));
+            var expected = new StringWriter();
+            compact.Format(logEvent, expected);
+            using var mine = System.Text.Json.JsonDocument.Parse(record["@prefix ".Length..]);
+            using var theirs = System.Text.Json.JsonDocument.Parse(expected.ToString());
+            Expect.True(System.Text.Json.JsonElement.DeepEquals(mine.RootElement, theirs.RootElement), $"{Shown(record)} differs from {Shown(expected.ToString())}");
+            Expect.Sequence(theirs.RootElement.EnumerateObject().Select(member => member.Name), mine.RootElement.EnumerateObject().Select(member => member.Name));
+        }
+        Expect.Equal(c.Rank, System.Text.Json.JsonDocument.Parse(System.Text.Encoding.UTF8.GetString(ours.Format(collector.Events[0], default)))
+            .RootElement.GetProperty(JobContract.RankProperty).GetInt32());
+
+        // A string that is not valid UTF-16 still makes a record (CompactJsonFormatter's, U+FFFD in its place).
+        var output = new StringWriter();
+        using (var logger = new Serilog.LoggerConfiguration().WriteTo.Sink(new LauncherSink(output)).CreateLogger())
+            logger.Information("lone {Half} surrogate", "a\ud800b");
+        var line = output.ToString();
+        Expect.True(line.StartsWith(JobContract.RecordPrefix, StringComparison.Ordinal), line);
+        Expect.Equal("a\ufffdb", System.Text.Json.JsonDocument.Parse(line[JobContract.RecordPrefix.Length..]).RootElement.GetProperty("Half").GetString());
+    }
 }

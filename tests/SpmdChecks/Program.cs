@@ -17,6 +17,7 @@
 //                                        each rank logs N events and prints a line, then so ends (see Scenarios.LogJob)
 //   SpmdChecks timeline R                each rank logs spans (setup > read, exchange, compute) and marks; rank R
 //                                        (-1: none) throws inside compute (Scenarios.Timeline)
+//   SpmdChecks log-kinds R               every rank logs values of every kind, then rank R kills itself (Scenarios.LogKinds)
 //   SpmdChecks stall-before-init         hang before initializing MPI
 //   SpmdChecks info                      print the library this process bound
 //   SpmdChecks console-first             write a line before initializing MPI, then one per rank
@@ -84,6 +85,10 @@ switch (mode)
     case "info":
         MPI.Environment.Run(world => Console.WriteLine(
             $"rank {world.Rank} of {world.Size}: {MPI.Environment.AbiKind} {MPI.Environment.LibraryName}"));
+        break;
+    case "log-kinds":
+        // log-kinds <rank>: every rank logs values of every kind (Scenarios.LogKinds); that rank then kills itself.
+        MPI.Environment.Run(world => Scenarios.LogKinds(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture)));
         break;
     case "flood":
         // flood <lines>: every rank writes numbered lines to stdout (and a quarter as many to stderr) as fast as it can.

@@ -266,6 +266,27 @@ internal static partial class Scenarios
     }
 
     /// <summary>
+    /// Every rank logs values of every kind through <see cref="MPI.Logging.RankLogging"/> (scalars, unicode, an
+    /// exception, a structure, a 300,000-character message, then 1,000 numbered events); rank
+    /// <paramref name="rank"/> kills itself (SIGKILL) right after its last logging call, the others wait in a barrier.
+    /// </summary>
+    public static void LogKinds(Intracommunicator world, int rank)
+    {
+        var log = MPI.Logging.RankLogging.Configure(Serilog.Events.LogEventLevel.Verbose);
+        log.Information("scalars {Int} {Long} {Double} {Bool} {Null} {Char} {Decimal}", -1, long.MaxValue, 0.1, true, null, 'x', 1.25m);
+        log.Debug("unicode {Text}", "h\u00e9llo \u2713 \U0001D11E tab\t newline\n quote\" backslash\\ <&>");
+        log.Error(new InvalidOperationException("boom", new ArgumentException("inner")), "failed {Step}", 3);
+        log.Warning("structure {@Point}", new { X = 1, Y = 2 });
+        log.Information(new string('x', 200_000) + " {Tail}", new string('y', 100_000));
+        for (int i = 0; i < 1000; i++)
+            log.Verbose("numbered {Number}", i);
+        if (world.Rank == rank)
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
+        world.Barrier();
+        Serilog.Log.CloseAndFlush();
+    }
+
+    /// <summary>
     /// Every rank writes <paramref name="lines"/> numbered lines to standard output and every fourth one's number
     /// to standard error, as fast as it can, each rank's lines of a different length: more than mpiexec forwards in
     /// one piece, so pieces end mid-line.

@@ -49,11 +49,13 @@ public sealed class LauncherSink : ILogEventSink
 #pragma warning restore CA1001
     {
         private static readonly Lazy<RecordChannel> Shared = new(Open);
+        private static readonly byte[] Prefix = Encoding.UTF8.GetBytes(JobContract.RecordPrefix);
         private readonly Lock _gate = new();
         private readonly StringWriter _record = new(System.Globalization.CultureInfo.InvariantCulture);
         private readonly TextWriter? _text;
         private readonly Stream? _stream;
         private readonly MappedRecordFile? _file;
+        private readonly RecordFormatter _records = new();
         private byte[] _bytes = new byte[4096];
 
         public RecordChannel(TextWriter text) => _text = text;
@@ -66,32 +68,51 @@ public sealed class LauncherSink : ILogEventSink
 
         // One record, one copy into the mapped record file (the rank is the file's only writer), or one write system
         // call to standard error as one prefixed line: mpiexec forwards output in the pieces it reads, so a record
-        // written in two calls could come out split around another rank's output.
+        // written in two calls could come out split around another rank's output. The record is written as UTF-8
+        // by the channel's RecordFormatter; an event it cannot write (a string that is not valid UTF-16) goes
+        // through CompactJsonFormatter, which writes anything.
         public void Write(LogEvent logEvent, CompactJsonFormatter formatter, bool announce)
         {
             lock (_gate)
             {
-                var text = _record.GetStringBuilder().Clear();
-                if (_file is null)
-                    text.Append(JobContract.RecordPrefix);
-                formatter.Format(logEvent, _record);
+                ReadOnlySpan<byte> record;
+                try
+                {
+                    record = _records.Format(logEvent, _file is null ? Prefix : default);
+                }
+                catch (ArgumentException)
+                {
+                    record = FormatText(logEvent, formatter);
+                }
                 if (_text is not null)
                 {
-                    _text.Write(text);
+                    _text.Write(Encoding.UTF8.GetString(record));
                     _text.Flush();
-                    return;
                 }
-                int length = Encoding.UTF8.GetMaxByteCount(text.Length);
-                if (_bytes.Length < length)
-                    _bytes = new byte[Math.Max(length, _bytes.Length * 2)];
-                int count = 0;
-                foreach (var chunk in text.GetChunks())
-                    count += Encoding.UTF8.GetBytes(chunk.Span, _bytes.AsSpan(count));
-                if (_file is not null)
-                    _file.Append(_bytes.AsSpan(0, count), announce);
+                else if (_file is not null)
+                {
+                    _file.Append(record, announce);
+                }
                 else
-                    _stream!.Write(_bytes, 0, count);
+                {
+                    _stream!.Write(record);
+                }
             }
+        }
+
+        private ReadOnlySpan<byte> FormatText(LogEvent logEvent, CompactJsonFormatter formatter)
+        {
+            var text = _record.GetStringBuilder().Clear();
+            if (_file is null)
+                text.Append(JobContract.RecordPrefix);
+            formatter.Format(logEvent, _record);
+            int length = Encoding.UTF8.GetMaxByteCount(text.Length);
+            if (_bytes.Length < length)
+                _bytes = new byte[Math.Max(length, _bytes.Length * 2)];
+            int count = 0;
+            foreach (var chunk in text.GetChunks())
+                count += Encoding.UTF8.GetBytes(chunk.Span, _bytes.AsSpan(count));
+            return _bytes.AsSpan(0, count);
         }
 
         private static RecordChannel Open()
