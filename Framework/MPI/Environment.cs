@@ -48,8 +48,7 @@ public sealed unsafe class Environment : IDisposable
         _initialized = true;
         Mpi.Load();
         var abi = Mpi.Abi;
-        if (abi.Kind == MpiAbiKind.OpenMpi)
-            OpenMpiSettings.Apply();
+        LibrarySettings.BeforeInit(abi.Kind);
         int provided = 0;
         Mpi.Check(Mpi.Init_thread(null, null, ToNative(threading), &provided));
         _providedThreading = FromNative(provided);

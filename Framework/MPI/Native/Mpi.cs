@@ -93,6 +93,7 @@ internal static unsafe partial class Mpi
         {
             if (_abi is not null)
                 return;
+            LibrarySettings.BeforeLoad();
             var (library, name) = LibraryLocator.Open();
             var kind = LibraryLocator.DetectAbi(library);
             ResolveEntryPoints(library, name);

@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+
+namespace MPI.Native;
+
+/// <summary>
+/// Parameters the framework sets for the MPI library (and the transports under it) before MPI_Init, where the user has
+/// not set them: they are read from the process environment, which has to be changed natively, as .NET keeps its own
+/// copy.
+/// </summary>
+internal static partial class LibrarySettings
+{
+    // Debian's openmpi-mca-params.conf has "osc = ^ucx,pt2pt", which leaves osc/sm and osc/rdma. Neither can make a
+    // window over existing memory (MPI_Win_create) for a single process, so a one-rank job (or a window over a
+    // one-rank communicator) fails. Allowing pt2pt back as the last choice mends that; sm and rdma are still
+    // preferred wherever they accept the window.
+    private const string OneSidedComponents = "sm,rdma,pt2pt";
+
+    /// <summary>
+    /// Sets the defaults that must be in place before the library is loaded (UCX reads its own as it loads, under
+    /// either MPI); a value the user set is left alone.
+    /// </summary>
+    public static void BeforeLoad() =>
+        // UCX (MPICH's transport here) installs handlers for SIGSEGV, SIGBUS, SIGILL and SIGFPE that end the process:
+        // the runtime raises NullReferenceException and others through SIGSEGV, so any such exception, even one caught
+        // at once (PowerShell catches its own), killed the rank with "Caught signal 11". The runtime's own handlers
+        // report real faults as before.
+        SetDefault("UCX_ERROR_SIGNALS", "");
+
+    /// <summary>Sets the defaults for a library of <paramref name="kind"/>, before MPI_Init; a value the user set is left alone.</summary>
+    public static void BeforeInit(MpiAbiKind kind)
+    {
+        if (kind == MpiAbiKind.OpenMpi)
+            SetDefault("OMPI_MCA_osc", OneSidedComponents);
+    }
+
+    private static void SetDefault(string name, string value)
+    {
+        if (System.Environment.GetEnvironmentVariable(name) is null)
+            _ = SetEnvironment(name, value, overwrite: 0);
+    }
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnvironment(string name, string value, int overwrite);
+}
