@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace MPI;
@@ -9,6 +10,12 @@ namespace MPI;
 /// <see cref="SegmentSize"/> long: sender and receiver then cut a frame at the same offsets without telling each
 /// other. The first <see cref="Reserved"/> bytes are left for the message header, so that a small frame goes out in
 /// one message without a copy.
+/// <para>
+/// Buffers beyond the first few hundred bytes are rented from <see cref="ArrayPool{T}.Shared"/> and go back when the
+/// frame is done (or, for a frame still in flight, when its sends complete, see <see cref="Detach"/>), and a writer
+/// starts at the size of its previous frame: sending values of similar sizes over and over then neither grows nor
+/// copies a buffer, nor touches fresh memory, whose page faults cost more than the copy itself.
+/// </para>
 /// </summary>
 internal sealed class FrameWriter : IBufferWriter<byte>
 {
@@ -16,13 +23,18 @@ internal sealed class FrameWriter : IBufferWriter<byte>
     public const int Reserved = 16;
 
     private const int InitialSize = 256;
-    // Buffers that grew past this are dropped after use rather than kept per thread.
-    private const int RetainedSize = 1 << 20;
+    /// <summary>Frame buffers up to this size are pooled; larger ones are allocated (the shared pool keeps few of them).</summary>
+    public const int PooledSize = 64 << 20;
 
+    private readonly byte[] _initial = new byte[InitialSize];
     private readonly List<byte[]> _full = [];
-    private byte[] _current = new byte[InitialSize];
+    private byte[] _current;
+    private bool _rented;
     private int _used = Reserved;
+    private long _previousLength;
     private byte[]? _scratch;
+
+    public FrameWriter() => _current = _initial;
 
     /// <summary>Bytes written, the reserved header bytes included.</summary>
     public long Length => (long)_full.Count * SegmentSize + _used;
@@ -38,23 +50,34 @@ internal sealed class FrameWriter : IBufferWriter<byte>
         yield return new ArraySegment<byte>(_current, 0, _used);
     }
 
+    /// <summary>Empties the writer for the next value, returning its rented buffer.</summary>
     public void Reset()
     {
-        _full.Clear();
-        if (_current.Length > RetainedSize)
-            _current = new byte[InitialSize];
-        _used = Reserved;
-        _scratch = null;
+        if (_rented)
+            ArrayPool<byte>.Shared.Return(_current);
+        StartAfresh();
     }
 
-    /// <summary>Hands the written segments to the caller (for a send still in flight) and starts afresh.</summary>
-    public List<ArraySegment<byte>> Detach()
+    /// <summary>
+    /// Hands the written segments to the caller (for sends still in flight) and starts afresh; the caller returns
+    /// the rented buffer among them, if any (<paramref name="rented"/>), once nothing reads them any more.
+    /// </summary>
+    public List<ArraySegment<byte>> Detach(out byte[]? rented)
     {
         var segments = Segments().ToList();
-        _full.Clear();
-        _current = new byte[InitialSize];
-        _used = Reserved;
+        rented = _rented ? _current : null;
+        StartAfresh();
         return segments;
+    }
+
+    private void StartAfresh()
+    {
+        _previousLength = Length;
+        _full.Clear();
+        _current = _initial;
+        _rented = false;
+        _used = Reserved;
+        _scratch = null;
     }
 
     public void Advance(int count)
@@ -80,15 +103,19 @@ internal sealed class FrameWriter : IBufferWriter<byte>
             return _current.AsMemory(_used);
         if (_current.Length < SegmentSize)
         {
-            long wanted = Math.Min(Math.Max(2L * _current.Length, (long)_used + need), SegmentSize);
-            Array.Resize(ref _current, (int)wanted);
+            // Twice the size, at least what is needed, and at least the previous frame's size when that was pooled
+            // (renting a pooled buffer larger than needed costs nothing: its untouched pages are never faulted in).
+            long wanted = Math.Max(Math.Max(2L * _current.Length, (long)_used + need),
+                _full.Count == 0 && _previousLength <= PooledSize ? _previousLength : 0);
+            Grow((int)Math.Min(wanted, SegmentSize));
             if (_current.Length - _used >= need)
                 return _current.AsMemory(_used);
         }
         if (_used == SegmentSize)
         {
             _full.Add(_current);
-            _current = new byte[Math.Min(Math.Max(need, RetainedSize), SegmentSize)];
+            _current = new byte[Math.Min(Math.Max(need, InitialSize), SegmentSize)];
+            _rented = false;
             _used = 0;
             if (_current.Length >= need)
                 return _current;
@@ -96,6 +123,17 @@ internal sealed class FrameWriter : IBufferWriter<byte>
         // The span asked for would cross a segment boundary: lend a scratch buffer, copied in on Advance.
         _scratch = ArrayPool<byte>.Shared.Rent(need);
         return _scratch;
+    }
+
+    private void Grow(int size)
+    {
+        bool rent = size <= PooledSize;
+        var next = rent ? ArrayPool<byte>.Shared.Rent(size) : new byte[size];
+        _current.AsSpan(0, _used).CopyTo(next);
+        if (_rented)
+            ArrayPool<byte>.Shared.Return(_current);
+        _current = next;
+        _rented = rent;
     }
 
     private void Append(ReadOnlySpan<byte> bytes)
@@ -168,22 +206,28 @@ internal static class FrameSequence
 
 /// <summary>
 /// Contiguous memory that never moves, for the serialized collectives: a pinned array when it fits in one, native
-/// memory (freed by the finalizer, as frames sliced from one block share it) beyond.
+/// memory (freed by the finalizer, as frames sliced from one block share it) beyond. Arrays from 64 KiB to
+/// <see cref="FrameWriter.PooledSize"/> come from <see cref="PinnedArrays"/> and go back there when the collective
+/// that used them calls <see cref="Return"/>: a pinned array is only reclaimed by a full (gen2) collection, which a
+/// collective allocating megabytes per call would otherwise trigger every few calls.
 /// </summary>
 internal sealed unsafe class FrameStorage
 {
     private static readonly FrameStorage None = new(0);
     private readonly byte[]? _array;
     private readonly byte* _native;
+    private byte[]? _pooled;
 
     private FrameStorage(long length)
     {
         Length = length;
         if (length <= Array.MaxLength)
         {
-            _array = GC.AllocateUninitializedArray<byte>((int)Math.Max(length, 8), pinned: true);
+            var array = PinnedArrays.Rent((int)Math.Max(length, 8), out bool pooled);
+            _pooled = pooled ? array : null;
             Pointer = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(
-                ref MemoryMarshal.GetArrayDataReference(_array));
+                ref MemoryMarshal.GetArrayDataReference(array));
+            _array = array;
         }
         else
         {
@@ -209,6 +253,51 @@ internal sealed unsafe class FrameStorage
         if (_array is not null)
             return new ReadOnlySequence<byte>(_array, (int)offset, (int)length);
         return FrameSequence.OfNative(Pointer + offset, length);
+    }
+
+    /// <summary>Gives a pooled array back, once no frame in it will be read again (a second call does nothing).</summary>
+    public void Return()
+    {
+        var pooled = Interlocked.Exchange(ref _pooled, null);
+        if (pooled is not null)
+            PinnedArrays.Return(pooled);
+    }
+}
+
+/// <summary>
+/// A few pinned arrays of each power-of-two size from 64 KiB to <see cref="FrameWriter.PooledSize"/>, kept for the
+/// serialized collectives' frames (see <see cref="FrameStorage"/>).
+/// </summary>
+internal static class PinnedArrays
+{
+    private const int SmallestShift = 16, LargestShift = 26, KeptPerSize = 2;
+    private static readonly Stack<byte[]>[] Kept =
+        Enumerable.Range(0, LargestShift - SmallestShift + 1).Select(_ => new Stack<byte[]>()).ToArray();
+
+    /// <summary>A pinned array of at least <paramref name="length"/> bytes; pooled says whether it is to be returned.</summary>
+    public static byte[] Rent(int length, out bool pooled)
+    {
+        int shift = length <= 1 << SmallestShift ? SmallestShift : 64 - BitOperations.LeadingZeroCount((ulong)length - 1);
+        pooled = length >= 1 << SmallestShift && shift <= LargestShift;
+        if (!pooled)
+            return GC.AllocateUninitializedArray<byte>(length, pinned: true);
+        var kept = Kept[shift - SmallestShift];
+        lock (kept)
+        {
+            if (kept.Count > 0)
+                return kept.Pop();
+        }
+        return GC.AllocateUninitializedArray<byte>(1 << shift, pinned: true);
+    }
+
+    public static void Return(byte[] array)
+    {
+        var kept = Kept[BitOperations.Log2((uint)array.Length) - SmallestShift];
+        lock (kept)
+        {
+            if (kept.Count < KeptPerSize)
+                kept.Push(array);
+        }
     }
 }
 

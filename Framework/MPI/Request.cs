@@ -107,20 +107,20 @@ public abstract class ReceiveRequest : Request
 
 /// <summary>
 /// One posted MPI_Request and everything it holds on to: pinned buffers, and what to give back once MPI is done
-/// with them (pooled arrays). Released exactly once, at completion; an operation abandoned in flight keeps its
+/// with them (a share of a pooled array). Released exactly once, at completion; an operation abandoned in flight keeps its
 /// pins forever rather than letting the GC move memory MPI may still write.
 /// </summary>
 internal sealed unsafe class PostedOperation
 {
     private long _handle;
     private MemoryHandle[] _pins;
-    private byte[]? _pooled;
+    private PooledLease? _lease;
 
     /// <summary>Calls <paramref name="post"/> with the pinned memory and a place for the request handle.</summary>
-    public PostedOperation(MemoryHandle[] pins, byte[]? pooled, Func<nint, int> post)
+    public PostedOperation(MemoryHandle[] pins, PooledLease? lease, Func<nint, int> post)
     {
         _pins = pins;
-        _pooled = pooled;
+        _lease = lease;
         long handle = 0;
         int code = post((nint)(&handle));
         if (code != 0)
@@ -179,9 +179,23 @@ internal sealed unsafe class PostedOperation
         foreach (var pin in _pins)
             pin.Dispose();
         _pins = [];
-        if (_pooled is not null)
-            ArrayPool<byte>.Shared.Return(_pooled);
-        _pooled = null;
+        _lease?.Release();
+        _lease = null;
+    }
+}
+
+/// <summary>
+/// An array rented from <see cref="ArrayPool{T}.Shared"/> that several operations in flight read: it goes back to the
+/// pool when the last of them lets go (never earlier: MPI may read it until its operation completes).
+/// </summary>
+internal sealed class PooledLease(byte[] array, int holders)
+{
+    private int _holders = holders;
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0)
+            ArrayPool<byte>.Shared.Return(array);
     }
 }
 

@@ -152,19 +152,42 @@ public abstract unsafe partial class Communicator
         }
     }
 
+    // Unpacking is the last use of received frames: their pooled storage goes back once the values are read (every
+    // value is copied out). A rank's own packed frames go back in the exchanges below, once MPI has sent them.
+
     private T Unpack<T>(Frame frame, int source)
     {
-        var value = SerializedFrame.Read<T>(frame.Bytes, Serialization, source, tag: -1);
-        GC.KeepAlive(frame); // its storage may be native memory freed by a finalizer
-        return value;
+        try
+        {
+            return SerializedFrame.Read<T>(frame.Bytes, Serialization, source, tag: -1);
+        }
+        finally
+        {
+            frame.Storage.Return();
+            GC.KeepAlive(frame); // its storage may be native memory freed by a finalizer
+        }
     }
 
     private T[] UnpackAll<T>(Frame[] frames)
     {
-        var values = new T[frames.Length];
-        for (int rank = 0; rank < frames.Length; rank++)
-            values[rank] = Unpack<T>(frames[rank], rank);
-        return values;
+        try
+        {
+            var values = new T[frames.Length];
+            for (int rank = 0; rank < frames.Length; rank++)
+                values[rank] = SerializedFrame.Read<T>(frames[rank].Bytes, Serialization, rank, tag: -1);
+            return values;
+        }
+        finally
+        {
+            Return(frames);
+        }
+    }
+
+    private static void Return(Frame[] frames)
+    {
+        foreach (var frame in frames)
+            frame.Storage.Return();
+        GC.KeepAlive(frames);
     }
 
     /// <summary>Frames of consecutive blocks of <paramref name="values"/>, <paramref name="counts"/>[r] elements each.</summary>
@@ -263,7 +286,7 @@ public abstract unsafe partial class Communicator
         return all;
     }
 
-    /// <summary>Broadcasts the root's frame; the ranks that receive it get a new one, the others keep theirs.</summary>
+    /// <summary>Broadcasts the root's frame; the ranks that receive it get a new one, the others null.</summary>
     private Frame? BroadcastBytes(Frame? frame, CollectiveRole role)
     {
         long length = frame?.Length ?? 0;
@@ -272,6 +295,11 @@ public abstract unsafe partial class Communicator
             frame = new Frame(FrameStorage.Allocate(Padded(length)), 0, length);
         Mpi.Check(Mpi.Bcast(frame is null ? null : frame.Pointer, Units(length), Unit, role.NativeRoot, LiveHandle));
         GC.KeepAlive(frame);
+        if (!Receives(role))
+        {
+            frame?.Storage.Return();
+            return null;
+        }
         return frame;
     }
 
@@ -293,6 +321,7 @@ public abstract unsafe partial class Communicator
             Mpi.Check(Mpi.Gatherv(frame.Pointer, Units(length), Unit, all is null ? null : all.Pointer, countsPointer,
                 displacementsPointer, Unit, role.NativeRoot, LiveHandle));
         }
+        frame.Storage.Return();
         GC.KeepAlive(frame);
         return all is null ? null : Split(all, lengths!, displacements!);
     }
@@ -315,6 +344,7 @@ public abstract unsafe partial class Communicator
             Mpi.Check(Mpi.Allgatherv(frame.Pointer, Units(length), Unit, storage.Pointer, countsPointer,
                 displacementsPointer, Unit, LiveHandle));
         }
+        frame.Storage.Return();
         GC.KeepAlive(frame);
         return Split(storage, lengths, displacements);
     }
@@ -338,7 +368,9 @@ public abstract unsafe partial class Communicator
             Mpi.Check(Mpi.Scatterv(all is null ? null : all.Pointer, countsPointer, displacementsPointer, Unit,
                 mine.Pointer, Units(length), Unit, role.NativeRoot, LiveHandle));
         }
-        GC.KeepAlive(all);
+        all?.Return();
+        if (frames is not null)
+            Return(frames);
         return mine;
     }
 
@@ -364,7 +396,8 @@ public abstract unsafe partial class Communicator
             Mpi.Check(Mpi.Alltoallv(outgoing.Pointer, sendCountsPointer, sendOffsets, Unit, incoming.Pointer,
                 receiveCountsPointer, receiveOffsets, Unit, LiveHandle));
         }
-        GC.KeepAlive(outgoing);
+        outgoing.Return();
+        Return(frames);
         return Split(incoming, receiveLengths, receiveDisplacements);
     }
 }

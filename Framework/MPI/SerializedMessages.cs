@@ -77,7 +77,10 @@ internal static unsafe class SerializedMessages
             $"be received as {expected}; it was probably sent as raw values of another type.", inner!);
 }
 
-/// <summary>The segments a large incoming frame is received into, laid out as the sender's.</summary>
+/// <summary>
+/// The segments a large incoming frame is received into, laid out as the sender's: rented from the shared pool up to
+/// <see cref="FrameWriter.PooledSize"/> (deserializing copies every value out, so they go back once it is read).
+/// </summary>
 internal sealed class IncomingFrame
 {
     private readonly byte[][] _segments;
@@ -89,10 +92,16 @@ internal sealed class IncomingFrame
         int count = (int)((streamLength + FrameWriter.SegmentSize - 1) / FrameWriter.SegmentSize);
         _segments = new byte[count][];
         for (int i = 0; i < count; i++)
-            _segments[i] = GC.AllocateUninitializedArray<byte>(
-                (int)Math.Min(FrameWriter.SegmentSize, streamLength - (long)i * FrameWriter.SegmentSize));
+            _segments[i] = Allocate((int)Math.Min(FrameWriter.SegmentSize, streamLength - (long)i * FrameWriter.SegmentSize));
         header.CopyTo(_segments[0]);
     }
+
+    private static byte[] Allocate(int length) => length <= FrameWriter.PooledSize
+        ? ArrayPool<byte>.Shared.Rent(length)
+        : GC.AllocateUninitializedArray<byte>(length);
+
+    private int LengthOf(int segment) =>
+        (int)Math.Min(FrameWriter.SegmentSize, _streamLength - (long)segment * FrameWriter.SegmentSize);
 
     /// <summary>Posts the receives of the payload from <paramref name="source"/> (native rank) on the shadow communicator.</summary>
     public List<PostedOperation> PostPayload(int source, int payloadTag, nint shadow)
@@ -109,13 +118,28 @@ internal sealed class IncomingFrame
     private static unsafe int PostReceive(MemoryHandle pin, int count, int source, int tag, nint comm, nint request) =>
         Mpi.Irecv(pin.Pointer, count, Mpi.Abi.Datatypes.Byte, source, tag, comm, (void*)request);
 
-    /// <summary>The frame (after the header fields), once every payload message is in.</summary>
-    public ReadOnlySequence<byte> Frame()
+    /// <summary>
+    /// Reads the value, once every payload message is in, and gives the pooled segments back: nothing refers to
+    /// them afterwards.
+    /// </summary>
+    public T Read<T>(Serialization serialization, int source, int tag)
     {
         var memories = new List<ReadOnlyMemory<byte>>(_segments.Length);
-        foreach (var segment in _segments)
-            memories.Add(segment);
-        return FrameSequence.Of(memories).Slice(FrameWriter.Reserved);
+        for (int i = 0; i < _segments.Length; i++)
+            memories.Add(_segments[i].AsMemory(0, LengthOf(i)));
+        try
+        {
+            return SerializedFrame.Read<T>(FrameSequence.Of(memories).Slice(FrameWriter.Reserved), serialization,
+                source, tag);
+        }
+        finally
+        {
+            foreach (var segment in _segments)
+            {
+                if (segment.Length <= FrameWriter.PooledSize)
+                    ArrayPool<byte>.Shared.Return(segment);
+            }
+        }
     }
 }
 
@@ -216,7 +240,7 @@ public abstract unsafe partial class Communicator
     private List<PostedOperation> PostFrame(FrameWriter writer, int dest, int tag)
     {
         List<ArraySegment<byte>> segments;
-        byte[]? pooled = null;
+        byte[]? rented;
         int headerLength;
         long length = writer.Length;
         bool payload = length > SerializedMessages.HeaderCapacity;
@@ -227,19 +251,22 @@ public abstract unsafe partial class Communicator
             if (!payload)
             {
                 // Small frames are copied into a pooled array; the thread's writer stays for the next value.
-                pooled = ArrayPool<byte>.Shared.Rent(headerLength);
-                writer.First.AsSpan(0, headerLength).CopyTo(pooled);
-                segments = [new ArraySegment<byte>(pooled, 0, headerLength)];
+                rented = ArrayPool<byte>.Shared.Rent(headerLength);
+                writer.First.AsSpan(0, headerLength).CopyTo(rented);
+                segments = [new ArraySegment<byte>(rented, 0, headerLength)];
             }
             else
             {
-                segments = writer.Detach();
+                segments = writer.Detach(out rented);
             }
         }
         finally
         {
             SerializedFrame.Release(writer);
         }
+        var chunks = payload ? SerializedMessages.Chunks(length).ToList() : [];
+        // Every operation holds a share of the rented buffer; it returns to the pool once all have completed.
+        var lease = rented is null ? null : new PooledLease(rented, 1 + chunks.Count);
         var comm = LiveHandle;
         var shadow = ShadowHandle;
         int nativeDest = Ranks.ToNative(dest);
@@ -247,12 +274,12 @@ public abstract unsafe partial class Communicator
         try
         {
             var headerPin = segments[0].Array.AsMemory(0, headerLength).Pin();
-            operations.Add(new PostedOperation([headerPin], pooled, request =>
+            operations.Add(new PostedOperation([headerPin], lease, request =>
                 Mpi.Isend(headerPin.Pointer, headerLength, Mpi.Abi.Datatypes.Byte, nativeDest, tag, comm, (void*)request)));
-            foreach (var (segment, offset, count) in payload ? SerializedMessages.Chunks(length) : Enumerable.Empty<(int, int, int)>())
+            foreach (var (segment, offset, count) in chunks)
             {
                 var pin = segments[segment].Array.AsMemory(offset, count).Pin();
-                operations.Add(new PostedOperation([pin], null, request =>
+                operations.Add(new PostedOperation([pin], lease, request =>
                     Mpi.Isend(pin.Pointer, count, Mpi.Abi.Datatypes.Byte, nativeDest, payloadTag, shadow, (void*)request)));
             }
         }
@@ -303,7 +330,7 @@ public abstract unsafe partial class Communicator
         }
         var value = incoming is null
             ? SerializedFrame.Read<T>(small, Serialization, from, tag)
-            : SerializedFrame.Read<T>(incoming.Frame(), Serialization, from, tag);
+            : incoming.Read<T>(Serialization, from, tag);
         onArrival?.Invoke(value);
         status = new CompletedStatus(native, value is Array array ? array.Length : 1);
         return value;
@@ -482,8 +509,7 @@ internal sealed unsafe class SerializedReceiveRequest<T> : ReceiveRequest, IPend
     private T FinishLarge(out CompletedStatus status)
     {
         var from = Ranks.FromNative(_headerStatus.Source);
-        var value = SerializedFrame.Read<T>(_incoming!.Frame(), _communicator.Serialization, from,
-            Ranks.TagFromNative(_headerStatus.Tag));
+        var value = _incoming!.Read<T>(_communicator.Serialization, from, Ranks.TagFromNative(_headerStatus.Tag));
         _onArrival?.Invoke(value);
         status = new CompletedStatus(_headerStatus, value is Array array ? array.Length : 1);
         return value;

@@ -65,6 +65,8 @@ static List<double> Add(List<double> x, List<double> y)
 }
 
 // Round trips per repetition: many for small payloads, few for large ones (mpi4py's side takes the same count).
+const double WarmUpSeconds = 0.3;
+
 static int Iterations(long bytes) => (int)Math.Clamp(4_000_000 / (bytes + 1000), 3, 5_000);
 
 static void PingPong<T>(Intracommunicator world, string what, int elements, T value)
@@ -111,8 +113,18 @@ static void PingPongRaw(Intracommunicator world, string what, byte[] bytes)
 
 static void Time(Intracommunicator world, string what, int elements, int iterations, Action body, int perIteration = 1)
 {
-    for (int i = 0; i < Math.Max(iterations / 4, 2); i++)
-        body(); // warm-up: JIT tiers, connection setup
+    // Warm-up for at least WarmUpSeconds: long enough for the runtime to compile the case's code at full
+    // optimization (tiered compilation starts with quick code), and for the library to set up its connections.
+    // Rank 0's clock decides, so both ranks stop together; object_mpi4py.py warms up the same way.
+    double warmUpStart = MPI.Environment.Time;
+    bool more = true;
+    while (more)
+    {
+        for (int i = 0; i < Math.Max(iterations / 4, 2); i++)
+            body();
+        more = MPI.Environment.Time - warmUpStart < WarmUpSeconds;
+        world.Broadcast(ref more, 0);
+    }
     double best = double.MaxValue;
     for (int repetition = 0; repetition < 3; repetition++)
     {

@@ -26,6 +26,7 @@ class Samples:  # the C# records Samples (double[]) and SampleList (List<double>
 
 COLLECTION_SIZES = [1, 128, 8192, 131072]
 BYTE_SIZES = [16384, 65536, 1048576]
+WARM_UP_SECONDS = 0.3
 
 
 def iterations(size):
@@ -33,8 +34,13 @@ def iterations(size):
 
 
 def time(comm, what, elements, count, body, per_iteration=1):
-    for _ in range(max(count // 4, 2)):
-        body()  # warm-up
+    # Warm-up for at least WARM_UP_SECONDS, decided by rank 0's clock, as the C# program does.
+    warm_up_start = MPI.Wtime()
+    more = True
+    while more:
+        for _ in range(max(count // 4, 2)):
+            body()
+        more = comm.bcast(MPI.Wtime() - warm_up_start < WARM_UP_SECONDS, 0)
     best = float("inf")
     for _ in range(3):
         comm.Barrier()

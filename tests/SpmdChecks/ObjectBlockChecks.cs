@@ -151,6 +151,61 @@ internal static class ObjectBlockChecks
                 Expect.Sequence(Holder.Of(n, rank).Counts!, gathered[rank].Counts);
         }
     }
+
+    /// <summary>
+    /// A large value's frame buffer is pooled; it must not go back to the pool (and be written with the next value)
+    /// while its payload is still in flight. Rank 1 takes the first value's header, then holds off (no MPI call) so the
+    /// payload stays unreceived while rank 0 serializes and sends a second value of the same size.
+    /// </summary>
+    [Check(MinRanks = 2)]
+    public static void PooledFrameBuffersAreKeptWhileTheirPayloadIsInFlight(Intracommunicator c)
+    {
+        const int N = 20_000; // 160 KB: beyond the header message, so the payload travels on its own
+        if (c.Rank == 0)
+        {
+            c.Send(Doubles(N, 1), 1, 1);
+            c.Send(Doubles(N, 2), 1, 2);
+            var request = c.ImmediateSend(new ArrayHolder("third", Doubles(N, 3).ToArray()), 1, 3);
+            c.Send(Doubles(N, 4), 1, 4);
+            request.Wait();
+        }
+        else if (c.Rank == 1)
+        {
+            var first = c.ImmediateReceive<List<double>>(0, 1);
+            while (c.ImmediateProbe(0, 2) is null)
+                Thread.Sleep(1);
+            Thread.Sleep(200); // rank 0 has returned from the first send and is sending the second
+            first.Wait();
+            Expect.Sequence(Doubles(N, 1), (List<double>)first.GetValue()!);
+            Expect.Sequence(Doubles(N, 2), c.Receive<List<double>>(0, 2));
+            while (c.ImmediateProbe(0, 4) is null)
+                Thread.Sleep(1);
+            Expect.Sequence(Doubles(N, 3), c.Receive<ArrayHolder>(0, 3).Values);
+            Expect.Sequence(Doubles(N, 4), c.Receive<List<double>>(0, 4));
+        }
+        c.Barrier();
+    }
+
+    /// <summary>Serialized collectives reuse pooled frame storage from call to call: each call's values stay its own.</summary>
+    [Check]
+    public static void RepeatedLargeCollectivesKeepTheirValues(Intracommunicator c)
+    {
+        const int N = 20_000;
+        for (int round = 0; round < 4; round++)
+        {
+            var broadcast = c.Rank == 0 ? Doubles(N, round) : null;
+            c.Broadcast(ref broadcast, 0);
+            Expect.Sequence(Doubles(N, round), broadcast!);
+            var gathered = c.Allgather(Doubles(N, c.Rank + round));
+            for (int rank = 0; rank < c.Size; rank++)
+                Expect.Sequence(Doubles(N, rank + round), gathered[rank]);
+            var scattered = c.Scatter(c.Rank == 0 ? Enumerable.Range(0, c.Size).Select(r => Doubles(N, r * 10 + round)).ToArray() : null, 0);
+            Expect.Sequence(Doubles(N, c.Rank * 10 + round), scattered);
+            var exchanged = c.Alltoall(Enumerable.Range(0, c.Size).Select(r => Doubles(N, c.Rank * 100 + r + round)).ToArray());
+            for (int rank = 0; rank < c.Size; rank++)
+                Expect.Sequence(Doubles(N, rank * 100 + c.Rank + round), exchanged[rank]);
+        }
+    }
 }
 
 /// <summary>A record holding blocks of several element types.</summary>
