@@ -5,6 +5,7 @@
      collbench huge         2 MiB-aligned buffers advised to use transparent huge pages, as numpy allocates large
                             arrays, plus Broadcast of 4 MiB (the reference for Program.cs's pooled mode) */
 #include <mpi.h>
+#include "../include/huge_pages.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,33 +15,12 @@
 
 enum { WARM_UP_REPETITIONS = 200, REPETITIONS = 40 }; /* the same warm-up as Program.cs, which needs it for its JIT */
 enum { ALLREDUCE_COUNT = 1 << 20, BROADCAST_BYTES = 1 << 20, LARGE_BROADCAST_BYTES = 4 << 20, ALLTOALL_BLOCK = 64 << 10 };
-enum { HUGE_PAGE = 2 << 20 };
 /* Operations per timed repetition, about a millisecond's worth each (see Program.cs). */
 enum { ALLREDUCES_PER_REPETITION = 1, BROADCASTS_PER_REPETITION = 32, ALLTOALLS_PER_REPETITION = 128 };
 
 static double *values, *sums;
 static char *broadcast, *large_broadcast, *outgoing, *incoming;
 static int huge;
-
-/* Whole huge pages on a huge-page boundary, advised before the first touch: mmap only promises 4 KiB alignment,
-   so one huge page more is mapped and the unaligned head and the tail are given back. Never unmapped (the process
-   ends after the benchmark). */
-static void *allocate_huge(size_t bytes)
-{
-    size_t length = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE, mapped = length + HUGE_PAGE;
-    char *start = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (start == MAP_FAILED)
-        return NULL;
-    char *aligned = (char *)(((uintptr_t)start + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
-    if (aligned > start)
-        munmap(start, (size_t)(aligned - start));
-    size_t tail = mapped - (size_t)(aligned - start) - length;
-    if (tail > 0)
-        munmap(aligned + length, tail);
-    if (madvise(aligned, length, MADV_HUGEPAGE) != 0)
-        perror("collbench: madvise(MADV_HUGEPAGE)");
-    return aligned;
-}
 
 /* Zeroed and page-aligned, like the C# job's NativeBuffer: malloc puts blocks this large 16 bytes past a page
    boundary, and the libraries' copy loops run at different speeds on differently aligned buffers, so both programs

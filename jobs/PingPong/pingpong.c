@@ -6,6 +6,7 @@
                             2 MiB-aligned mapping advised to use transparent huge pages (as numpy allocates large
                             arrays), the references for Program.cs's managed and pooled modes */
 #include <mpi.h>
+#include "../include/huge_pages.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,26 +14,7 @@
 #include <sys/mman.h>
 
 enum { LATENCY_MAX = 64 << 10, LARGE_MIN = 1 << 20, BANDWIDTH_MAX = 4 << 20, REPETITIONS = 5,
-       STEADY_STATE_ROUND_TRIPS = 500000, HUGE_PAGE = 2 << 20 };
-
-/* `bytes` (a multiple of HUGE_PAGE) on a huge-page boundary, advised before the first touch: mmap only promises
-   4 KiB alignment, so one huge page more is mapped and the unaligned head and the tail are given back. */
-static char *allocate_huge(size_t bytes)
-{
-    size_t mapped = bytes + HUGE_PAGE;
-    char *start = mmap(NULL, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (start == MAP_FAILED)
-        return NULL;
-    char *aligned = (char *)(((uintptr_t)start + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
-    if (aligned > start)
-        munmap(start, (size_t)(aligned - start));
-    size_t tail = mapped - (size_t)(aligned - start) - bytes;
-    if (tail > 0)
-        munmap(aligned + bytes, tail);
-    if (madvise(aligned, bytes, MADV_HUGEPAGE) != 0)
-        perror("pingpong: madvise(MADV_HUGEPAGE)");
-    return aligned;
-}
+       STEADY_STATE_ROUND_TRIPS = 500000 };
 
 /* About 64 MiB each way per repetition, at least 16 and at most 8192 round trips. */
 static int iterations_for(int size)
