@@ -22,20 +22,27 @@ internal static class DetachedSends
 {
     private static readonly Lock Gate = new();
     private static readonly List<PostedOperation> Items = [];
+    // Items.Count, readable without the lock: every serialized send asks, and almost always there are none.
+    private static volatile int _count;
 
     public static void Add(IEnumerable<PostedOperation> operations)
     {
         lock (Gate)
+        {
             Items.AddRange(operations);
+            _count = Items.Count;
+        }
     }
 
     /// <summary>Releases the sends MPI has completed, without blocking.</summary>
     public static void ReleaseCompleted()
     {
+        if (_count == 0)
+            return;
         lock (Gate)
         {
-            if (Items.Count > 0)
-                Items.RemoveAll(operation => operation.Complete(block: false, out _));
+            Items.RemoveAll(operation => operation.Complete(block: false, out _));
+            _count = Items.Count;
         }
     }
 
@@ -47,6 +54,7 @@ internal static class DetachedSends
             foreach (var operation in Items)
                 operation.Complete(block: true, out _);
             Items.Clear();
+            _count = 0;
         }
     }
 }
