@@ -206,10 +206,10 @@ internal static class FrameSequence
 
 /// <summary>
 /// Contiguous memory that never moves, for the serialized collectives: a pinned array when it fits in one, native
-/// memory (freed by the finalizer, as frames sliced from one block share it) beyond. Arrays from 64 KiB to
+/// memory (freed by the finalizer, as frames sliced from one block share it) beyond. Arrays up to
 /// <see cref="FrameWriter.PooledSize"/> come from <see cref="PinnedArrays"/> and go back there when the collective
-/// that used them calls <see cref="Return"/>: a pinned array is only reclaimed by a full (gen2) collection, which a
-/// collective allocating megabytes per call would otherwise trigger every few calls.
+/// that used them calls <see cref="Return"/>: a pinned array is only reclaimed by a full (gen2) collection, which
+/// collectives allocating one or two per call would otherwise trigger again and again.
 /// </summary>
 internal sealed unsafe class FrameStorage
 {
@@ -265,12 +265,12 @@ internal sealed unsafe class FrameStorage
 }
 
 /// <summary>
-/// A few pinned arrays of each power-of-two size from 64 KiB to <see cref="FrameWriter.PooledSize"/>, kept for the
+/// A few pinned arrays of each power-of-two size from 256 bytes to <see cref="FrameWriter.PooledSize"/>, kept for the
 /// serialized collectives' frames (see <see cref="FrameStorage"/>).
 /// </summary>
 internal static class PinnedArrays
 {
-    private const int SmallestShift = 16, LargestShift = 26, KeptPerSize = 2;
+    private const int SmallestShift = 8, LargestShift = 26, KeptPerSize = 4;
     private static readonly Stack<byte[]>[] Kept =
         Enumerable.Range(0, LargestShift - SmallestShift + 1).Select(_ => new Stack<byte[]>()).ToArray();
 
@@ -278,7 +278,7 @@ internal static class PinnedArrays
     public static byte[] Rent(int length, out bool pooled)
     {
         int shift = length <= 1 << SmallestShift ? SmallestShift : 64 - BitOperations.LeadingZeroCount((ulong)length - 1);
-        pooled = length >= 1 << SmallestShift && shift <= LargestShift;
+        pooled = shift <= LargestShift;
         if (!pooled)
             return GC.AllocateUninitializedArray<byte>(length, pinned: true);
         var kept = Kept[shift - SmallestShift];
