@@ -83,8 +83,9 @@ internal sealed unsafe partial class MappedRecordFile
             throw new IOException($"mmap failed (errno {Marshal.GetLastPInvokeError()}).");
         _window = (byte*)address;
         // A first store to each page of the window would trap into the kernel once per 4 KiB of records (15 to 20 µs
-        // each on a virtual machine, about 0.8 µs per record); MADV_POPULATE_WRITE (Linux 5.14) prepares every page
-        // of the window for writing in one call. Older kernels refuse it, and the stores fault page by page as before.
+        // each on a virtual machine); MADV_POPULATE_WRITE (Linux 5.14) prepares every page of the window for writing
+        // in one call: 0.4 instead of 1.0 µs of CPU per 165-byte record measured here. Older kernels refuse it, and
+        // the stores fault page by page as before.
         _ = Advise(address, (nuint)_windowLength, PopulateWrite);
     }
 
