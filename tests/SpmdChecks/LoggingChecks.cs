@@ -108,6 +108,17 @@ internal static class LoggingChecks
             using var theirs = System.Text.Json.JsonDocument.Parse(expected.ToString());
             Expect.True(System.Text.Json.JsonElement.DeepEquals(mine.RootElement, theirs.RootElement), $"{Shown(record)} differs from {Shown(expected.ToString())}");
             Expect.Sequence(theirs.RootElement.EnumerateObject().Select(member => member.Name), mine.RootElement.EnumerateObject().Select(member => member.Name));
+            // Again, with the template and the names encoded by the first pass.
+            Expect.Equal(record, System.Text.Encoding.UTF8.GetString(ours.Format(logEvent, "@prefix "u8)));
+        }
+        // More names and templates than the formatter keeps encoded: it forgets them and goes on writing them right.
+        for (int i = 0; i < 1500; i++)
+        {
+            var many = new LogEvent(DateTimeOffset.UtcNow, LogEventLevel.Information, null, new Serilog.Parsing.MessageTemplateParser().Parse($"many {{P{i}}}"),
+                [new LogEventProperty($"P{i}", new ScalarValue(i))]);
+            using var record = System.Text.Json.JsonDocument.Parse(ours.Format(many, default).ToArray());
+            Expect.Equal($"many {{P{i}}}", record.RootElement.GetProperty("@mt").GetString());
+            Expect.Equal(i, record.RootElement.GetProperty($"P{i}").GetInt32());
         }
         Expect.Equal(c.Rank, System.Text.Json.JsonDocument.Parse(System.Text.Encoding.UTF8.GetString(ours.Format(collector.Events[0], default)))
             .RootElement.GetProperty(JobContract.RankProperty).GetInt32());

@@ -22,6 +22,11 @@ internal sealed class RecordFormatter : IDisposable
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
     private static readonly JsonValueFormatter Values = new(typeTagName: "$type");
     private static readonly string[] LevelNames = Enum.GetNames<LogEventLevel>();
+    // Names and templates recur in every event: each is escaped and encoded once, then copied. Keyed by reference
+    // (Serilog reuses the template and its property names' strings); emptied when full, so a program that makes up
+    // names or templates as it goes costs only the lookups.
+    private const int CacheCapacity = 1024;
+    private readonly Dictionary<object, JsonEncodedText> _encoded = new(ReferenceEqualityComparer.Instance);
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly Utf8JsonWriter _json;
     private readonly StringWriter _text = new(CultureInfo.InvariantCulture);
@@ -47,7 +52,7 @@ internal sealed class RecordFormatter : IDisposable
         Span<byte> timestamp = stackalloc byte[40];
         logEvent.Timestamp.UtcDateTime.TryFormat(timestamp, out int length, "O", CultureInfo.InvariantCulture);
         _json.WriteString("@t"u8, timestamp[..length]);
-        _json.WriteString("@mt"u8, logEvent.MessageTemplate.Text);
+        _json.WriteString("@mt"u8, Encoded(logEvent.MessageTemplate, logEvent.MessageTemplate.Text));
         WriteRenderings(logEvent);
         if (logEvent.Level != LogEventLevel.Information)
             _json.WriteString("@l"u8, LevelNames[(int)logEvent.Level]);
@@ -60,13 +65,25 @@ internal sealed class RecordFormatter : IDisposable
         foreach (var (name, value) in logEvent.Properties)
         {
             // CLEF reserves names that start with '@': such a property's name is escaped by doubling it.
-            _json.WritePropertyName(name.StartsWith('@') ? "@" + name : name);
+            _json.WritePropertyName(Encoded(name, name.StartsWith('@') ? "@" + name : name));
             WriteValue(value);
         }
         _json.WriteEndObject();
         _json.Flush();
         _buffer.Write("\n"u8);
         return _buffer.WrittenSpan;
+    }
+
+    // The JSON string of text, cached under key.
+    private JsonEncodedText Encoded(object key, string text)
+    {
+        if (_encoded.TryGetValue(key, out var encoded))
+            return encoded;
+        if (_encoded.Count >= CacheCapacity)
+            _encoded.Clear();
+        encoded = JsonEncodedText.Encode(text, Options.Encoder);
+        _encoded.Add(key, encoded);
+        return encoded;
     }
 
     // "@r": how each hole with a format string renders, in order; only templates with a ':' can have one.
