@@ -39,6 +39,8 @@ internal static partial class LibrarySettings
             _ = SetEnvironment(name, value, overwrite: 0);
     }
 
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    // The full soname: "libc" alone makes the runtime probe several file names (libc.so, a linker script, among them)
+    // before every rank's MPI_Init.
+    [LibraryImport("libc.so.6", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnvironment(string name, string value, int overwrite);
 }
