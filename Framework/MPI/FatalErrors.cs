@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace MPI;
 
 /// <summary>
@@ -39,13 +41,28 @@ internal static class FatalErrors
     /// </summary>
     public static Exception? ExceptionInFlight(System.Diagnostics.StackFrame caller, long since)
     {
-        // Native AOT (no dynamic code) has no exception pointers: a using block left by an exception there finalizes as
-        // on a normal end; Environment.Run and unhandled exceptions still abort the job.
-        if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported)
+        if (_thrownCount <= since)
             return null;
-        if (System.Runtime.InteropServices.Marshal.GetExceptionPointers() == IntPtr.Zero || _thrownCount <= since)
-            return null;
-        return InCatchBlock(caller) ? null : _lastThrown ?? new InvalidOperationException("An exception of unknown type was propagating.");
+        // Native AOT (no dynamic code) has no exception pointers and no IL offsets; its stack frames answer instead.
+        bool propagating = System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported
+            ? System.Runtime.InteropServices.Marshal.GetExceptionPointers() != IntPtr.Zero && !InCatchBlock(caller)
+            : RunByExceptionDispatch(caller);
+        return propagating ? _lastThrown ?? new InvalidOperationException("An exception of unknown type was propagating.") : null;
+    }
+
+    // Native AOT dispatches exceptions in managed code: a finally block run while an exception propagates is called by
+    // System.Runtime.EH.InvokeSecondPass, which is then the frame right under the method the block belongs to (a catch
+    // block is called by EH.DispatchEx; a block reached normally, by the program). The caller is found in the stack by
+    // its instruction pointer, which stays that of its call until the call returns.
+    private static bool RunByExceptionDispatch(System.Diagnostics.StackFrame caller)
+    {
+        var frames = new System.Diagnostics.StackTrace(false).GetFrames();
+        for (int i = 0; i + 1 < frames.Length; i++)
+        {
+            if (frames[i].GetNativeIP() == caller.GetNativeIP())
+                return System.Diagnostics.DiagnosticMethodInfo.Create(frames[i + 1]) is { DeclaringTypeName: "System.Runtime.EH", Name: "InvokeSecondPass" };
+        }
+        return false;
     }
 
     /// <summary>

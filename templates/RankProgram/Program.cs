@@ -4,7 +4,22 @@ using MPI;
 // One program, many ranks: mpiexec -n 4 ./RankProgram (published) or mpiexec -n 4 dotnet RankProgram.dll.
 // Native AOT rule: values travel as raw memory (unmanaged structs and their arrays) or, serialized, as
 // [MemoryPackable] partial types (source-generated); other classes need the JIT. "RankProgram --aot-refusal" shows
-// what a published program says when sent one.
+// what a published program says when sent one; "RankProgram --exception-in-using", what an exception that leaves
+// the environment's using block does: it aborts the whole job (finalizing would wait for ranks that never come).
+if (args.Contains("--exception-in-using"))
+{
+    try
+    {
+        using var environment = new MPI.Environment(ref args);
+        throw new InvalidOperationException($"rank {Communicator.world.Rank} gave up");
+    }
+    catch (InvalidOperationException e)
+    {
+        Console.WriteLine($"not aborted: {e.Message}");
+    }
+    return;
+}
+
 MPI.Environment.Run(world =>
 {
     // Raw path: no serializer, no code generated at run time.

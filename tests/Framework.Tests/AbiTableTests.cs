@@ -54,6 +54,23 @@ public sealed class AbiTableTests
         Assert.That(symbols.Where(symbol => !NativeLibrary.TryGetExport(library, symbol, out _)), Is.Empty);
     }
 
+    [TestCase(Implementation.OpenMpi)]
+    [TestCase(Implementation.Mpich)]
+    public void EveryDeclaredEntryPointIsBound(Implementation implementation)
+    {
+        // The binding list (Mpi.Binding.cs) against the fields themselves: each field holds its own symbol's address.
+        var name = MpiProcess.LibraryOf(implementation);
+        var library = NativeLibrary.Load(name);
+        Mpi.BindEntryPoints(library, name);
+        var unbound = Mpi.EntryPoints
+            .Where(field => AddressIn(field) != NativeLibrary.GetExport(library, Mpi.SymbolOf(field)))
+            .Select(field => field.Name);
+        Assert.That(unbound, Is.Empty, $"entry points Mpi.BindEntryPoints leaves unbound or binds to another symbol of {name}");
+    }
+
+    // Reflection reads a function-pointer field as its address, an IntPtr.
+    private static nint AddressIn(FieldInfo field) => (nint)field.GetValue(null)!;
+
     [Test]
     public void AMissingEntryPointIsNamed()
     {

@@ -72,4 +72,18 @@ public sealed class NativeAotTests
         Assert.That(run.Stdout, Does.Contain("Mark the type [MemoryPackable] and partial"), run.Describe());
         Assert.That(run.Stdout, Does.Not.Contain("unmarked class sent"), run.Describe());
     }
+
+    [TestCase(Implementation.OpenMpi)]
+    [TestCase(Implementation.Mpich)]
+    public void AnExceptionLeavingTheEnvironmentsUsingAbortsTheJob(Implementation implementation)
+    {
+        // Without exception pointers (Native AOT), the disposal still sees the exception propagating and aborts,
+        // instead of finalizing and printing what the catch further out says.
+        var run = MpiProcess.LaunchExecutable(implementation, 2, _executable, ["--exception-in-using"]);
+
+        Assert.That(run.ExitCode, Is.Not.Zero, run.Describe());
+        Assert.That(run.Stderr, Does.Match(@"\[rank \d of 2 on \S+\] exception left MPI\.Environment's scope, aborting the job: System\.InvalidOperationException: rank \d gave up"),
+            run.Describe());
+        Assert.That(run.Stdout, Does.Not.Contain("not aborted"), run.Describe());
+    }
 }

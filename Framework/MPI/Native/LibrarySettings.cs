@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace MPI.Native;
 
@@ -7,7 +8,7 @@ namespace MPI.Native;
 /// not set them: they are read from the process environment, which has to be changed natively, as .NET keeps its own
 /// copy.
 /// </summary>
-internal static partial class LibrarySettings
+internal static unsafe class LibrarySettings
 {
     // Debian's openmpi-mca-params.conf has "osc = ^ucx,pt2pt", which leaves osc/sm and osc/rdma. Neither can make a
     // window over existing memory (MPI_Win_create) for a single process, so a one-rank job (or a window over a
@@ -39,6 +40,14 @@ internal static partial class LibrarySettings
             _ = SetEnvironment(name, value, overwrite: 0);
     }
 
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnvironment(string name, string value, int overwrite);
+    // Bound by hand rather than by [LibraryImport]: under Native AOT, resolving a P/Invoke by library name sets up the
+    // reflection runtime and probes several file names ("libc" is libc.so, a linker script, among them), about a
+    // millisecond of every rank's start-up, before MPI_Init.
+    private static int SetEnvironment(string name, string value, int overwrite)
+    {
+        var setenv = (delegate* unmanaged<byte*, byte*, int, int>)NativeLibrary.GetExport(NativeLibrary.Load("libc.so.6"), "setenv");
+        fixed (byte* utf8Name = Encoding.UTF8.GetBytes(name + "\0"))
+        fixed (byte* utf8Value = Encoding.UTF8.GetBytes(value + "\0"))
+            return setenv(utf8Name, utf8Value, overwrite);
+    }
 }

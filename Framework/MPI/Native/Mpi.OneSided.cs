@@ -1,5 +1,5 @@
-// Each function-pointer field below is one entry point: Mpi.Load resolves MPI_<field name> into it.
-#pragma warning disable CS0649 // assigned by Mpi.Load, through reflection
+// Each function-pointer field below is one entry point: Mpi.Load resolves MPI_<field name> into it (Mpi.Binding.cs).
+#pragma warning disable CS0649 // assigned by Mpi.Load, through the field's address (Mpi.Binding.cs)
 
 namespace MPI.Native;
 

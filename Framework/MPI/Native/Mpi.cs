@@ -1,16 +1,16 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
-using System.Runtime.InteropServices;
 
-// Each function-pointer field below is one entry point: Mpi.Load resolves MPI_<field name> into it.
-#pragma warning disable CS0649 // assigned by Mpi.Load, through reflection
+// Each function-pointer field below is one entry point: Mpi.Load resolves MPI_<field name> into it (Mpi.Binding.cs).
+#pragma warning disable CS0649 // assigned by Mpi.Load, through the field's address (Mpi.Binding.cs)
 
 namespace MPI.Native;
 
 /// <summary>
 /// The raw MPI C API as function pointers resolved from the loaded library, plus the ABI table. The only place
 /// that calls native MPI. An entry point is added by declaring its field (the C name without <c>MPI_</c>, the
-/// signature as the field's type) in the file of its chapter; <see cref="Load"/> resolves it.
+/// signature as the field's type) in the file of its chapter and its line in Mpi.Binding.cs; <see cref="Load"/>
+/// resolves it.
 /// </summary>
 /// <remarks>
 /// Handles cross the call boundary as <see cref="nint"/> on every ABI. Where the library takes a 32-bit handle
@@ -96,7 +96,7 @@ internal static unsafe partial class Mpi
             LibrarySettings.BeforeLoad();
             var (library, name) = LibraryLocator.Open();
             var kind = LibraryLocator.DetectAbi(library);
-            ResolveEntryPoints(library, name);
+            BindEntryPoints(library, name);
 
             LibraryName = name;
             _abi = kind switch
@@ -108,24 +108,7 @@ internal static unsafe partial class Mpi
         }
     }
 
-    /// <summary>
-    /// Every function-pointer field of this class (across its Mpi.*.cs files) is one entry point, named by the field
-    /// with the <c>MPI_</c> prefix: its declaration is the only place its signature is written. The fields stay plain
-    /// static fields, so a call costs what a call through a resolved pointer costs; this runs once, at load.
-    /// </summary>
-    /// <exception cref="MpiLibraryException">The library does not export one of the entry points (named).</exception>
-    private static void ResolveEntryPoints(nint library, string libraryName)
-    {
-        foreach (var field in EntryPoints)
-        {
-            var symbol = SymbolOf(field);
-            if (!NativeLibrary.TryGetExport(library, symbol, out var address))
-                throw new MpiLibraryException($"The MPI library {libraryName} does not export {symbol}.");
-            field.SetValue(null, address);
-        }
-    }
-
-    /// <summary>The entry points this layer declares: the function-pointer fields of <see cref="Mpi"/>.</summary>
+    /// <summary>The entry points this layer declares: the function-pointer fields of <see cref="Mpi"/> (for the tests that check <see cref="BindEntryPoints"/> and the libraries' exports).</summary>
     internal static IEnumerable<FieldInfo> EntryPoints =>
         typeof(Mpi).GetFields(BindingFlags.Public | BindingFlags.Static).Where(entry => entry.FieldType.IsFunctionPointer);
 
