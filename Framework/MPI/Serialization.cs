@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using MessagePack;
 
@@ -50,8 +51,15 @@ public sealed class ObjectSerializer : ISerializer
     /// <summary>The one instance (the serializer is stateless).</summary>
     public static ObjectSerializer Default { get; } = new();
 
-    private static readonly MessagePackSerializerOptions Options =
-        MessagePackSerializerOptions.Standard.WithResolver(ObjectResolver.Instance);
+    // Built on first use, not with Default (which every communicator touches): MessagePack's options set up its
+    // security settings, which seed a hash from the system's random generator and so load OpenSSL in every rank.
+    private static MessagePackSerializerOptions Options => Configured.Options;
+
+    private static class Configured
+    {
+        public static readonly MessagePackSerializerOptions Options =
+            MessagePackSerializerOptions.Standard.WithResolver(ObjectResolver.Instance);
+    }
 
     private ObjectSerializer() { }
 
@@ -65,14 +73,29 @@ public sealed class ObjectSerializer : ISerializer
 
     internal static void Serialize<T>(IBufferWriter<byte> writer, T value)
     {
+        // A string, the commonest small value, is written directly: the bytes MessagePack's own formatter writes,
+        // without its resolver lookup (and, under Native AOT, without building options).
+        if (typeof(T) == typeof(string))
+        {
+            var direct = new MessagePackWriter(writer);
+            direct.Write(Unsafe.As<T, string?>(ref value));
+            direct.Flush();
+            return;
+        }
         if (AotSerialization.Handles<T>()) { AotSerialization.Serialize(writer, value); return; }
         MessagePackSerializer.Serialize(writer, value, Options);
     }
 
     internal static T Deserialize<T>(in ReadOnlySequence<byte> bytes, out long bytesRead)
     {
-        if (AotSerialization.Handles<T>()) return AotSerialization.Deserialize<T>(bytes, out bytesRead);
         var reader = new MessagePackReader(bytes);
+        if (typeof(T) == typeof(string))
+        {
+            var text = reader.ReadString();
+            bytesRead = reader.Consumed;
+            return Unsafe.As<string?, T>(ref text);
+        }
+        if (AotSerialization.Handles<T>()) return AotSerialization.Deserialize<T>(bytes, out bytesRead);
         var value = MessagePackSerializer.Deserialize<T>(ref reader, Options);
         bytesRead = reader.Consumed;
         return value;
