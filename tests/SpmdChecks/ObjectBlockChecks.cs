@@ -153,6 +153,32 @@ internal static class ObjectBlockChecks
     }
 
     /// <summary>
+    /// Strings take a direct route through the serializer; it must write MessagePack's own format, so a string is read
+    /// back as an object and an object holding one as a string, null stays null, and another type is refused.
+    /// </summary>
+    [Check]
+    public static void StringsTravelInMessagePacksFormat(Intracommunicator c)
+    {
+        Peers.Ring(c, next =>
+        {
+            c.Send($"from {c.Rank}", next, 1);
+            c.Send<object>($"object from {c.Rank}", next, 2);
+            c.Send((string?)null, next, 3);
+            c.Send(new string('é', 40_000), next, 4);
+            c.Send<object>(42, next, 5);
+            c.Send(new List<string?> { "a", null, "ü" }, next, 6);
+        }, previous =>
+        {
+            Expect.Equal<object>($"from {previous}", c.Receive<object>(previous, 1));
+            Expect.Equal($"object from {previous}", c.Receive<string>(previous, 2));
+            Expect.Equal<string?>(null, c.Receive<string?>(previous, 3));
+            Expect.Equal(new string('é', 40_000), c.Receive<string>(previous, 4));
+            Expect.Throws<MessageTypeMismatchException>(() => c.Receive<string>(previous, 5));
+            Expect.Sequence(new List<string?> { "a", null, "ü" }, c.Receive<List<string?>>(previous, 6));
+        });
+    }
+
+    /// <summary>
     /// A large value's frame buffer is pooled; it must not go back to the pool (and be written with the next value)
     /// while its payload is still in flight. Rank 1 takes the first value's header, then holds off (no MPI call) so the
     /// payload stays unreceived while rank 0 serializes and sends a second value of the same size.
