@@ -198,18 +198,28 @@ internal static class ObjectBlockChecks
         else if (c.Rank == 1)
         {
             var first = c.ImmediateReceive<List<double>>(0, 1);
-            while (c.ImmediateProbe(0, 2) is null)
-                Thread.Sleep(1);
-            Thread.Sleep(200); // rank 0 has returned from the first send and is sending the second
+            // The second header is there once rank 0 has serialized the second value; probing with MPI_Iprobe, which
+            // unlike the framework's blocking calls does not move the first receive on to its payload.
+            AwaitHeader(c, 2);
             first.Wait();
             Expect.Sequence(Doubles(N, 1), (List<double>)first.GetValue()!);
             Expect.Sequence(Doubles(N, 2), c.Receive<List<double>>(0, 2));
-            while (c.ImmediateProbe(0, 4) is null)
-                Thread.Sleep(1);
+            AwaitHeader(c, 4);
             Expect.Sequence(Doubles(N, 3), c.Receive<ArrayHolder>(0, 3).Values);
             Expect.Sequence(Doubles(N, 4), c.Receive<List<double>>(0, 4));
         }
         c.Barrier();
+    }
+
+    private static void AwaitHeader(Intracommunicator c, int tag)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (c.ImmediateProbe(0, tag) is null)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new CheckFailedException($"rank 0's message with tag {tag} did not arrive within 60 s");
+            Thread.Yield();
+        }
     }
 
     /// <summary>Serialized collectives reuse pooled frame storage from call to call: each call's values stay its own.</summary>
