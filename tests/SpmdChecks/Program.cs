@@ -21,6 +21,7 @@
 //   SpmdChecks stall-before-init         hang before initializing MPI
 //   SpmdChecks info                      print the library this process bound
 //   SpmdChecks console-first             write a line before initializing MPI, then one per rank
+//   SpmdChecks library-code              every rank prints whether MPI_Init rewrote libc's memory functions (mmap...)
 //   SpmdChecks farm-single               MPI at Threading.Single: every rank tries to start a task farm and prints why it may not
 using MPI;
 using SpmdChecks;
@@ -98,6 +99,9 @@ switch (mode)
         // The console is initialized by this write, before MPI: its output must still carry no terminal control bytes.
         Console.WriteLine("before MPI");
         MPI.Environment.Run(world => Console.WriteLine($"rank {world.Rank} of {world.Size}"));
+        break;
+    case "library-code":
+        LibraryCodeScenario.Run(args);
         break;
     case "farm-single":
         MPI.Environment.Run(ref args, Threading.Single, Scenarios.FarmAtThreadingSingle);

@@ -20,12 +20,20 @@ internal static unsafe class LibrarySettings
     /// Sets the defaults that must be in place before the library is loaded (UCX reads its own as it loads, under
     /// either MPI); a value the user set is left alone.
     /// </summary>
-    public static void BeforeLoad() =>
+    public static void BeforeLoad()
+    {
         // UCX (MPICH's transport here) installs handlers for SIGSEGV, SIGBUS, SIGILL and SIGFPE that end the process:
         // the runtime raises NullReferenceException and others through SIGSEGV, so any such exception, even one caught
         // at once (PowerShell catches its own), killed the rank with "Caught signal 11". The runtime's own handlers
         // report real faults as before.
         SetDefault("UCX_ERROR_SIGNALS", "");
+        // As it loads, UCX rewrites the first instructions of libc's mmap, munmap, mremap, madvise, brk, sbrk, shmat
+        // and shmdt in place, to learn of memory changes for its registration cache; a thread inside one of them at
+        // that moment runs half-written code and the rank dies of SIGSEGV. The runtime's threads (the GC, the JIT,
+        // and a PowerShell runspace opening alongside) call them all the time. Without memory events UCX keeps no
+        // registration cache, which only network cards that register memory (InfiniBand) would miss.
+        SetDefault("UCX_MEM_EVENTS", "no");
+    }
 
     /// <summary>Sets the defaults for a library of <paramref name="kind"/>, before MPI_Init; a value the user set is left alone.</summary>
     public static void BeforeInit(MpiAbiKind kind)
