@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using MPI.Native;
 
 namespace MPI;
@@ -20,6 +21,12 @@ namespace MPI;
 /// The receiver posts that payload receive only when it next calls the framework, so senders never wait for it: the
 /// payload sends are left to <see cref="DetachedSends"/> once the header is sent.
 /// </para>
+/// <para>
+/// A string of at least <see cref="TextThreshold"/> characters (with the default serializer) travels as its UTF-16
+/// characters instead: a header of 16 bytes (another marker, the payload tag, the number of characters), then the
+/// characters straight from the sent string into the received one, as a raw array would, with no serializing, no
+/// transcoding and no copy on either side.
+/// </para>
 /// </summary>
 internal static unsafe class SerializedMessages
 {
@@ -27,6 +34,13 @@ internal static unsafe class SerializedMessages
     // nonblocking serialized receive holds a buffer of this size.
     public const int HeaderCapacity = 64 << 10;
     private const int Marker = 0x4E504D53; // "SMPN"
+    private const int TextMarker = 0x55504D53; // "SMPU"
+
+    /// <summary>
+    /// Strings from this many characters travel as UTF-16 (see above); shorter ones as MessagePack's UTF-8 inside the
+    /// header message, one message, where transcoding costs less than a second message.
+    /// </summary>
+    public const int TextThreshold = 16 << 10;
 
     [ThreadStatic]
     private static byte[]? _headerBuffer;
@@ -44,6 +58,22 @@ internal static unsafe class SerializedMessages
         return (int)Math.Min(writer.Length, HeaderCapacity);
     }
 
+    /// <summary>Fills <paramref name="header"/> (<see cref="FrameWriter.Reserved"/> bytes) for a string of <paramref name="length"/> characters.</summary>
+    public static void SealText(Span<byte> header, int payloadTag, int length)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(header, TextMarker);
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], payloadTag);
+        BinaryPrimitives.WriteInt64LittleEndian(header[8..], length);
+    }
+
+    /// <summary>The payload messages of a string of <paramref name="length"/> characters: character ranges of at most a segment's bytes.</summary>
+    public static IEnumerable<(int Start, int Count)> TextChunks(int length)
+    {
+        const int Most = FrameWriter.SegmentSize / sizeof(char);
+        for (int start = 0; start < length; start += Most)
+            yield return (start, Math.Min(Most, length - start));
+    }
+
     /// <summary>The payload messages of a frame of <paramref name="streamLength"/> bytes (header bytes included).</summary>
     public static IEnumerable<(int Segment, int Offset, int Count)> Chunks(long streamLength)
     {
@@ -56,19 +86,25 @@ internal static unsafe class SerializedMessages
         }
     }
 
-    /// <summary>The header received in <paramref name="header"/> (<paramref name="count"/> bytes), checked.</summary>
-    public static (int PayloadTag, long StreamLength) Parse(ReadOnlySpan<byte> header, int count, int source, int tag,
-        Type expected)
+    /// <summary>
+    /// The header received in <paramref name="header"/> (<paramref name="count"/> bytes), checked: the payload tag and
+    /// either the frame's length (header bytes included) or, for a string's characters, their number.
+    /// </summary>
+    public static (bool Text, int PayloadTag, long Length) Parse(ReadOnlySpan<byte> header, int count, int source,
+        int tag, Type expected)
     {
-        if (count < FrameWriter.Reserved || BinaryPrimitives.ReadInt32LittleEndian(header) != Marker)
+        int marker = count < FrameWriter.Reserved ? 0 : BinaryPrimitives.ReadInt32LittleEndian(header);
+        long length = marker == 0 ? 0 : BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
+        if (marker == TextMarker && count == FrameWriter.Reserved && length is >= TextThreshold and <= int.MaxValue)
+            return (true, BinaryPrimitives.ReadInt32LittleEndian(header[4..]), length);
+        if (marker != Marker)
             throw NotSerialized(source, tag, expected, count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 null);
-        long length = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
         long stream = length + FrameWriter.Reserved;
         if (length < 0 || (stream <= HeaderCapacity ? stream != count : count != HeaderCapacity))
             throw NotSerialized(source, tag, expected, count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 null);
-        return (BinaryPrimitives.ReadInt32LittleEndian(header[4..]), stream);
+        return (false, BinaryPrimitives.ReadInt32LittleEndian(header[4..]), stream);
     }
 
     public static MessageTypeMismatchException NotSerialized(int source, int tag, Type expected, string size,
@@ -77,11 +113,52 @@ internal static unsafe class SerializedMessages
             $"be received as {expected}; it was probably sent as raw values of another type.", inner!);
 }
 
+/// <summary>Where the payload of a message whose header has arrived is received, and how its value is read.</summary>
+internal abstract class IncomingPayload
+{
+    /// <summary>Posts the receives of the payload from <paramref name="source"/> (native rank) on the shadow communicator.</summary>
+    public abstract List<PostedOperation> PostPayload(int source, int payloadTag, nint shadow);
+
+    /// <summary>The value, once every payload receive has completed.</summary>
+    /// <exception cref="MessageTypeMismatchException">The value is not a <typeparamref name="T"/>.</exception>
+    public abstract T Read<T>(Serialization serialization, int source, int tag);
+
+    private protected static unsafe int PostReceive(MemoryHandle pin, int count, int source, int tag, nint comm,
+        nint request) =>
+        Mpi.Irecv(pin.Pointer, count, Mpi.Abi.Datatypes.Byte, source, tag, comm, (void*)request);
+}
+
+/// <summary>
+/// A string's characters, received in place into a new string of their length (see <see cref="SerializedMessages"/>).
+/// </summary>
+internal sealed class IncomingText(long length) : IncomingPayload
+{
+    // The string is new and nothing else refers to it until Read returns it: MPI writes its characters in place.
+    private readonly string _text = new('\0', (int)length);
+
+    public override List<PostedOperation> PostPayload(int source, int payloadTag, nint shadow)
+    {
+        var operations = new List<PostedOperation>();
+        foreach (var (start, count) in SerializedMessages.TextChunks(_text.Length))
+        {
+            var pin = MemoryMarshal.AsMemory(_text.AsMemory(start, count)).Pin();
+            operations.Add(new PostedOperation([pin], null,
+                request => PostReceive(pin, 2 * count, source, payloadTag, shadow, request)));
+        }
+        return operations;
+    }
+
+    public override T Read<T>(Serialization serialization, int source, int tag) => _text is T value
+        ? value
+        : throw new MessageTypeMismatchException(
+            $"The message from rank {source} with tag {tag} holds a {typeof(string)}, which cannot be received as {typeof(T)}.");
+}
+
 /// <summary>
 /// The segments a large incoming frame is received into, laid out as the sender's: rented from the shared pool up to
 /// <see cref="FrameWriter.PooledSize"/> (deserializing copies every value out, so they go back once it is read).
 /// </summary>
-internal sealed class IncomingFrame
+internal sealed class IncomingFrame : IncomingPayload
 {
     private readonly byte[][] _segments;
     private readonly long _streamLength;
@@ -103,8 +180,7 @@ internal sealed class IncomingFrame
     private int LengthOf(int segment) =>
         (int)Math.Min(FrameWriter.SegmentSize, _streamLength - (long)segment * FrameWriter.SegmentSize);
 
-    /// <summary>Posts the receives of the payload from <paramref name="source"/> (native rank) on the shadow communicator.</summary>
-    public List<PostedOperation> PostPayload(int source, int payloadTag, nint shadow)
+    public override List<PostedOperation> PostPayload(int source, int payloadTag, nint shadow)
     {
         var operations = new List<PostedOperation>();
         foreach (var (segment, offset, count) in SerializedMessages.Chunks(_streamLength))
@@ -115,14 +191,11 @@ internal sealed class IncomingFrame
         return operations;
     }
 
-    private static unsafe int PostReceive(MemoryHandle pin, int count, int source, int tag, nint comm, nint request) =>
-        Mpi.Irecv(pin.Pointer, count, Mpi.Abi.Datatypes.Byte, source, tag, comm, (void*)request);
-
     /// <summary>
     /// Reads the value, once every payload message is in, and gives the pooled segments back: nothing refers to
     /// them afterwards.
     /// </summary>
-    public T Read<T>(Serialization serialization, int source, int tag)
+    public override T Read<T>(Serialization serialization, int source, int tag)
     {
         var memories = new List<ReadOnlyMemory<byte>>(_segments.Length);
         for (int i = 0; i < _segments.Length; i++)
@@ -162,6 +235,11 @@ public abstract unsafe partial class Communicator
             return;
         }
         DetachedSends.ReleaseCompleted();
+        if (AsText(value) is { } text)
+        {
+            CompleteHeader(PostText(text, dest, tag));
+            return;
+        }
         var writer = SerializedFrame.Write(value, Serialization);
         if (writer.Length > SerializedMessages.HeaderCapacity)
         {
@@ -233,7 +311,28 @@ public abstract unsafe partial class Communicator
     private List<PostedOperation> PostSerialized<T>(T value, int dest, int tag)
     {
         DetachedSends.ReleaseCompleted();
-        return PostFrame(SerializedFrame.Write(value, Serialization), dest, tag);
+        return AsText(value) is { } text
+            ? PostText(text, dest, tag)
+            : PostFrame(SerializedFrame.Write(value, Serialization), dest, tag);
+    }
+
+    /// <summary><paramref name="value"/> when it is a string that travels as its characters (see <see cref="SerializedMessages"/>).</summary>
+    private string? AsText<T>(T value) =>
+        value is string { Length: >= SerializedMessages.TextThreshold } text && Serialization.Serializer is ObjectSerializer
+            ? text
+            : null;
+
+    /// <summary>Posts the header and the character sends of <paramref name="text"/>, sent from the string itself (it cannot change).</summary>
+    private List<PostedOperation> PostText(string text, int dest, int tag)
+    {
+        int payloadTag = NextPayloadTag();
+        var header = ArrayPool<byte>.Shared.Rent(FrameWriter.Reserved);
+        SerializedMessages.SealText(header, payloadTag, text.Length);
+        var chunks = SerializedMessages.TextChunks(text.Length).ToList();
+        return PostMessages(header, FrameWriter.Reserved, new PooledLease(header, 1 + chunks.Count),
+            chunks.Select(chunk =>
+                (MemoryMarshal.AsMemory(text.AsMemory(chunk.Start, chunk.Count)).Pin(), 2 * chunk.Count)),
+            dest, tag, payloadTag);
     }
 
     /// <summary>Posts the header and payload sends of a written frame, releasing the thread's writer.</summary>
@@ -267,18 +366,30 @@ public abstract unsafe partial class Communicator
         var chunks = payload ? SerializedMessages.Chunks(length).ToList() : [];
         // Every operation holds a share of the rented buffer; it returns to the pool once all have completed.
         var lease = rented is null ? null : new PooledLease(rented, 1 + chunks.Count);
+        return PostMessages(segments[0].Array!, headerLength, lease,
+            chunks.Select(chunk => (segments[chunk.Segment].Array.AsMemory(chunk.Offset, chunk.Count).Pin(), chunk.Count)),
+            dest, tag, payloadTag);
+    }
+
+    /// <summary>
+    /// Posts the header send (<paramref name="headerLength"/> bytes of <paramref name="header"/>, with the caller's
+    /// tag) and the payload sends (each pinned as it is posted, on the shadow communicator with the payload tag); every
+    /// operation holds a share of <paramref name="lease"/>.
+    /// </summary>
+    private List<PostedOperation> PostMessages(byte[] header, int headerLength, PooledLease? lease,
+        IEnumerable<(MemoryHandle Pin, int Count)> payload, int dest, int tag, int payloadTag)
+    {
         var comm = LiveHandle;
         var shadow = ShadowHandle;
         int nativeDest = Ranks.ToNative(dest);
         var operations = new List<PostedOperation>();
         try
         {
-            var headerPin = segments[0].Array.AsMemory(0, headerLength).Pin();
+            var headerPin = header.AsMemory(0, headerLength).Pin();
             operations.Add(new PostedOperation([headerPin], lease, request =>
                 Mpi.Isend(headerPin.Pointer, headerLength, Mpi.Abi.Datatypes.Byte, nativeDest, tag, comm, (void*)request)));
-            foreach (var (segment, offset, count) in chunks)
+            foreach (var (pin, count) in payload)
             {
-                var pin = segments[segment].Array.AsMemory(offset, count).Pin();
                 operations.Add(new PostedOperation([pin], lease, request =>
                     Mpi.Isend(pin.Pointer, count, Mpi.Abi.Datatypes.Byte, nativeDest, payloadTag, shadow, (void*)request)));
             }
@@ -340,9 +451,9 @@ public abstract unsafe partial class Communicator
 
     /// <summary>
     /// Checks a received header: null with the frame in <paramref name="small"/> when the header holds all of it,
-    /// otherwise the segments to receive the payload into.
+    /// otherwise where to receive the payload (a frame's segments, or a new string).
     /// </summary>
-    internal static IncomingFrame? TakeHeader(byte[] header, in StatusBuffer native, Type expected,
+    internal static IncomingPayload? TakeHeader(byte[] header, in StatusBuffer native, Type expected,
         out ReadOnlyMemory<byte> small, out int from, out int tag)
     {
         small = default;
@@ -351,7 +462,9 @@ public abstract unsafe partial class Communicator
         if (from == Ranks.ProcNull)
             return null;
         int count = CountOf(native, Mpi.Abi.Datatypes.Byte);
-        var (_, stream) = SerializedMessages.Parse(header, count, from, tag, expected);
+        var (text, _, stream) = SerializedMessages.Parse(header, count, from, tag, expected);
+        if (text)
+            return new IncomingText(stream);
         if (stream <= SerializedMessages.HeaderCapacity)
         {
             small = header.AsMemory(FrameWriter.Reserved, count - FrameWriter.Reserved);
@@ -404,7 +517,7 @@ internal sealed unsafe class SerializedReceiveRequest<T> : ReceiveRequest, IPend
     private StatusBuffer _headerStatus;
     private bool _headerDone;
     private bool _busy;
-    private IncomingFrame? _incoming;
+    private IncomingPayload? _incoming;
     private List<PostedOperation> _payload = [];
     private int _payloadDone;
     private Exception? _failure;

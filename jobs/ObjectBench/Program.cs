@@ -43,7 +43,7 @@ MPI.Environment.Run(ref arguments, Threading.Single, world =>
             PingPongRaw(world, timed, "bytes-raw", bytes);
             var text = new string('x', n);
             PingPong(world, timed, "text", n, text);
-            PingPongRaw(world, timed, "text-raw", System.Text.Encoding.UTF8.GetBytes(text));
+            PingPongRaw(world, timed, "text-raw", text.ToCharArray());
         }
         foreach (int n in reduceSizes)
         {
@@ -99,21 +99,22 @@ static void PingPong<T>(Intracommunicator world, bool timed, string what, int el
     }, perIteration: 2);
 }
 
-// The same bytes as raw memory, into a buffer the receiver already has.
-static void PingPongRaw(Intracommunicator world, bool timed, string what, byte[] bytes)
+// The same values as raw memory (a byte[]'s bytes, a string's UTF-16 characters), into a buffer the receiver already
+// has.
+static void PingPongRaw<T>(Intracommunicator world, bool timed, string what, T[] values) where T : unmanaged
 {
-    var buffer = new byte[bytes.Length];
-    Time(world, timed, what, bytes.Length, Iterations(bytes.Length), () =>
+    var buffer = new T[values.Length];
+    Time(world, timed, what, values.Length, Iterations(values.Length), () =>
     {
         if (world.Rank == 0)
         {
-            world.Send((ReadOnlySpan<byte>)bytes, 1, 0);
+            world.Send((ReadOnlySpan<T>)values, 1, 0);
             world.Receive(1, 0, buffer.AsSpan());
         }
         else
         {
             world.Receive(0, 0, buffer.AsSpan());
-            world.Send((ReadOnlySpan<byte>)buffer, 0, 0);
+            world.Send((ReadOnlySpan<T>)buffer, 0, 0);
         }
     }, perIteration: 2);
 }

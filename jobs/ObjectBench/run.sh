@@ -6,8 +6,8 @@
 # speed = mpi4py time / C# time (above 1: C# is faster). Targets: >= 2 for small objects (record, short string and
 # collections of up to 128 elements, whose time is mostly latency), >= 10 for collections of 8,192 elements and more
 # (bare, inside objects, Allreduce with a user operation, Broadcast). byte[] and string sent as objects are also held
-# to the raw path of the same bytes in the same program (spans into a buffer the receiver has):
-# raw = object's speed relative to raw, target >= 0.95 ("as fast as the raw path").
+# to the raw path of the same values in the same program (spans into a buffer the receiver has: the array's bytes, the
+# string's UTF-16 characters): raw = object's speed relative to raw, target >= 0.95 ("as fast as the raw path").
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/common.sh"
 source "$REPO/scripts/lib/bench.sh"
