@@ -14,8 +14,13 @@ bench_implementations() { # [openmpi|mpich|both] -> IMPLEMENTATIONS
   esac
 }
 
-bench_build_dotnet() { # project file -> DLL
-  dotnet build "$1" -c "$CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly >/dev/null
+bench_build_dotnet() { # project file -> DLL; a failed build prints its errors and ends the script
+  local log
+  if ! log=$(dotnet build "$1" -c "$CONFIGURATION" -nologo -v quiet -clp:ErrorsOnly 2>&1); then
+    printf '%s\n' "$log" >&2
+    echo "$0: building $1 failed (errors above)" >&2
+    exit 1
+  fi
   DLL="$(dirname "$1")/bin/$CONFIGURATION/net10.0/$(basename "$1" .csproj).dll"
 }
 
