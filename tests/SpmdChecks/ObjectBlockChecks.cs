@@ -179,7 +179,7 @@ internal static class ObjectBlockChecks
     }
 
     /// <summary>
-    /// Strings from 16 Ki characters travel as their UTF-16 characters, straight into the received string: every
+    /// Strings too long for the header message travel as their UTF-16 characters, straight into the received string: every
     /// character arrives as it was, an unpaired surrogate included (UTF-8 could not carry it), through blocking,
     /// nonblocking, any-source and combined sends and receives, read back as object, in order with the short strings
     /// around them; a receiver asking for another type is refused and the next message still arrives.
@@ -196,7 +196,8 @@ internal static class ObjectBlockChecks
                 if (chars.Length > 2)
                     chars[chars.Length / 2] = '\u20AC';
             });
-        int[] lengths = [16 * 1024 - 1, 16 * 1024, 40_000, 1 << 20];
+        const int Threshold = 65_536 - 64; // SerializedMessages.TextThreshold
+        int[] lengths = [40_000, Threshold - 1, Threshold, 70_000, 1 << 20];
         Peers.Ring(c, next =>
         {
             foreach (int n in lengths)
@@ -204,32 +205,32 @@ internal static class ObjectBlockChecks
                 c.Send(Text(n, c.Rank), next, 1);
                 c.Send("short after", next, 1);
             }
-            c.Send<object>(Text(20_000, c.Rank), next, 2);
-            c.ImmediateSend(Text(30_000, c.Rank), next, 3).Wait();
-            c.Send(Text(20_000, c.Rank), next, 4);
-            c.Send(Text(17_000, c.Rank), next, 5);
+            c.Send<object>(Text(70_000, c.Rank), next, 2);
+            c.ImmediateSend(Text(80_000, c.Rank), next, 3).Wait();
+            c.Send(Text(70_000, c.Rank), next, 4);
+            c.Send(Text(90_000, c.Rank), next, 5);
         }, previous =>
         {
             foreach (int n in lengths)
             {
                 var text = c.Receive<string>(previous, 1);
                 // The shorter one travels as UTF-8, which turns the unpaired surrogate into U+FFFD.
-                Expect.Equal(n >= 16 * 1024 ? Text(n, previous) : Text(n, previous)[..^1] + '\uFFFD', text);
+                Expect.Equal(n >= Threshold ? Text(n, previous) : Text(n, previous)[..^1] + '\uFFFD', text);
                 Expect.Equal("short after", c.Receive<string>(previous, 1));
             }
-            Expect.Equal<object>(Text(20_000, previous), c.Receive<object>(Communicator.anySource, 2));
+            Expect.Equal<object>(Text(70_000, previous), c.Receive<object>(Communicator.anySource, 2));
             var request = c.ImmediateReceive<string>(previous, 3);
             request.Wait();
-            Expect.Equal(Text(30_000, previous), (string)request.GetValue()!);
+            Expect.Equal(Text(80_000, previous), (string)request.GetValue()!);
             Expect.Throws<MessageTypeMismatchException>(() => c.Receive<List<int>>(previous, 4));
-            Expect.Equal(Text(17_000, previous), c.Receive<string>(previous, 5));
+            Expect.Equal(Text(90_000, previous), c.Receive<string>(previous, 5));
         });
         // Both directions at once: each rank's send completes while it receives the other's.
         if (c.Rank < 2)
         {
             int other = 1 - c.Rank;
-            c.SendReceive(Text(50_000, c.Rank), other, 6, other, 6, out string received);
-            Expect.Equal(Text(50_000, other), received);
+            c.SendReceive(Text(100_000, c.Rank), other, 6, other, 6, out string received);
+            Expect.Equal(Text(100_000, other), received);
         }
         c.Barrier();
     }
