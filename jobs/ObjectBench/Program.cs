@@ -41,9 +41,11 @@ MPI.Environment.Run(ref arguments, Threading.Single, world =>
             new Random(n).NextBytes(bytes);
             PingPong(world, timed, "bytes", n, bytes);
             PingPongRaw(world, timed, "bytes-raw", bytes);
+            PingPongRawNew(world, timed, "bytes-new", bytes);
             var text = new string('x', n);
             PingPong(world, timed, "text", n, text);
             PingPongRaw(world, timed, "text-raw", text.ToCharArray());
+            PingPongRawNew(world, timed, "text-new", text.ToCharArray());
         }
         foreach (int n in reduceSizes)
         {
@@ -115,6 +117,28 @@ static void PingPongRaw<T>(Intracommunicator world, bool timed, string what, T[]
         {
             world.Receive(0, 0, buffer.AsSpan());
             world.Send((ReadOnlySpan<T>)buffer, 0, 0);
+        }
+    }, perIteration: 2);
+}
+
+// The raw path into a new array of the message's length on every receive, as a received object needs: what the object
+// path costs beyond the raw row for memory it has not touched before.
+static void PingPongRawNew<T>(Intracommunicator world, bool timed, string what, T[] values) where T : unmanaged
+{
+    var current = values;
+    Time(world, timed, what, values.Length, Iterations(values.Length), () =>
+    {
+        if (world.Rank == 0)
+        {
+            world.Send((ReadOnlySpan<T>)values, 1, 0);
+            current = GC.AllocateUninitializedArray<T>(values.Length);
+            world.Receive(1, 0, current.AsSpan());
+        }
+        else
+        {
+            current = GC.AllocateUninitializedArray<T>(values.Length);
+            world.Receive(0, 0, current.AsSpan());
+            world.Send((ReadOnlySpan<T>)current, 0, 0);
         }
     }, perIteration: 2);
 }
