@@ -75,6 +75,11 @@ internal static unsafe class SerializedMessages
             yield return (start, Math.Min(Most, length - start));
     }
 
+    /// <summary>The characters of <paramref name="text"/> as payload messages, each pinned as it is asked for, with its length in bytes.</summary>
+    public static IEnumerable<(MemoryHandle Pin, int Count)> PinText(string text) =>
+        TextChunks(text.Length).Select(chunk =>
+            (MemoryMarshal.AsMemory(text.AsMemory(chunk.Start, chunk.Count)).Pin(), sizeof(char) * chunk.Count));
+
     /// <summary>The payload messages of a frame of <paramref name="streamLength"/> bytes (header bytes included).</summary>
     public static IEnumerable<(int Segment, int Offset, int Count)> Chunks(long streamLength)
     {
@@ -115,18 +120,26 @@ internal static unsafe class SerializedMessages
 }
 
 /// <summary>Where the payload of a message whose header has arrived is received, and how its value is read.</summary>
-internal abstract class IncomingPayload
+internal abstract unsafe class IncomingPayload
 {
     /// <summary>Posts the receives of the payload from <paramref name="source"/> (native rank) on the shadow communicator.</summary>
-    public abstract List<PostedOperation> PostPayload(int source, int payloadTag, nint shadow);
+    public List<PostedOperation> PostPayload(int source, int payloadTag, nint shadow)
+    {
+        var operations = new List<PostedOperation>();
+        foreach (var (pin, count) in PinPieces())
+        {
+            operations.Add(new PostedOperation([pin], null, request =>
+                Mpi.Irecv(pin.Pointer, count, Mpi.Abi.Datatypes.Byte, source, payloadTag, shadow, (void*)request)));
+        }
+        return operations;
+    }
+
+    /// <summary>The memory of each payload message in order, pinned as it is asked for, with its length in bytes.</summary>
+    private protected abstract IEnumerable<(MemoryHandle Pin, int Count)> PinPieces();
 
     /// <summary>The value, once every payload receive has completed.</summary>
     /// <exception cref="MessageTypeMismatchException">The value is not a <typeparamref name="T"/>.</exception>
     public abstract T Read<T>(Serialization serialization, int source, int tag);
-
-    private protected static unsafe int PostReceive(MemoryHandle pin, int count, int source, int tag, nint comm,
-        nint request) =>
-        Mpi.Irecv(pin.Pointer, count, Mpi.Abi.Datatypes.Byte, source, tag, comm, (void*)request);
 }
 
 /// <summary>
@@ -137,17 +150,7 @@ internal sealed class IncomingText(long length) : IncomingPayload
     // The string is new and nothing else refers to it until Read returns it: MPI writes its characters in place.
     private readonly string _text = new('\0', (int)length);
 
-    public override List<PostedOperation> PostPayload(int source, int payloadTag, nint shadow)
-    {
-        var operations = new List<PostedOperation>();
-        foreach (var (start, count) in SerializedMessages.TextChunks(_text.Length))
-        {
-            var pin = MemoryMarshal.AsMemory(_text.AsMemory(start, count)).Pin();
-            operations.Add(new PostedOperation([pin], null,
-                request => PostReceive(pin, 2 * count, source, payloadTag, shadow, request)));
-        }
-        return operations;
-    }
+    private protected override IEnumerable<(MemoryHandle Pin, int Count)> PinPieces() => SerializedMessages.PinText(_text);
 
     public override T Read<T>(Serialization serialization, int source, int tag) => _text is T value
         ? value
@@ -181,16 +184,9 @@ internal sealed class IncomingFrame : IncomingPayload
     private int LengthOf(int segment) =>
         (int)Math.Min(FrameWriter.SegmentSize, _streamLength - (long)segment * FrameWriter.SegmentSize);
 
-    public override List<PostedOperation> PostPayload(int source, int payloadTag, nint shadow)
-    {
-        var operations = new List<PostedOperation>();
-        foreach (var (segment, offset, count) in SerializedMessages.Chunks(_streamLength))
-        {
-            var pin = _segments[segment].AsMemory(offset, count).Pin();
-            operations.Add(new PostedOperation([pin], null, request => PostReceive(pin, count, source, payloadTag, shadow, request)));
-        }
-        return operations;
-    }
+    private protected override IEnumerable<(MemoryHandle Pin, int Count)> PinPieces() =>
+        SerializedMessages.Chunks(_streamLength).Select(chunk =>
+            (_segments[chunk.Segment].AsMemory(chunk.Offset, chunk.Count).Pin(), chunk.Count));
 
     /// <summary>
     /// Reads the value, once every payload message is in, and gives the pooled segments back: nothing refers to
@@ -329,11 +325,9 @@ public abstract unsafe partial class Communicator
         int payloadTag = NextPayloadTag();
         var header = ArrayPool<byte>.Shared.Rent(FrameWriter.Reserved);
         SerializedMessages.SealText(header, payloadTag, text.Length);
-        var chunks = SerializedMessages.TextChunks(text.Length).ToList();
-        return PostMessages(header, FrameWriter.Reserved, new PooledLease(header, 1 + chunks.Count),
-            chunks.Select(chunk =>
-                (MemoryMarshal.AsMemory(text.AsMemory(chunk.Start, chunk.Count)).Pin(), 2 * chunk.Count)),
-            dest, tag, payloadTag);
+        int pieces = SerializedMessages.TextChunks(text.Length).Count();
+        return PostMessages(header, FrameWriter.Reserved, new PooledLease(header, 1 + pieces),
+            SerializedMessages.PinText(text), dest, tag, payloadTag);
     }
 
     /// <summary>Posts the header and payload sends of a written frame, releasing the thread's writer.</summary>
