@@ -162,12 +162,8 @@ public abstract unsafe partial class Communicator
     private MultipartRequest PostSerializedSend<T>(T value, int dest, int tag) =>
         new(PostSerialized(value, dest, tag), value is Array array ? array.Length : 1);
 
-    private PostedOperation PostReceive(MemoryHandle pin, int count, nint datatype, int source, int tag)
-    {
-        var comm = LiveHandle;
-        return new PostedOperation([pin], null, request =>
-            Mpi.Irecv(pin.Pointer, count, datatype, Ranks.ToNative(source), Ranks.TagToNative(tag), comm, (void*)request));
-    }
+    private PostedOperation PostReceive(MemoryHandle pin, int count, nint datatype, int source, int tag) =>
+        PostedOperation.Receive(pin, count, datatype, Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle);
 }
 
 /// <summary>A receive posted with MPI_Irecv into pinned memory whose size is known.</summary>
@@ -192,89 +188,43 @@ internal sealed class PostedReceiveRequest(PostedOperation operation, nint datat
 
 /// <summary>
 /// A receive of a raw array of unknown length. It cannot be posted to MPI without a buffer, so it waits among the
-/// <see cref="PendingReceives"/>: every call of this process that advances them tries a nonblocking matched probe
-/// (MPI_Improbe), oldest receive first, and receives the matched message whole. Cancelling before a message matched
-/// needs no MPI call.
+/// <see cref="PendingReceives"/> as a <see cref="ProbedMatch"/>: every call of this process that advances them tries
+/// a nonblocking matched probe, oldest receive first, and the matched message is received whole into a new array.
 /// </summary>
-internal sealed unsafe class ProbedReceiveRequest<T> : ReceiveRequest, IPendingReceive
+internal sealed class ProbedReceiveRequest<T> : ReceiveRequest
 {
-    private readonly Communicator _communicator;
-    private readonly int _source;
-    private readonly int _tag;
     private readonly Action<T>? _onArrival;
+    private readonly ProbedMatch _match;
     private object? _value;
     private CompletedStatus? _status;
-    private Exception? _failure;
-    private bool _cancelled;
 
     public ProbedReceiveRequest(Communicator communicator, int source, int tag, Action<T>? onArrival)
     {
-        _communicator = communicator;
-        _source = source;
-        _tag = tag;
         _onArrival = onArrival;
-        PendingReceives.Add(this);
+        _match = new ProbedMatch(communicator.LiveHandle, Ranks.ToNative(source), Ranks.TagToNative(tag),
+            (message, status) =>
+            {
+                _value = Communicator.ReceiveProbed<T>(message, status, out var completed);
+                _status = completed;
+            });
     }
 
     private protected override object? Value => _value;
-
-    bool IPendingReceive.Advance()
-    {
-        if (_cancelled || _status is not null)
-            return true;
-        try
-        {
-            long message = 0;
-            StatusBuffer probed = default;
-            int found = 0;
-            Mpi.Check(Mpi.Improbe(Ranks.ToNative(_source), Ranks.TagToNative(_tag), _communicator.LiveHandle, &found,
-                &message, &probed));
-            if (found == 0 || PendingReceives.OfferToEarlier(_communicator.LiveHandle, message, probed, this))
-                return false;
-            TakeMatched(message, probed);
-        }
-#pragma warning disable CA1031 // Kept for the owner's Wait or Test, which rethrows it.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            _failure = e;
-        }
-        return true;
-    }
-
-    bool IPendingReceive.Accepts(nint comm, int nativeSource, int nativeTag) =>
-        !_cancelled && _status is null && _failure is null && comm == _communicator.Handle &&
-        (_source == Communicator.anySource || Ranks.ToNative(_source) == nativeSource) &&
-        (_tag == Communicator.anyTag || Ranks.TagToNative(_tag) == nativeTag);
-
-    public void TakeMatched(long message, StatusBuffer status)
-    {
-        try
-        {
-            _value = Communicator.ReceiveProbed<T>(message, status, out var completed);
-            _status = completed;
-        }
-#pragma warning disable CA1031 // Kept for the owner's Wait or Test, which rethrows it.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            _failure = e;
-        }
-    }
 
     private protected override CompletedStatus? Progress(bool block)
     {
         while (true)
         {
-            if (_cancelled)
-                return CompletedStatus.CancelledBeforeMatch();
             // Advancing all of them, oldest first, keeps the order in which unknown-length receives match.
             PendingReceives.Advance();
             Exception? failure;
             CompletedStatus? status;
+            bool cancelled;
             // Another thread may be handing this receive its message right now (see PendingReceives).
             lock (PendingReceives.Gate)
-                (failure, status) = (_failure, _status);
+                (failure, status, cancelled) = (_match.Failure, _status, _match.Cancelled);
+            if (cancelled)
+                return CompletedStatus.CancelledBeforeMatch();
             if (failure is not null)
                 throw failure;
             if (status is not null)
@@ -287,15 +237,5 @@ internal sealed unsafe class ProbedReceiveRequest<T> : ReceiveRequest, IPendingR
         }
     }
 
-    // Under the gate, so that a message another thread is handing this receive is either taken (and the cancel comes
-    // too late) or never matched: a cancelled receive never swallows a message.
-    private protected override void CancelInFlight()
-    {
-        lock (PendingReceives.Gate)
-        {
-            if (_status is null && _failure is null)
-                _cancelled = true;
-            PendingReceives.Remove(this);
-        }
-    }
+    private protected override void CancelInFlight() => _match.TryCancel();
 }

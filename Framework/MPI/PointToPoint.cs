@@ -187,7 +187,7 @@ public abstract unsafe partial class Communicator
         ValidateTag(sendTag, allowAny: false);
         ValidateSource(source);
         ValidateTag(recvTag, allowAny: true);
-        if (Wire<T>.Kind == WireKind.Raw)
+        if (Wire<T>.Kind == WireKind.Raw && !MustWaitItsTurn(source, recvTag))
         {
             T received = default!;
             StatusBuffer native = default;
@@ -235,7 +235,7 @@ public abstract unsafe partial class Communicator
         ValidateTag(sendTag, allowAny: false);
         ValidateSource(source);
         ValidateTag(recvTag, allowAny: true);
-        if (Wire<T>.Kind == WireKind.Raw && outValues is not null)
+        if (Wire<T>.Kind == WireKind.Raw && outValues is not null && !MustWaitItsTurn(source, recvTag))
         {
             StatusBuffer native = default;
             var datatype = DatatypeOf<T>.Handle;
@@ -342,7 +342,12 @@ public abstract unsafe partial class Communicator
     /// </summary>
     private void SendWhile<T>(T value, int dest, int tag, Action receive)
     {
-        if (Wire<T>.Kind != WireKind.RawArray)
+        if (Wire<T>.Kind == WireKind.Raw)
+        {
+            SendRawWhile(Unsafe.AsPointer(ref value), 1, DatatypeOf<T>.Handle, dest, tag, receive);
+            return;
+        }
+        if (Wire<T>.Kind == WireKind.Serialized)
         {
             var operations = PostSerialized(value, dest, tag);
             try
@@ -358,20 +363,29 @@ public abstract unsafe partial class Communicator
         }
         var array = (Array)(object)value!;
         fixed (byte* p = &MemoryMarshal.GetArrayDataReference(array))
+            SendRawWhile(p, array.Length, Datatypes.For(array.GetType().GetElementType()!), dest, tag, receive);
+    }
+
+    private void SendRawWhile(void* data, int count, nint datatype, int dest, int tag, Action receive)
+    {
+        long request = 0;
+        Mpi.Check(Mpi.Isend(data, count, datatype, Ranks.ToNative(dest), tag, LiveHandle, &request));
+        try
         {
-            long request = 0;
-            Mpi.Check(Mpi.Isend(p, array.Length, Datatypes.For(array.GetType().GetElementType()!), Ranks.ToNative(dest),
-                tag, LiveHandle, &request));
-            try
-            {
-                receive();
-            }
-            finally
-            {
-                PendingReceives.Wait(&request, (void*)Mpi.Abi.StatusIgnore);
-            }
+            receive();
+        }
+        finally
+        {
+            PendingReceives.Wait(&request, (void*)Mpi.Abi.StatusIgnore);
         }
     }
+
+    /// <summary>
+    /// Whether a receive from <paramref name="source"/> with <paramref name="tag"/> must wait for an earlier probed
+    /// receive (see <see cref="PendingReceives"/>), so cannot be handed to MPI_Sendrecv.
+    /// </summary>
+    private bool MustWaitItsTurn(int source, int tag) =>
+        PendingReceives.MustWaitItsTurn(LiveHandle, Ranks.ToNative(source), Ranks.TagToNative(tag));
 
     /// <summary>
     /// Receives a message of unknown length as a <typeparamref name="T"/> (a raw array or a serialized value):

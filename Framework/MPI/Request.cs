@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Runtime.ExceptionServices;
 using MPI.Native;
@@ -115,6 +116,8 @@ internal sealed unsafe class PostedOperation
     private long _handle;
     private MemoryHandle[] _pins;
     private PooledLease? _lease;
+    // A receive waiting for its turn (see PendingReceives): not posted until an earlier probed receive has matched.
+    private ProbedMatch? _turn;
 
     /// <summary>Calls <paramref name="post"/> with the pinned memory and a place for the request handle.</summary>
     public PostedOperation(MemoryHandle[] pins, PooledLease? lease, Func<nint, int> post)
@@ -131,9 +134,58 @@ internal sealed unsafe class PostedOperation
         _handle = handle;
     }
 
+    private PostedOperation(MemoryHandle pin, int count, nint datatype, int nativeSource, int nativeTag, nint comm)
+    {
+        _pins = [pin];
+        _turn = new ProbedMatch(comm, nativeSource, nativeTag, (message, _) =>
+        {
+            long handle = 0;
+            Mpi.Check(Mpi.Imrecv(pin.Pointer, count, datatype, &message, &handle));
+            _handle = handle;
+        });
+    }
+
+    /// <summary>
+    /// A receive of up to <paramref name="count"/> elements into pinned memory: MPI_Irecv now, or, behind an earlier
+    /// probed receive that could take the same messages, a matched probe in its turn and MPI_Imrecv (so that it
+    /// cannot overtake that receive).
+    /// </summary>
+    public static PostedOperation Receive(MemoryHandle pin, int count, nint datatype, int nativeSource, int nativeTag,
+        nint comm) =>
+        PendingReceives.MustWaitItsTurn(comm, nativeSource, nativeTag)
+            ? new PostedOperation(pin, count, datatype, nativeSource, nativeTag, comm)
+            : new PostedOperation([pin], null, request =>
+                Mpi.Irecv(pin.Pointer, count, datatype, nativeSource, nativeTag, comm, (void*)request));
+
     /// <summary>True with the status once MPI reports completion (pins released); false while in flight.</summary>
     public bool Complete(bool block, out StatusBuffer status)
     {
+        status = default;
+        if (_turn is { } turn)
+        {
+            // Not posted to MPI yet: its message is matched first, in its turn.
+            while (true)
+            {
+                PendingReceives.Advance();
+                bool matched, cancelled;
+                Exception? failure;
+                lock (PendingReceives.Gate)
+                    (matched, cancelled, failure) = (turn.Matched, turn.Cancelled, turn.Failure);
+                if (failure is not null || cancelled)
+                {
+                    Release();
+                    if (failure is not null)
+                        throw failure;
+                    Mpi.Check(Mpi.Status_set_cancelled(Unsafe.AsPointer(ref status), 1));
+                    return true;
+                }
+                if (matched)
+                    break;
+                if (!block)
+                    return false;
+            }
+            _turn = null;
+        }
         StatusBuffer native = default;
         long handle = _handle;
         int done = 1;
@@ -170,6 +222,8 @@ internal sealed unsafe class PostedOperation
 
     public void Cancel()
     {
+        if (_turn is { } turn && turn.TryCancel())
+            return;
         long handle = _handle;
         Mpi.Check(Mpi.Cancel(&handle));
     }

@@ -526,10 +526,8 @@ internal sealed unsafe class SerializedReceiveRequest<T> : ReceiveRequest, IPend
         _resultOverride = resultOverride;
         _header = ArrayPool<byte>.Shared.Rent(SerializedMessages.HeaderCapacity);
         var pin = _header.AsMemory(0, SerializedMessages.HeaderCapacity).Pin();
-        var comm = communicator.LiveHandle;
-        int nativeSource = Ranks.ToNative(source), nativeTag = Ranks.TagToNative(tag);
-        _headerReceive = new PostedOperation([pin], null, request => Mpi.Irecv(pin.Pointer,
-            SerializedMessages.HeaderCapacity, Mpi.Abi.Datatypes.Byte, nativeSource, nativeTag, comm, (void*)request));
+        _headerReceive = PostedOperation.Receive(pin, SerializedMessages.HeaderCapacity, Mpi.Abi.Datatypes.Byte,
+            Ranks.ToNative(source), Ranks.TagToNative(tag), communicator.LiveHandle);
         PendingReceives.Add(this);
     }
 

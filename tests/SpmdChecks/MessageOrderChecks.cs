@@ -147,6 +147,196 @@ internal static class MessageOrderChecks
         }
     }
 
+    /// <summary>
+    /// Rank 1 starts a receive of a byte[] of unknown length (it waits for a matched probe), then, once both ranks are
+    /// past a barrier, runs <paramref name="late"/> while rank 0 sends a byte[] and then <paramref name="second"/>
+    /// with tag 5: the late receive, whatever kind, must wait for the byte[] receive to match first. With
+    /// <paramref name="lateFirst"/> the late receive is started before the barrier too, so both messages arrive
+    /// while both receives wait.
+    /// </summary>
+    private static void BehindProbed<T>(Intracommunicator c, T second, Func<Func<T>> late, Func<T, string> show,
+        string what, bool lateFirst = false)
+    {
+        byte[] first = [1, 2, 3];
+        if (c.Rank == 0)
+        {
+            c.Barrier();
+            c.Send(first, 1, 5);
+            c.Send(second, 1, 5);
+        }
+        else if (c.Rank == 1)
+        {
+            var early = c.ImmediateReceive<byte[]>(0, 5);
+            Func<T> finish = lateFirst ? late() : null!;
+            c.Barrier();
+            finish ??= late();
+            var lateValue = finish();
+            Expect.Equal("1,2,3", string.Join(",", (byte[])early.GetValue()!), $"{what}: the byte[] receive");
+            Expect.Equal(show(second), show(lateValue), $"{what}: the later receive");
+        }
+        else
+        {
+            c.Barrier();
+        }
+    }
+
+    /// <summary>A blocking receive, started when called.</summary>
+    private static Func<Func<T>> Now<T>(Func<T> receive) => () => () => receive();
+
+    /// <summary>A nonblocking receive, started when called and waited for by the function it returns.</summary>
+    private static Func<Func<T>> Started<T>(Func<ReceiveRequest> start) => () =>
+    {
+        var request = start();
+        return () => (T)request.GetValue()!;
+    };
+
+    [Check(MinRanks = 2)]
+    public static void ReceivesStartedBehindAProbedReceiveWaitTheirTurn(Intracommunicator c)
+    {
+        const int Any = Communicator.anySource, AnyTag = Communicator.anyTag;
+        string S(string s) => s.Length > 20 ? $"{s.Length} chars" : s;
+        string Join<T>(IEnumerable<T> values) => string.Join(",", values);
+        foreach (bool lateFirst in new[] { false, true })
+        {
+            string when = lateFirst ? " (started before the messages)" : "";
+            BehindProbed(c, "second", Started<string>(() => c.ImmediateReceive<string>(0, 5)), S,
+                "ImmediateReceive<string>" + when, lateFirst);
+            BehindProbed(c, Big, Started<string>(() => c.ImmediateReceive<string>(Any, AnyTag)), S,
+                "ImmediateReceive<string> of a large string, any source and tag" + when, lateFirst);
+            BehindProbed(c, 42, Started<int>(() => c.ImmediateReceive<int>(0, 5)), i => $"{i}",
+                "ImmediateReceive<int>" + when, lateFirst);
+            var into = new int[2];
+            BehindProbed(c, new[] { 7, 8 }, Started<int[]>(() => c.ImmediateReceive(0, 5, into)), Join,
+                "ImmediateReceive into the caller's int[]" + when, lateFirst);
+            var memory = new int[4];
+            BehindProbed(c, new[] { 9 }, () =>
+            {
+                var request = c.ImmediateReceive(0, 5, memory.AsMemory());
+                return () =>
+                {
+                    Expect.Equal(1, request.Wait().Count(), "elements into Memory<int>");
+                    return memory[..1];
+                };
+            }, Join, "ImmediateReceive into Memory<int>" + when, lateFirst);
+            BehindProbed(c, new[] { 1.5 }, Started<double[]>(() => c.ImmediateReceive<double[]>(0, 5)), Join,
+                "ImmediateReceive<double[]>" + when, lateFirst);
+        }
+        BehindProbed(c, "second", Now(() => c.Receive<string>(0, 5)), S, "Receive<string>");
+        BehindProbed(c, Big, Now(() => c.Receive<string>(0, 5)), S, "Receive<string> of a large string");
+        BehindProbed(c, "second", Now(() => c.Receive<string>(Any, AnyTag)), S, "Receive<string>, any source and tag");
+        BehindProbed(c, 42, Now(() => c.Receive<int>(0, 5)), i => $"{i}", "Receive<int>");
+        BehindProbed(c, 43, Now(() =>
+        {
+            c.Receive(Any, 5, out int value, out var status);
+            Expect.Equal(0, status.Source, "the status's source");
+            return value;
+        }), i => $"{i}", "Receive<int> with its status");
+        BehindProbed(c, new[] { 7, 8 }, Now(() =>
+        {
+            var values = new int[2];
+            c.Receive(0, 5, ref values);
+            return values;
+        }), Join, "Receive into the caller's int[]");
+        BehindProbed(c, new[] { 5, 6 }, Now(() =>
+        {
+            var values = new int[2];
+            c.Receive(0, 5, values.AsSpan());
+            return values;
+        }), Join, "Receive into a Span<int>");
+        BehindProbed(c, new[] { 2.5 }, Now(() => c.Receive<double[]>(0, 5)), Join, "Receive<double[]>");
+    }
+
+    [Check(MinRanks = 2)]
+    public static void SendReceiveBehindAProbedReceiveWaitsItsTurn(Intracommunicator c)
+    {
+        if (c.Rank == 0)
+        {
+            c.Barrier();
+            c.Send(new byte[] { 1 }, 1, 5);
+            c.Send(2, 1, 5);
+            c.Send(new[] { 3, 4 }, 1, 5);
+            Expect.Equal(10, c.Receive<int>(1, 9), "the value rank 1 sent");
+            Expect.Equal("11,12", string.Join(",", c.Receive<int[]>(1, 9)), "the array rank 1 sent");
+        }
+        else if (c.Rank == 1)
+        {
+            var early = c.ImmediateReceive<byte[]>(0, 5);
+            c.Barrier();
+            c.SendReceive(10, 0, 9, 0, 5, out int value);
+            int[] values = new int[2];
+            c.SendReceive(new[] { 11, 12 }, 0, 9, 0, 5, ref values);
+            Expect.Equal("1", string.Join(",", (byte[])early.GetValue()!), "the byte[] receive");
+            Expect.Equal(2, value, "SendReceive of an int");
+            Expect.Equal("3,4", string.Join(",", values), "SendReceive into the caller's int[]");
+        }
+        else
+        {
+            c.Barrier();
+        }
+    }
+
+    /// <summary>
+    /// Three receives, each able to take the next one's messages: a byte[] of unknown length with tag 5, a string with
+    /// any tag, an int with tag 7. The int receive must wait for the string receive, which waits for the byte[] one,
+    /// although it could not take the byte[] itself.
+    /// </summary>
+    [Check(MinRanks = 2)]
+    public static void ATurnIsKeptAlongAChainOfWaitingReceives(Intracommunicator c)
+    {
+        if (c.Rank == 0)
+        {
+            c.Barrier();
+            c.Send(new byte[] { 1 }, 1, 5);
+            c.Send("middle", 1, 7);
+            c.Send(3, 1, 7);
+        }
+        else if (c.Rank == 1)
+        {
+            var first = c.ImmediateReceive<byte[]>(0, 5);
+            var middle = c.ImmediateReceive<string>(0, Communicator.anyTag);
+            var last = c.ImmediateReceive<int>(0, 7);
+            c.Barrier();
+            Expect.Equal(3, (int)last.GetValue()!, "the int receive");
+            Expect.Equal("middle", (string)middle.GetValue()!, "the string receive");
+            Expect.Equal(1, ((byte[])first.GetValue()!)[0], "the byte[] receive");
+        }
+        else
+        {
+            c.Barrier();
+        }
+    }
+
+    [Check(MinRanks = 2)]
+    public static void AReceiveCancelledWhileWaitingItsTurnTakesNoMessage(Intracommunicator c)
+    {
+        if (c.Rank == 0)
+        {
+            c.Barrier();
+            c.Send(new byte[] { 1 }, 1, 5);
+            c.Send(2, 1, 5);
+            c.Send("three", 1, 5);
+        }
+        else if (c.Rank == 1)
+        {
+            var early = c.ImmediateReceive<byte[]>(0, 5);
+            var cancelledInt = c.ImmediateReceive<int>(0, 5);
+            var cancelledString = c.ImmediateReceive<string>(0, 5);
+            cancelledInt.Cancel();
+            cancelledString.Cancel();
+            c.Barrier();
+            Expect.True(cancelledInt.Wait().Cancelled, "the int receive reports its cancellation");
+            Expect.True(cancelledString.Wait().Cancelled, "the string receive reports its cancellation");
+            Expect.Equal(null, cancelledInt.GetValue(), "a cancelled receive's value");
+            Expect.Equal(1, ((byte[])early.GetValue()!)[0], "the byte[] receive");
+            Expect.Equal(2, c.Receive<int>(0, 5), "the int, received after the cancellation");
+            Expect.Equal("three", c.Receive<string>(0, 5), "the string, received after the cancellation");
+        }
+        else
+        {
+            c.Barrier();
+        }
+    }
+
     /// <summary>Each rank posts a receive from its left neighbour, sends to the right one, then waits.</summary>
     private static void PostThenSend<T>(Intracommunicator c, Func<int, T> make, Func<T, string> show, int tag)
     {

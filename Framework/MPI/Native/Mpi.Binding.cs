@@ -110,6 +110,8 @@ internal static unsafe partial class Mpi
         // Mpi.Nonblocking.cs
         fixed (void* slot = &Irecv) Bind(library, libraryName, nameof(Irecv), slot);
         fixed (void* slot = &Improbe) Bind(library, libraryName, nameof(Improbe), slot);
+        fixed (void* slot = &Imrecv) Bind(library, libraryName, nameof(Imrecv), slot);
+        fixed (void* slot = &Status_set_cancelled) Bind(library, libraryName, nameof(Status_set_cancelled), slot);
 
         // Mpi.OneSided.cs
         fixed (void* slot = &Win_create) Bind(library, libraryName, nameof(Win_create), slot);

@@ -8,4 +8,6 @@ internal static unsafe partial class Mpi
 {
     public static delegate* unmanaged<void*, int, nint, int, int, nint, void*, int> Irecv;
     public static delegate* unmanaged<int, int, nint, int*, void*, void*, int> Improbe;
+    public static delegate* unmanaged<void*, int, nint, void*, void*, int> Imrecv;
+    public static delegate* unmanaged<void*, int, int> Status_set_cancelled;
 }
