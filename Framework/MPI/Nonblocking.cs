@@ -90,7 +90,7 @@ public abstract unsafe partial class Communicator
             return new ProbedReceiveRequest<T>(this, source, tag, action);
         var cell = new T[1];
         var operation = PostReceive(cell.AsMemory().Pin(), 1, DatatypeOf<T>.Handle, source, tag);
-        return new PostedReceiveRequest(operation, DatatypeOf<T>.Handle, () =>
+        return new PostedReceiveRequest(operation, DatatypeOf<T>.Handle, _ =>
         {
             action?.Invoke(cell[0]);
             return cell[0];
@@ -115,7 +115,11 @@ public abstract unsafe partial class Communicator
         if (Wire<T>.Kind == WireKind.Raw)
         {
             var operation = PostReceive(values.AsMemory().Pin(), values.Length, DatatypeOf<T>.Handle, source, tag);
-            return new PostedReceiveRequest(operation, DatatypeOf<T>.Handle, () => values);
+            return new PostedReceiveRequest(operation, DatatypeOf<T>.Handle, native =>
+            {
+                RejectSerialized(BytesOf(values.AsSpan()), native, typeof(T[]));
+                return values;
+            });
         }
         return new SerializedReceiveRequest<T[]>(this, source, tag, received =>
         {
@@ -141,7 +145,11 @@ public abstract unsafe partial class Communicator
         ValidateSource(source);
         ValidateTag(tag, allowAny: true);
         var operation = PostReceive(values.Pin(), values.Length, DatatypeOf<T>.Handle, source, tag);
-        return new PostedReceiveRequest(operation, DatatypeOf<T>.Handle, () => values);
+        return new PostedReceiveRequest(operation, DatatypeOf<T>.Handle, native =>
+        {
+            RejectSerialized(MemoryMarshal.AsBytes(values.Span), native, typeof(Memory<T>));
+            return values;
+        });
     }
 
     private PostedRequest PostSend(MemoryHandle pin, int count, nint datatype, int dest, int tag)
@@ -166,8 +174,12 @@ public abstract unsafe partial class Communicator
         PostedOperation.Receive(pin, count, datatype, Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle);
 }
 
-/// <summary>A receive posted with MPI_Irecv into pinned memory whose size is known.</summary>
-internal sealed class PostedReceiveRequest(PostedOperation operation, nint datatype, Func<object?> value) : ReceiveRequest
+/// <summary>
+/// A receive posted with MPI_Irecv into pinned memory whose size is known; <c>value</c> makes the received value
+/// from the message's status (and may reject the message).
+/// </summary>
+internal sealed class PostedReceiveRequest(PostedOperation operation, nint datatype, Func<StatusBuffer, object?> value)
+    : ReceiveRequest
 {
     private object? _value;
 
@@ -179,7 +191,7 @@ internal sealed class PostedReceiveRequest(PostedOperation operation, nint datat
             return null;
         var status = new CompletedStatus(native, datatype);
         if (!status.Cancelled)
-            _value = value();
+            _value = value(native);
         return status;
     }
 
@@ -204,7 +216,7 @@ internal sealed class ProbedReceiveRequest<T> : ReceiveRequest
         _match = new ProbedMatch(communicator.LiveHandle, Ranks.ToNative(source), Ranks.TagToNative(tag),
             (message, status) =>
             {
-                _value = Communicator.ReceiveProbed<T>(message, status, out var completed);
+                _value = communicator.ReceiveProbed<T>(message, status, out var completed);
                 _status = completed;
             });
     }

@@ -290,6 +290,7 @@ public abstract unsafe partial class Communicator
     {
         StatusBuffer native = default;
         ReceiveInto(source, tag, values, datatype, &native);
+        RejectSerialized(BytesOf(values), native, typeof(T[]));
         return CompletedStatus.Reuse(ref _lastStatus, native, datatype);
     }
 
@@ -399,16 +400,67 @@ public abstract unsafe partial class Communicator
         return ReceiveProbed<T>(message, probed, out status);
     }
 
-    /// <summary>Receives the raw array a matched probe (blocking or not) found.</summary>
-    internal static T ReceiveProbed<T>(long message, StatusBuffer probed, out CompletedStatus status)
+    /// <summary>
+    /// Receives the raw array a matched probe (blocking or not) found, into a new array of its length.
+    /// </summary>
+    /// <exception cref="MessageTypeMismatchException">The message is a serialized value, or not a whole number of elements.</exception>
+    internal T ReceiveProbed<T>(long message, StatusBuffer probed, out CompletedStatus status)
     {
         var datatype = RawArrayOf<T>.Datatype;
         int count = CountOf(probed, datatype);
+        int bytes = CountOf(probed, Mpi.Abi.Datatypes.Byte);
+        if ((long)count * RawArrayOf<T>.ElementSize != bytes)
+        {
+            // The matched message must be received all the same; then it is examined for what it was.
+            var whole = GC.AllocateUninitializedArray<byte>(bytes);
+            fixed (byte* p = whole)
+                Mpi.Check(Mpi.Mrecv(p, bytes, Mpi.Abi.Datatypes.Byte, &message, &probed));
+            RejectSerialized(whole, probed, typeof(T));
+            throw new MessageTypeMismatchException(
+                $"The message from rank {Ranks.FromNative(probed.Source)} with tag {Ranks.TagFromNative(probed.Tag)} " +
+                $"holds {bytes} bytes, not a whole number of {typeof(T).GetElementType()} ({RawArrayOf<T>.ElementSize} " +
+                $"bytes each), so it cannot be received as {typeof(T)}: it was sent as values of another type.");
+        }
         var values = RawArrayOf<T>.Allocate(count);
-        fixed (void* p = &MemoryMarshal.GetArrayDataReference(values))
+        fixed (byte* p = &MemoryMarshal.GetArrayDataReference(values))
+        {
             Mpi.Check(Mpi.Mrecv(p, count, datatype, &message, &probed));
+            RejectSerialized(new ReadOnlySpan<byte>(p, bytes), probed, typeof(T));
+        }
         status = new CompletedStatus(probed, count);
         return (T)(object)values;
+    }
+
+    /// <summary>The memory of raw elements (unmanaged <typeparamref name="T"/>, which the compiler cannot see here), as bytes.</summary>
+    internal static ReadOnlySpan<byte> BytesOf<T>(Span<T> values) =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(values)),
+            values.Length * Unsafe.SizeOf<T>());
+
+    /// <summary>
+    /// Throws when raw values just received (<paramref name="received"/>, the receive buffer) are a serialized
+    /// value's header, that is a value sent as an object and received as raw values; its payload, if it has one, is
+    /// received and dropped first, so that the sender's payload sends complete instead of holding its finalize.
+    /// </summary>
+    /// <exception cref="MessageTypeMismatchException">The message is a serialized value's header.</exception>
+    internal void RejectSerialized(ReadOnlySpan<byte> received, in StatusBuffer native, Type expected)
+    {
+        if (!SerializedMessages.HasMarker(received, received.Length))
+            return;
+        int count = CountOf(native, Mpi.Abi.Datatypes.Byte);
+        if (!SerializedMessages.TryParse(received, count, out var header))
+            return;
+        IncomingPayload? payload = header.Text ? new IncomingText(header.Length)
+            : header.Length > SerializedMessages.HeaderCapacity ? new IncomingFrame(received[..count], header.Length)
+            : null;
+        if (payload is not null)
+        {
+            foreach (var operation in payload.PostPayload(native.Source, header.PayloadTag, ShadowHandle))
+                operation.Complete(block: true, out _);
+        }
+        throw new MessageTypeMismatchException(
+            $"The message from rank {Ranks.FromNative(native.Source)} with tag {Ranks.TagFromNative(native.Tag)} holds " +
+            $"a serialized {(header.Text ? "string" : "value")} (sent as an object), so it cannot be received as raw " +
+            $"values ({expected}); receive it as the type it was sent as.");
     }
 
     private static int CountOf(in StatusBuffer native, nint datatype)
@@ -421,9 +473,19 @@ public abstract unsafe partial class Communicator
 }
 
 /// <summary>The element datatype and an allocator of a raw array type.</summary>
-internal static class RawArrayOf<TArray>
+internal static unsafe class RawArrayOf<TArray>
 {
     public static readonly nint Datatype = Datatypes.For(typeof(TArray).GetElementType()!);
+
+    /// <summary>The size of one element in bytes (MPI_Type_size of <see cref="Datatype"/>).</summary>
+    public static readonly int ElementSize = SizeOf(Datatype);
+
+    private static int SizeOf(nint datatype)
+    {
+        int size = 0;
+        Mpi.Check(Mpi.Type_size(datatype, &size));
+        return size;
+    }
 
     // The common element types skip zeroing memory MPI overwrites; the tests on typeof fold away when compiled.
     public static Array Allocate(int count) =>

@@ -97,21 +97,35 @@ internal static unsafe class SerializedMessages
     /// either the frame's length (header bytes included) or, for a string's characters, their number.
     /// </summary>
     public static (bool Text, int PayloadTag, long Length) Parse(ReadOnlySpan<byte> header, int count, int source,
-        int tag, Type expected)
+        int tag, Type expected) =>
+        TryParse(header, count, out var parsed)
+            ? parsed
+            : throw NotSerialized(source, tag, expected, count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                null);
+
+    /// <summary>Whether <paramref name="header"/> (<paramref name="count"/> bytes received) is a serialized value's header; see <see cref="Parse"/>.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> header, int count, out (bool Text, int PayloadTag, long Length) parsed)
     {
-        int marker = count < FrameWriter.Reserved ? 0 : BinaryPrimitives.ReadInt32LittleEndian(header);
-        long length = marker == 0 ? 0 : BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
-        if (marker == TextMarker && count == FrameWriter.Reserved && length is >= TextThreshold and <= int.MaxValue)
-            return (true, BinaryPrimitives.ReadInt32LittleEndian(header[4..]), length);
-        if (marker != Marker)
-            throw NotSerialized(source, tag, expected, count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                null);
+        parsed = default;
+        if (!HasMarker(header, count))
+            return false;
+        int marker = BinaryPrimitives.ReadInt32LittleEndian(header);
+        int payloadTag = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
+        long length = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
+        if (marker == TextMarker)
+        {
+            parsed = (true, payloadTag, length);
+            return count == FrameWriter.Reserved && length is >= TextThreshold and <= int.MaxValue;
+        }
         long stream = length + FrameWriter.Reserved;
-        if (length < 0 || (stream <= HeaderCapacity ? stream != count : count != HeaderCapacity))
-            throw NotSerialized(source, tag, expected, count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                null);
-        return (false, BinaryPrimitives.ReadInt32LittleEndian(header[4..]), stream);
+        parsed = (false, payloadTag, stream);
+        return length >= 0 && (stream <= HeaderCapacity ? stream == count : count == HeaderCapacity);
     }
+
+    /// <summary>Whether the <paramref name="count"/> bytes received start like a header (a cheap first test).</summary>
+    public static bool HasMarker(ReadOnlySpan<byte> received, int count) =>
+        count >= FrameWriter.Reserved && received.Length >= FrameWriter.Reserved &&
+        BinaryPrimitives.ReadInt32LittleEndian(received) is Marker or TextMarker;
 
     public static MessageTypeMismatchException NotSerialized(int source, int tag, Type expected, string size,
         Exception? inner) =>

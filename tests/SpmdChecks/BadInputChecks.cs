@@ -64,6 +64,68 @@ internal static class BadInputChecks
         Expect.Equal(7, c.Receive<int>(c.Rank, 4));
     }
 
+    /// <summary>
+    /// Values sent as objects (a short string, a string long enough to travel as its characters, a list whose frame
+    /// has a payload, a record) received as raw values, by every kind of raw receive: each fails naming the serialized
+    /// value, and rank 0's payload sends still complete (before, rank 0 then hung in finalize).
+    /// </summary>
+    [Check(MinRanks = 2)]
+    public static void SerializedValuesReceivedAsRawValuesAreRefused(Intracommunicator c)
+    {
+        object[] values =
+        [
+            "hello", new string('x', 100_000), Enumerable.Range(0, 20_000).Select(i => $"item {i}").ToList(),
+            new Account("a", 1m),
+        ];
+        var receives = new (string What, Action<int> Receive)[]
+        {
+            ("Receive<byte[]>", tag => c.Receive<byte[]>(0, tag)),
+            ("Receive<int[]>", tag => c.Receive<int[]>(0, tag)),
+            ("ImmediateReceive<byte[]>", tag => c.ImmediateReceive<byte[]>(Communicator.anySource, tag).Wait()),
+            ("Receive into a Span<byte>", tag => c.Receive(0, tag, new byte[1 << 17].AsSpan())),
+            ("Receive into the caller's byte[] with its status", tag =>
+            {
+                var buffer = new byte[1 << 17];
+                c.Receive(0, tag, ref buffer, out _);
+            }),
+            ("ImmediateReceive into the caller's byte[]", tag => c.ImmediateReceive(0, tag, new byte[1 << 17]).Wait()),
+            ("ImmediateReceive into Memory<byte>", tag => c.ImmediateReceive(0, tag, new byte[1 << 17].AsMemory()).Wait()),
+        };
+        if (c.Rank == 0)
+        {
+            int tag = 0;
+            foreach (var _ in receives)
+            {
+                foreach (var value in values)
+                    c.Send(value, 1, tag++);
+            }
+            c.Send(new byte[] { 1, 2, 3 }, 1, tag);
+        }
+        else if (c.Rank == 1)
+        {
+            int tag = 0;
+            foreach (var (what, receive) in receives)
+            {
+                foreach (var value in values)
+                {
+                    var error = Expect.Throws<MessageTypeMismatchException>(() => receive(tag), $"{what} of a {value.GetType().Name}");
+                    Expect.True(error.Message.Contains($"rank 0 with tag {tag} holds a serialized", StringComparison.Ordinal),
+                        $"{what} of a {value.GetType().Name}: {error.Message}");
+                    tag++;
+                }
+            }
+            var notWhole = Expect.Throws<MessageTypeMismatchException>(() => c.Receive<int[]>(0, tag));
+            Expect.True(notWhole.Message.Contains("3 bytes, not a whole number of System.Int32", StringComparison.Ordinal),
+                notWhole.Message);
+        }
+        c.Barrier();
+        // The communicator still works afterwards, in both directions.
+        if (c.Rank == 0)
+            Expect.Equal("after", c.Receive<string>(1, 99));
+        else if (c.Rank == 1)
+            c.Send("after", 0, 99);
+    }
+
     [Check]
     public static void UnserializableValuesAreRefusedWithoutCrashing(Intracommunicator c)
     {
