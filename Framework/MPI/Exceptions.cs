@@ -87,7 +87,11 @@ internal static class ErrorTranslation
         int errorClass = Mpi.ErrorClass(code);
         var text = Mpi.ErrorString(code);
         if (errorClass == errors.Truncate)
-            return new MessageTruncatedException(code, errorClass, $"Message truncated: {text}");
+        {
+            // MPICH appends its internal call stack, which says nothing a caller can use.
+            int stack = text.IndexOf(", error stack:", StringComparison.Ordinal);
+            return new MessageTruncatedException(code, errorClass, $"Message truncated: {(stack < 0 ? text : text[..stack])}");
+        }
         var rma = Mpi.Abi.OneSided.Errors;
         if (errorClass == rma.RmaSync)
             return new RmaSynchronizationException(code, errorClass, $"RMA synchronization error: {text}");
@@ -103,5 +107,25 @@ internal static class ErrorTranslation
         return argumentClasses.Contains(errorClass)
             ? new MpiArgumentException(code, errorClass, text)
             : new MpiException(code, errorClass, text);
+    }
+
+    /// <summary>
+    /// <see cref="ToException"/> for a failed receive of up to <paramref name="count"/> elements of
+    /// <paramref name="datatype"/> with this envelope (native values): a truncation names the sender, the tag and the
+    /// room the receive had, and the usual cause.
+    /// </summary>
+    public static unsafe Exception ForReceive(int code, int nativeSource, int nativeTag, int count, nint datatype)
+    {
+        var error = ToException(code);
+        if (error is not MessageTruncatedException truncated)
+            return error;
+        int size = 0;
+        Mpi.Type_size(datatype, &size);
+        string from = nativeSource == Mpi.Abi.AnySource ? "any rank" : $"rank {Ranks.FromNative(nativeSource)}";
+        string tag = nativeTag == Mpi.Abi.AnyTag ? "any tag" : $"tag {nativeTag}";
+        string room = count == 1 ? $"one value of {size} bytes" : $"{count} values of {size} bytes each";
+        return new MessageTruncatedException(truncated.ErrorCode, truncated.ErrorClass,
+            $"Message truncated: the message from {from} with {tag} is longer than the receive buffer ({room}): " +
+            "it was sent as more values, or as an array or an object where the receiver expected fewer values.");
     }
 }

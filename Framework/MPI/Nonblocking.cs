@@ -94,7 +94,7 @@ public abstract unsafe partial class Communicator
         {
             action?.Invoke(cell[0]);
             return cell[0];
-        });
+        }, source, tag, 1);
     }
 
     /// <summary>
@@ -119,7 +119,7 @@ public abstract unsafe partial class Communicator
             {
                 RejectSerialized(BytesOf(values.AsSpan()), native, typeof(T[]));
                 return values;
-            });
+            }, source, tag, values.Length);
         }
         return new SerializedReceiveRequest<T[]>(this, source, tag, received =>
         {
@@ -149,7 +149,7 @@ public abstract unsafe partial class Communicator
         {
             RejectSerialized(MemoryMarshal.AsBytes(values.Span), native, typeof(Memory<T>));
             return values;
-        });
+        }, source, tag, values.Length);
     }
 
     private PostedRequest PostSend(MemoryHandle pin, int count, nint datatype, int dest, int tag)
@@ -178,8 +178,8 @@ public abstract unsafe partial class Communicator
 /// A receive posted with MPI_Irecv into pinned memory whose size is known; <c>value</c> makes the received value
 /// from the message's status (and may reject the message).
 /// </summary>
-internal sealed class PostedReceiveRequest(PostedOperation operation, nint datatype, Func<StatusBuffer, object?> value)
-    : ReceiveRequest
+internal sealed class PostedReceiveRequest(PostedOperation operation, nint datatype, Func<StatusBuffer, object?> value,
+    int source, int tag, int count) : ReceiveRequest
 {
     private object? _value;
 
@@ -187,8 +187,16 @@ internal sealed class PostedReceiveRequest(PostedOperation operation, nint datat
 
     private protected override CompletedStatus? Progress(bool block)
     {
-        if (!operation.Complete(block, out var native))
-            return null;
+        StatusBuffer native;
+        try
+        {
+            if (!operation.Complete(block, out native))
+                return null;
+        }
+        catch (MessageTruncatedException e) when (e.ErrorCode != 0)
+        {
+            throw ErrorTranslation.ForReceive(e.ErrorCode, Ranks.ToNative(source), Ranks.TagToNative(tag), count, datatype);
+        }
         var status = new CompletedStatus(native, datatype);
         if (!status.Cancelled)
             _value = value(native);

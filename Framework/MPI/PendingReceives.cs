@@ -174,23 +174,35 @@ internal static unsafe class PendingReceives
     /// </summary>
     public static void Receive(void* data, int count, nint datatype, int source, int tag, nint comm, StatusBuffer* status)
     {
+        int code;
         if (_count == 0)
         {
-            Mpi.Check(Mpi.Recv(data, count, datatype, source, tag, comm, status));
-            return;
+            code = Mpi.Recv(data, count, datatype, source, tag, comm, status);
         }
-        if (MustWaitItsTurn(comm, source, tag))
+        else if (MustWaitItsTurn(comm, source, tag))
         {
             long message = 0;
             StatusBuffer probed = default;
             MatchedProbe(source, tag, comm, &message, &probed);
-            Mpi.Check(Mpi.Mrecv(data, count, datatype, &message, status));
+            code = Mpi.Mrecv(data, count, datatype, &message, status);
+        }
+        else
+        {
+            Advance();
+            long request = 0;
+            Mpi.Check(Mpi.Irecv(data, count, datatype, source, tag, comm, &request));
+            try
+            {
+                Wait(&request, status);
+            }
+            catch (MessageTruncatedException e) when (e.ErrorCode != 0)
+            {
+                throw ErrorTranslation.ForReceive(e.ErrorCode, source, tag, count, datatype);
+            }
             return;
         }
-        Advance();
-        long request = 0;
-        Mpi.Check(Mpi.Irecv(data, count, datatype, source, tag, comm, &request));
-        Wait(&request, status);
+        if (code != 0)
+            throw ErrorTranslation.ForReceive(code, source, tag, count, datatype);
     }
 
     /// <summary>A blocking matched probe; the pending receives, posted earlier, get the first chance at each message.</summary>

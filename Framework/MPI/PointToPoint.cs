@@ -192,9 +192,11 @@ public abstract unsafe partial class Communicator
             T received = default!;
             StatusBuffer native = default;
             var datatype = DatatypeOf<T>.Handle;
-            Mpi.Check(Mpi.Sendrecv(Unsafe.AsPointer(ref inValue), 1, datatype, Ranks.ToNative(dest), sendTag,
+            int code = Mpi.Sendrecv(Unsafe.AsPointer(ref inValue), 1, datatype, Ranks.ToNative(dest), sendTag,
                 Unsafe.AsPointer(ref received), 1, datatype, Ranks.ToNative(source), Ranks.TagToNative(recvTag),
-                LiveHandle, &native));
+                LiveHandle, &native);
+            if (code != 0)
+                throw ErrorTranslation.ForReceive(code, Ranks.ToNative(source), Ranks.TagToNative(recvTag), 1, datatype);
             outValue = received;
             status = CompletedStatus.Reuse(ref _lastStatus, native, datatype);
             return;
@@ -242,9 +244,14 @@ public abstract unsafe partial class Communicator
             fixed (byte* send = &Unsafe.As<T, byte>(ref MemoryMarshal.GetArrayDataReference(inValues)))
             fixed (byte* receive = &Unsafe.As<T, byte>(ref MemoryMarshal.GetArrayDataReference(outValues)))
             {
-                Mpi.Check(Mpi.Sendrecv(send, inValues.Length, datatype, Ranks.ToNative(dest), sendTag,
+                int code = Mpi.Sendrecv(send, inValues.Length, datatype, Ranks.ToNative(dest), sendTag,
                     receive, outValues.Length, datatype, Ranks.ToNative(source), Ranks.TagToNative(recvTag),
-                    LiveHandle, &native));
+                    LiveHandle, &native);
+                if (code != 0)
+                {
+                    throw ErrorTranslation.ForReceive(code, Ranks.ToNative(source), Ranks.TagToNative(recvTag),
+                        outValues.Length, datatype);
+                }
             }
             status = CompletedStatus.Reuse(ref _lastStatus, native, datatype);
             return;
@@ -473,19 +480,12 @@ public abstract unsafe partial class Communicator
 }
 
 /// <summary>The element datatype and an allocator of a raw array type.</summary>
-internal static unsafe class RawArrayOf<TArray>
+internal static class RawArrayOf<TArray>
 {
     public static readonly nint Datatype = Datatypes.For(typeof(TArray).GetElementType()!);
 
-    /// <summary>The size of one element in bytes (MPI_Type_size of <see cref="Datatype"/>).</summary>
-    public static readonly int ElementSize = SizeOf(Datatype);
-
-    private static int SizeOf(nint datatype)
-    {
-        int size = 0;
-        Mpi.Check(Mpi.Type_size(datatype, &size));
-        return size;
-    }
+    /// <summary>The size of one element in bytes.</summary>
+    public static readonly int ElementSize = Datatypes.ElementSize(typeof(TArray).GetElementType()!);
 
     // The common element types skip zeroing memory MPI overwrites; the tests on typeof fold away when compiled.
     public static Array Allocate(int count) =>

@@ -39,6 +39,28 @@ internal static class BadInputChecks
         c.Send(new[] { 1, 2 }, c.Rank, 3);
         Expect.Throws<MessageTruncatedException>(() => c.Receive<int>(c.Rank, 3));
 
+        // The error names the sender, the tag and the room the receive had, and nothing of MPI's internals.
+        void Names(MessageTruncatedException e, int tag, string room)
+        {
+            Expect.True(e.Message.Contains($"from rank {c.Rank} with tag {tag} is longer than the receive buffer ({room})",
+                StringComparison.Ordinal), e.Message);
+            Expect.False(e.Message.Contains("error stack", StringComparison.Ordinal), e.Message);
+            Expect.True(e.ErrorCode != 0, "the MPI error code is kept");
+        }
+        Names(error, 1, "5 values of 4 bytes each");
+        c.Send("hello", c.Rank, 5);
+        Names(Expect.Throws<MessageTruncatedException>(() => c.Receive<int>(c.Rank, 5)), 5, "one value of 4 bytes");
+        c.Send(new[] { 1L, 2L }, c.Rank, 6);
+        Names(Expect.Throws<MessageTruncatedException>(() => c.ImmediateReceive<long>(c.Rank, 6).Wait()), 6,
+            "one value of 8 bytes");
+        c.Send(new[] { 1.0, 2.0, 3.0 }, c.Rank, 7);
+        Names(Expect.Throws<MessageTruncatedException>(() => c.ImmediateReceive(c.Rank, 7, new double[2]).Wait()), 7,
+            "2 values of 8 bytes each");
+        c.Send(new[] { 1, 2 }, c.Rank, 8);
+        Names(Expect.Throws<MessageTruncatedException>(() => c.SendReceive(1, c.Rank, 9, c.Rank, 8, out int _)), 8,
+            "one value of 4 bytes");
+        Expect.Equal(1, c.Receive<int>(c.Rank, 9), "the value SendReceive sent");
+
         // The communicator still works afterwards.
         c.Send(5, c.Rank, 4);
         Expect.Equal(5, c.Receive<int>(c.Rank, 4));
