@@ -187,7 +187,7 @@ public abstract unsafe partial class Communicator
         ValidateTag(sendTag, allowAny: false);
         ValidateSource(source);
         ValidateTag(recvTag, allowAny: true);
-        if (Wire<T>.Kind == WireKind.Raw && !MustWaitItsTurn(source, recvTag))
+        if (Wire<T>.Kind == WireKind.Raw && CanSendrecv(dest, source, recvTag))
         {
             T received = default!;
             StatusBuffer native = default;
@@ -237,7 +237,7 @@ public abstract unsafe partial class Communicator
         ValidateTag(sendTag, allowAny: false);
         ValidateSource(source);
         ValidateTag(recvTag, allowAny: true);
-        if (Wire<T>.Kind == WireKind.Raw && outValues is not null && !MustWaitItsTurn(source, recvTag))
+        if (Wire<T>.Kind == WireKind.Raw && outValues is not null && CanSendrecv(dest, source, recvTag))
         {
             StatusBuffer native = default;
             var datatype = DatatypeOf<T>.Handle;
@@ -350,6 +350,13 @@ public abstract unsafe partial class Communicator
     /// </summary>
     private void SendWhile<T>(T value, int dest, int tag, Action receive)
     {
+        if (AddressesSelf(dest))
+        {
+            // Completing a nonblocking send to self needs its receive; a blocking send to self is buffered instead.
+            Send(value, dest, tag);
+            receive();
+            return;
+        }
         if (Wire<T>.Kind == WireKind.Raw)
         {
             SendRawWhile(Unsafe.AsPointer(ref value), 1, DatatypeOf<T>.Handle, dest, tag, receive);
@@ -389,11 +396,13 @@ public abstract unsafe partial class Communicator
     }
 
     /// <summary>
-    /// Whether a receive from <paramref name="source"/> with <paramref name="tag"/> must wait for an earlier probed
-    /// receive (see <see cref="PendingReceives"/>), so cannot be handed to MPI_Sendrecv.
+    /// Whether an exchange can be handed to MPI_Sendrecv: not when its send goes to this rank itself (MPICH in a
+    /// one-process world waits in MPI_Sendrecv forever unless the receive takes that very message), nor when its
+    /// receive must wait for an earlier probed receive (see <see cref="PendingReceives"/>).
     /// </summary>
-    private bool MustWaitItsTurn(int source, int tag) =>
-        PendingReceives.MustWaitItsTurn(LiveHandle, Ranks.ToNative(source), Ranks.TagToNative(tag));
+    private bool CanSendrecv(int dest, int source, int recvTag) =>
+        !AddressesSelf(dest) &&
+        !PendingReceives.MustWaitItsTurn(LiveHandle, Ranks.ToNative(source), Ranks.TagToNative(recvTag));
 
     /// <summary>
     /// Receives a message of unknown length as a <typeparamref name="T"/> (a raw array or a serialized value):

@@ -283,6 +283,27 @@ internal static class PointToPointChecks
         Expect.Equal(1 << 20, selfLarge.Length);
     }
 
+    [Check]
+    public static void SendReceiveWithSelfReceivingAnotherMessage(Intracommunicator c)
+    {
+        // Each exchange receives an earlier message, so what it sends stays unreceived until later: the call must
+        // not wait for that (MPICH in a one-process world waited in MPI_Sendrecv forever).
+        c.Send(1, c.Rank, 1);
+        c.SendReceive(2, c.Rank, 2, c.Rank, 1, out int first);
+        Expect.Equal(1, first, "a value");
+        var two = new int[1];
+        c.SendReceive(new[] { 3, 4 }, c.Rank, 3, c.Rank, 2, ref two);
+        Expect.Sequence([2], two, "into the caller's array");
+        int[] allocated = null!;
+        c.SendReceive(new[] { 5 }, c.Rank, 4, c.Rank, 3, ref allocated);
+        Expect.Sequence([3, 4], allocated, "into a new array");
+        c.Send("four", c.Rank, 6);
+        c.SendReceive("five", c.Rank, 7, c.Rank, 6, out string four);
+        Expect.Equal("four", four, "a serialized value");
+        Expect.Sequence([5], c.Receive<int[]>(c.Rank, 4), "the array sent last but one");
+        Expect.Equal("five", c.Receive<string>(c.Rank, 7), "the string sent last");
+    }
+
     private static byte[] Filled(int length, int seed)
     {
         var data = new byte[length];
