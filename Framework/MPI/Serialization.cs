@@ -159,6 +159,8 @@ internal static class SerializedFrame
         {
             if (serialization.Serializer is ObjectSerializer)
             {
+                if (!first.Slice(2, nameLength).SequenceEqual(TypeName<T>.Utf8))
+                    MemberNames<T>.Check(payload, SentType);
                 var value = ObjectSerializer.Deserialize<T>(payload, out long read);
                 return read == payload.Length
                     ? value
@@ -174,6 +176,58 @@ internal static class SerializedFrame
             throw new MessageTypeMismatchException(
                 $"The message from rank {source} with tag {tag} holds a {SentType()}, which cannot be received as " +
                 $"{typeof(T)}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The names under which a <typeparamref name="T"/> written member by member (MessagePack's contract-less maps) can
+    /// hold its members: every field and property of it and its base classes, and names given by
+    /// <see cref="KeyAttribute"/> or <see cref="System.Runtime.Serialization.DataMemberAttribute"/> (a superset of the
+    /// keys MessagePack writes). Checked only when a value arrives from a type of another name: MessagePack skips keys
+    /// it does not know, so a value of an unrelated type would otherwise arrive as a <typeparamref name="T"/> of defaults.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2070", Justification = AotSerialization.MessagePackNeedsJit)]
+    private static class MemberNames<T>
+    {
+        private static readonly HashSet<string>? Names = typeof(T) == typeof(object) ||
+            typeof(System.Collections.IEnumerable).IsAssignableFrom(typeof(T)) || typeof(T).IsPrimitive
+            ? null
+            : typeof(T).GetTypeHierarchy()
+                .SelectMany(type => type.GetMembers(System.Reflection.BindingFlags.Instance |
+                    System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic |
+                    System.Reflection.BindingFlags.DeclaredOnly))
+                .Where(member => member is System.Reflection.FieldInfo or System.Reflection.PropertyInfo)
+                .SelectMany(member => new[]
+                {
+                    member.Name,
+                    member.GetCustomAttributes(typeof(KeyAttribute), true).OfType<KeyAttribute>().FirstOrDefault()?.StringKey,
+                    member.GetCustomAttributes(typeof(System.Runtime.Serialization.DataMemberAttribute), true)
+                        .OfType<System.Runtime.Serialization.DataMemberAttribute>().FirstOrDefault()?.Name,
+                })
+                .OfType<string>()
+                .ToHashSet(StringComparer.Ordinal);
+
+        /// <summary>Throws when <paramref name="payload"/> is a map with a string key that names no member of <typeparamref name="T"/>.</summary>
+        public static void Check(in ReadOnlySequence<byte> payload, Func<string> sentType)
+        {
+            if (Names is null)
+                return;
+            var reader = new MessagePackReader(payload);
+            if (reader.NextMessagePackType != MessagePackType.Map)
+                return;
+            int count = reader.ReadMapHeader();
+            for (int i = 0; i < count; i++)
+            {
+                if (reader.NextMessagePackType != MessagePackType.String)
+                    return;
+                var key = reader.ReadString()!;
+                if (!Names.Contains(key))
+                {
+                    throw new MessagePackSerializationException(
+                        $"the {sentType()} has a member '{key}' that {typeof(T)} does not have");
+                }
+                reader.Skip();
+            }
         }
     }
 

@@ -82,9 +82,28 @@ internal static class BadInputChecks
         var raw = Expect.Throws<MessageTypeMismatchException>(() => c.Receive<string>(c.Rank, 3));
         Expect.True(raw.Message.Contains($"rank {c.Rank} with tag 3", StringComparison.Ordinal));
 
+        // A record received as a record type of other members: MessagePack would skip every key it does not know
+        // and return defaults, so a key no member of the receiving type has is refused.
+        c.Send(new Station("north", 3), c.Rank, 5);
+        var other = Expect.Throws<MessageTypeMismatchException>(() => c.Receive<Reading>(c.Rank, 5));
+        Expect.True(other.Message.Contains("member 'Name'", StringComparison.Ordinal) &&
+            other.Message.Contains("BadInputChecks+Station", StringComparison.Ordinal), other.Message);
+        c.Send(new Reading(1.5, "K", 9), c.Rank, 5);
+        var extra = Expect.Throws<MessageTypeMismatchException>(() => c.Receive<Sample>(c.Rank, 5));
+        Expect.True(extra.Message.Contains("member 'Count'", StringComparison.Ordinal), extra.Message);
+        // A type whose members include every member sent is read structurally, as MessagePack does.
+        c.Send(new Sample(2.5, "C"), c.Rank, 5);
+        Expect.Equal(new Reading(2.5, "C", 0), c.Receive<Reading>(c.Rank, 5));
+
         c.Send(7, c.Rank, 4);
         Expect.Equal(7, c.Receive<int>(c.Rank, 4));
     }
+
+    private sealed record Station(string Name, int Elevation);
+
+    private sealed record Reading(double Value, string Unit, int Count);
+
+    private sealed record Sample(double Value, string Unit);
 
     /// <summary>
     /// Values sent as objects (a short string, a string long enough to travel as its characters, a list whose frame
