@@ -20,6 +20,7 @@ public abstract unsafe partial class Communicator
     /// for the receiver to call the framework again (see <c>DetachedSends</c>). Raw values are posted with MPI_Isend.
     /// </summary>
     /// <exception cref="MessagePack.MessagePackSerializationException">The default serializer cannot write <typeparamref name="T"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="value"/> is a null array of unmanaged elements.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="dest"/> is not a rank this communicator addresses (0 to <see cref="Communicator.Size"/> - 1; the remote group's size on an intercommunicator), or <paramref name="tag"/> is outside 0 to <see cref="Environment.MaxTag"/>.</exception>
     /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
     /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
@@ -30,7 +31,8 @@ public abstract unsafe partial class Communicator
         return Wire<T>.Kind switch
         {
             WireKind.Raw => PostSend(new T[] { value }.AsMemory().Pin(), 1, DatatypeOf<T>.Handle, dest, tag),
-            WireKind.RawArray => PostSendOfArray((Array)(object)value!, dest, tag),
+            WireKind.RawArray => PostSendOfArray((Array?)(object?)value ?? throw new ArgumentNullException(nameof(value)),
+                dest, tag),
             _ => (Request)PostSerializedSend(value, dest, tag),
         };
     }

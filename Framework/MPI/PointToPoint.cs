@@ -23,6 +23,7 @@ public abstract unsafe partial class Communicator
     /// <see cref="Serialization"/>). A send to this rank itself is buffered, so it does not wait for the receive.
     /// </summary>
     /// <exception cref="MessagePack.MessagePackSerializationException">The default serializer cannot write <typeparamref name="T"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="value"/> is a null array of unmanaged elements.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="dest"/> is not a rank this communicator addresses (0 to <see cref="Size"/> - 1; the remote group's size on an intercommunicator), or <paramref name="tag"/> is outside 0 to <see cref="Environment.MaxTag"/>.</exception>
     /// <exception cref="ObjectDisposedException">The communicator has been disposed (or this rank is not part of it).</exception>
     /// <exception cref="MpiException">MPI reported an error (one of an argument class throws <see cref="MpiArgumentException"/> instead).</exception>
@@ -36,7 +37,8 @@ public abstract unsafe partial class Communicator
                 SendBlocking(Unsafe.AsPointer(ref value), 1, DatatypeOf<T>.Handle, dest, tag);
                 break;
             case WireKind.RawArray:
-                SendRawArray((Array)(object)value!, dest, tag);
+                ArgumentNullException.ThrowIfNull(value);
+                SendRawArray((Array)(object)value, dest, tag);
                 break;
             default:
                 SendSerialized(value, dest, tag);
@@ -175,6 +177,7 @@ public abstract unsafe partial class Communicator
         SendReceive(inValue, dest, sendTag, source, recvTag, out outValue, out _);
 
     /// <inheritdoc cref="SendReceive{T}(T, int, int, int, int, out T)"/>
+    /// <exception cref="ArgumentNullException"><paramref name="inValue"/> is a null array of unmanaged elements.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="dest"/> or <paramref name="source"/> is not a rank this communicator addresses (<paramref name="source"/> may be <see cref="anySource"/>), or a tag is out of range (<paramref name="recvTag"/> may be <see cref="anyTag"/>).</exception>
     /// <exception cref="MessageTruncatedException">The received message holds more than one unmanaged value.</exception>
     /// <exception cref="MessageTypeMismatchException">The message was serialized from a type that cannot be read as <typeparamref name="T"/>, or was sent as raw values of another type.</exception>
@@ -183,6 +186,8 @@ public abstract unsafe partial class Communicator
     public void SendReceive<T>(T inValue, int dest, int sendTag, int source, int recvTag, out T outValue,
         out CompletedStatus status)
     {
+        if (Wire<T>.Kind == WireKind.RawArray)
+            ArgumentNullException.ThrowIfNull(inValue);
         ValidateDestination(dest);
         ValidateTag(sendTag, allowAny: false);
         ValidateSource(source);
@@ -326,7 +331,6 @@ public abstract unsafe partial class Communicator
 
     private void SendRawArray(Array values, int dest, int tag)
     {
-        ArgumentNullException.ThrowIfNull(values);
         var datatype = Datatypes.For(values.GetType().GetElementType()!);
         fixed (void* p = &MemoryMarshal.GetArrayDataReference(values))
             SendBlocking(p, values.Length, datatype, dest, tag);

@@ -205,8 +205,12 @@ internal static class BadInputChecks
     public static void NullArguments(Intracommunicator c)
     {
         int[] nothing = null!;
-        Expect.Throws<ArgumentNullException>(() => c.Send(nothing, c.Rank, 0));
-        Expect.Throws<ArgumentNullException>(() => c.Send<int[]>(value: null!, c.Rank, 0));
+        // Each names the caller's parameter, not one inside the framework.
+        Expect.Equal("values", Expect.Throws<ArgumentNullException>(() => c.Send(nothing, c.Rank, 0)).ParamName);
+        Expect.Equal("value", Expect.Throws<ArgumentNullException>(() => c.Send<int[]>(value: null!, c.Rank, 0)).ParamName);
+        Expect.Equal("values", Expect.Throws<ArgumentNullException>(() => c.ImmediateSend(nothing, c.Rank, 0)).ParamName);
+        Expect.Equal("value", Expect.Throws<ArgumentNullException>(() => c.ImmediateSend<int[]>(value: null!, c.Rank, 0)).ParamName);
+        Expect.Equal("inValues", Expect.Throws<ArgumentNullException>(() => c.SendReceive(nothing, c.Rank, 0, ref nothing)).ParamName);
         Expect.Throws<ArgumentOutOfRangeException>(() => c.Split(-1, 0));
     }
 }
