@@ -153,6 +153,29 @@ internal static class ObjectBlockChecks
     }
 
     /// <summary>
+    /// What README promises of a value received as object: MessagePack's view without the type (a record or a
+    /// dictionary of plain members arrives as a dictionary), and a value holding a block of unmanaged elements is
+    /// refused naming what was sent.
+    /// </summary>
+    [Check]
+    public static void ValuesReceivedAsObject(Intracommunicator c)
+    {
+        c.Send(new Station("north", 3), c.Rank, 1);
+        var station = c.Receive<object>(c.Rank, 1) as Dictionary<object, object>;
+        Expect.True(station is not null, "a record arrives as a dictionary");
+        Expect.Equal<object>("north", station!["Name"]);
+        Expect.Equal(3L, Convert.ToInt64(station["Elevation"], System.Globalization.CultureInfo.InvariantCulture));
+        c.Send(new Dictionary<string, int> { ["a"] = 1 }, c.Rank, 2);
+        Expect.Equal(1, (c.Receive<object>(c.Rank, 2) as Dictionary<object, object>)?.Count);
+
+        c.Send(new List<double> { 1.5, 2.5 }, c.Rank, 3);
+        var list = Expect.Throws<MessageTypeMismatchException>(() => c.Receive<object>(c.Rank, 3));
+        Expect.True(list.Message.Contains("List`1[System.Double]", StringComparison.Ordinal), list.Message);
+        c.Send(new ListHolder("r", [1.5]), c.Rank, 4);
+        Expect.Throws<MessageTypeMismatchException>(() => c.Receive<object>(c.Rank, 4));
+    }
+
+    /// <summary>
     /// Strings take a direct route through the serializer; it must write MessagePack's own format, so a string is read
     /// back as an object and an object holding one as a string, null stays null, and another type is refused.
     /// </summary>
@@ -317,5 +340,7 @@ internal sealed record Holder(string Name, double[]? Values, List<int>? Counts, 
 internal sealed record ArrayHolder(string Name, double[] Values);
 
 internal sealed record ListHolder(string Name, List<double> Values);
+
+internal sealed record Station(string Name, int Elevation);
 
 internal sealed record IntHolder(string Name, int[] Values);
