@@ -94,6 +94,15 @@ internal static class BadInputChecks
         // A type whose members include every member sent is read structurally, as MessagePack does.
         c.Send(new Sample(2.5, "C"), c.Rank, 5);
         Expect.Equal(new Reading(2.5, "C", 0), c.Receive<Reading>(c.Rank, 5));
+        // The type checked is the sender's type argument: a derived value sent as its base type reads as the base type;
+        // sent as itself and received as its base, its own member would be lost, so it is refused.
+        c.Send<Shape>(new Circle { X = 1.5, Radius = 2 }, c.Rank, 5);
+        var shape = c.Receive<Shape>(c.Rank, 5);
+        Expect.Equal(typeof(Shape), shape.GetType());
+        Expect.Equal(1.5, shape.X);
+        c.Send(new Circle { X = 1.5, Radius = 2 }, c.Rank, 5);
+        var sliced = Expect.Throws<MessageTypeMismatchException>(() => c.Receive<Shape>(c.Rank, 5));
+        Expect.True(sliced.Message.Contains("member 'Radius'", StringComparison.Ordinal), sliced.Message);
 
         c.Send(7, c.Rank, 4);
         Expect.Equal(7, c.Receive<int>(c.Rank, 4));
@@ -104,6 +113,16 @@ internal static class BadInputChecks
     private sealed record Reading(double Value, string Unit, int Count);
 
     private sealed record Sample(double Value, string Unit);
+
+    public class Shape
+    {
+        public double X { get; set; }
+    }
+
+    public sealed class Circle : Shape
+    {
+        public double Radius { get; set; }
+    }
 
     /// <summary>
     /// Values sent as objects (a short string, a string long enough to travel as its characters, a list whose frame
