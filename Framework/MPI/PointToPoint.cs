@@ -294,6 +294,7 @@ public abstract unsafe partial class Communicator
         ValidateTag(tag, allowAny: true);
         StatusBuffer native = default;
         int flag = 0;
+        PendingReceives.Advance();
         Mpi.Check(Mpi.Iprobe(Ranks.ToNative(source), Ranks.TagToNative(tag), LiveHandle, &flag, &native));
         return flag != 0 ? new Status(native) : null;
     }

@@ -205,6 +205,8 @@ internal sealed unsafe class PostedOperation
         }
         else
         {
+            // A test is a call of this rank too: a peer's send may be waiting for a pending receive to be posted.
+            PendingReceives.Advance();
             code = Mpi.Test(&handle, &done, &native);
         }
         _handle = handle;

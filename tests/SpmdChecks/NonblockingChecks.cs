@@ -123,4 +123,56 @@ internal static class NonblockingChecks
         Expect.Equal(null, new RequestList().TestAny());
         Expect.Equal(0, new RequestList().TestSome().Count);
     }
+
+    /// <summary>
+    /// A receive of unknown length is posted to MPI only by a later call of its rank; a rank that only polls (Test,
+    /// WaitAsync, ImmediateProbe) must post it too, or a peer's large send to it waits for ever while the rank polls.
+    /// </summary>
+    [Check(MinRanks = 2)]
+    public static void PollingPostsWaitingReceivesOfUnknownLength(Intracommunicator c)
+    {
+        if (c.Rank > 1)
+        {
+            c.Barrier();
+            c.Barrier();
+            c.Barrier();
+            return;
+        }
+        int peer = 1 - c.Rank;
+        var large = new double[1 << 17];   // 1 MiB: beyond both libraries' eager limits, so the send waits for its receive
+        large[^1] = peer + 0.5;
+        foreach (var poll in new Func<Request, bool>[]
+        {
+            send => send.Test() is not null,
+            send =>
+            {
+                send.WaitAsync().GetAwaiter().GetResult();
+                return true;
+            },
+        })
+        {
+            var receive = c.ImmediateReceive<double[]>(peer, 0);
+            c.Barrier();   // the receive found no message when it started
+            var send = c.ImmediateSend(large, peer, 0);
+            while (!poll(send)) { }
+            receive.Wait();
+            Expect.Equal(c.Rank + 0.5, ((double[])receive.GetValue()!)[^1], "the array received");
+        }
+
+        if (c.Rank == 1)
+        {
+            var receive = c.ImmediateReceive<double[]>(0, 1);
+            c.Barrier();
+            while (c.ImmediateProbe(0, 2) is null) { }
+            receive.Wait();
+            Expect.Equal(1 << 17, ((double[])receive.GetValue()!).Length, "the array received");
+            Expect.Equal(2, c.Receive<int>(0, 2), "the value sent after it");
+        }
+        else
+        {
+            c.Barrier();
+            c.Send(large, 1, 1);
+            c.Send(2, 1, 2);
+        }
+    }
 }
