@@ -112,13 +112,22 @@ internal static class ErrorTranslation
     /// <summary>
     /// <see cref="ToException"/> for a failed receive of up to <paramref name="count"/> elements of
     /// <paramref name="datatype"/> with this envelope (native values): a truncation names the sender, the tag and the
-    /// room the receive had, and the usual cause.
+    /// room the receive had, and the usual cause. MPI fills the status of a failed receive, so where the receive had a
+    /// wildcard, <paramref name="status"/> (when not MPI_STATUS_IGNORE) names the message it matched.
     /// </summary>
-    public static unsafe Exception ForReceive(int code, int nativeSource, int nativeTag, int count, nint datatype)
+    public static unsafe Exception ForReceive(int code, int nativeSource, int nativeTag, int count, nint datatype,
+        StatusBuffer* status)
     {
         var error = ToException(code);
         if (error is not MessageTruncatedException truncated)
             return error;
+        if (status != null && status != (StatusBuffer*)Mpi.Abi.StatusIgnore)
+        {
+            if (nativeSource == Mpi.Abi.AnySource)
+                nativeSource = status->Source;
+            if (nativeTag == Mpi.Abi.AnyTag)
+                nativeTag = status->Tag;
+        }
         int size = 0;
         Mpi.Type_size(datatype, &size);
         string from = nativeSource == Mpi.Abi.AnySource ? "any rank" : $"rank {Ranks.FromNative(nativeSource)}";

@@ -180,7 +180,7 @@ public abstract unsafe partial class Communicator
 /// A receive posted with MPI_Irecv into pinned memory whose size is known; <c>value</c> makes the received value
 /// from the message's status (and may reject the message).
 /// </summary>
-internal sealed class PostedReceiveRequest(PostedOperation operation, nint datatype, Func<StatusBuffer, object?> value,
+internal sealed unsafe class PostedReceiveRequest(PostedOperation operation, nint datatype, Func<StatusBuffer, object?> value,
     int source, int tag, int count) : ReceiveRequest
 {
     private object? _value;
@@ -189,7 +189,8 @@ internal sealed class PostedReceiveRequest(PostedOperation operation, nint datat
 
     private protected override CompletedStatus? Progress(bool block)
     {
-        StatusBuffer native;
+        // Written by Complete even when it throws: MPI fills a failed receive's status.
+        StatusBuffer native = default;
         try
         {
             if (!operation.Complete(block, out native))
@@ -197,7 +198,8 @@ internal sealed class PostedReceiveRequest(PostedOperation operation, nint datat
         }
         catch (MessageTruncatedException e) when (e.ErrorCode != 0)
         {
-            throw ErrorTranslation.ForReceive(e.ErrorCode, Ranks.ToNative(source), Ranks.TagToNative(tag), count, datatype);
+            throw ErrorTranslation.ForReceive(e.ErrorCode, Ranks.ToNative(source), Ranks.TagToNative(tag), count, datatype,
+                &native);
         }
         var status = new CompletedStatus(native, datatype);
         if (!status.Cancelled)

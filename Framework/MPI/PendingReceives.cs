@@ -197,12 +197,12 @@ internal static unsafe class PendingReceives
             }
             catch (MessageTruncatedException e) when (e.ErrorCode != 0)
             {
-                throw ErrorTranslation.ForReceive(e.ErrorCode, source, tag, count, datatype);
+                throw ErrorTranslation.ForReceive(e.ErrorCode, source, tag, count, datatype, status);
             }
             return;
         }
         if (code != 0)
-            throw ErrorTranslation.ForReceive(code, source, tag, count, datatype);
+            throw ErrorTranslation.ForReceive(code, source, tag, count, datatype, status);
     }
 
     /// <summary>A blocking matched probe; the pending receives, posted earlier, get the first chance at each message.</summary>

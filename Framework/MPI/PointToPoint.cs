@@ -201,7 +201,7 @@ public abstract unsafe partial class Communicator
                 Unsafe.AsPointer(ref received), 1, datatype, Ranks.ToNative(source), Ranks.TagToNative(recvTag),
                 LiveHandle, &native);
             if (code != 0)
-                throw ErrorTranslation.ForReceive(code, Ranks.ToNative(source), Ranks.TagToNative(recvTag), 1, datatype);
+                throw ErrorTranslation.ForReceive(code, Ranks.ToNative(source), Ranks.TagToNative(recvTag), 1, datatype, &native);
             outValue = received;
             status = CompletedStatus.Reuse(ref _lastStatus, native, datatype);
             return;
@@ -255,7 +255,7 @@ public abstract unsafe partial class Communicator
                 if (code != 0)
                 {
                     throw ErrorTranslation.ForReceive(code, Ranks.ToNative(source), Ranks.TagToNative(recvTag),
-                        outValues.Length, datatype);
+                        outValues.Length, datatype, &native);
                 }
             }
             status = CompletedStatus.Reuse(ref _lastStatus, native, datatype);

@@ -199,6 +199,7 @@ internal sealed unsafe class PostedOperation
             catch
             {
                 _handle = handle;
+                status = native;
                 Release();
                 throw;
             }
@@ -212,6 +213,7 @@ internal sealed unsafe class PostedOperation
         _handle = handle;
         if (code != 0)
         {
+            status = native;
             Release();
             Mpi.Check(code);
         }

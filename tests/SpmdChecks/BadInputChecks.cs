@@ -60,6 +60,14 @@ internal static class BadInputChecks
         Names(Expect.Throws<MessageTruncatedException>(() => c.SendReceive(1, c.Rank, 9, c.Rank, 8, out int _)), 8,
             "one value of 4 bytes");
         Expect.Equal(1, c.Receive<int>(c.Rank, 9), "the value SendReceive sent");
+        // A receive with wildcards names the message it matched.
+        c.Send(new[] { 1, 2, 3 }, c.Rank, 10);
+        Names(Expect.Throws<MessageTruncatedException>(() =>
+            c.Receive(Communicator.anySource, Communicator.anyTag, new int[1].AsSpan())), 10, "one value of 4 bytes");
+        c.Send(new[] { 1, 2, 3 }, c.Rank, 11);
+        Names(Expect.Throws<MessageTruncatedException>(() =>
+            c.ImmediateReceive(Communicator.anySource, Communicator.anyTag, new int[2]).Wait()), 11,
+            "2 values of 4 bytes each");
 
         // The communicator still works afterwards.
         c.Send(5, c.Rank, 4);
