@@ -127,6 +127,11 @@ internal static unsafe class SerializedMessages
         count >= FrameWriter.Reserved && received.Length >= FrameWriter.Reserved &&
         BinaryPrimitives.ReadInt32LittleEndian(received) is Marker or TextMarker;
 
+    /// <summary>A message longer than any header (its receive was truncated), so not a serialized value; <paramref name="status"/> is the failed receive's.</summary>
+    public static MessageTypeMismatchException TooLongForHeader(in StatusBuffer status, Type expected, Exception inner) =>
+        NotSerialized(Ranks.FromNative(status.Source), Ranks.TagFromNative(status.Tag), expected,
+            $"more than {HeaderCapacity}", inner);
+
     public static MessageTypeMismatchException NotSerialized(int source, int tag, Type expected, string size,
         Exception? inner) =>
         new($"The message from rank {source} with tag {tag} ({size} bytes) is not a serialized object, so it cannot " +
@@ -425,7 +430,7 @@ public abstract unsafe partial class Communicator
         }
         catch (MessageTruncatedException e)
         {
-            throw SerializedMessages.NotSerialized(source, tag, typeof(T), $"more than {SerializedMessages.HeaderCapacity}", e);
+            throw SerializedMessages.TooLongForHeader(native, typeof(T), e);
         }
         return FinishSerialized<T>(header, native, out status, onArrival: null);
     }
@@ -569,8 +574,17 @@ internal sealed unsafe class SerializedReceiveRequest<T> : ReceiveRequest, IPend
     {
         if (_headerDone)
             return true;
-        if (!_headerReceive.Complete(block: false, out var native))
-            return false;
+        // Written by Complete even when it throws: MPI fills a failed receive's status.
+        StatusBuffer native = default;
+        try
+        {
+            if (!_headerReceive.Complete(block: false, out native))
+                return false;
+        }
+        catch (MessageTruncatedException e)
+        {
+            throw SerializedMessages.TooLongForHeader(native, typeof(T), e);
+        }
         _headerDone = true;
         _headerStatus = native;
         var status = new Status(native);
