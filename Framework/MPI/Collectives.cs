@@ -400,6 +400,7 @@ public partial class Intracommunicator
     /// <exception cref="MpiException">MPI reported an error.</exception>
     public T[] Alltoall<T>(T[] values)
     {
+        ArgumentNullException.ThrowIfNull(values);
         T[]? outValues = null;
         Alltoall(values, ref outValues);
         return outValues;
@@ -528,6 +529,7 @@ public partial class Intracommunicator
     /// <exception cref="MpiException">MPI reported an error.</exception>
     public T[]? Reduce<T>(T[] values, ReductionOperation<T> op, int root)
     {
+        ArgumentNullException.ThrowIfNull(values);
         T[]? outValues = null;
         Reduce(values, op, root, ref outValues);
         return outValues;
@@ -583,6 +585,7 @@ public partial class Intracommunicator
     /// <exception cref="MpiException">MPI reported an error.</exception>
     public T[] Allreduce<T>(T[] values, ReductionOperation<T> op)
     {
+        ArgumentNullException.ThrowIfNull(values);
         T[]? outValues = null;
         Allreduce(values, op, ref outValues);
         return outValues;
@@ -680,6 +683,7 @@ public partial class Intracommunicator
     /// <exception cref="MpiException">MPI reported an error.</exception>
     public T[] Scan<T>(T[] values, ReductionOperation<T> op)
     {
+        ArgumentNullException.ThrowIfNull(values);
         T[]? outValues = null;
         Scan(values, op, ref outValues);
         return outValues;
@@ -730,6 +734,7 @@ public partial class Intracommunicator
     /// <exception cref="MpiException">MPI reported an error.</exception>
     public T[]? ExclusiveScan<T>(T[] values, ReductionOperation<T> op)
     {
+        ArgumentNullException.ThrowIfNull(values);
         T[]? outValues = null;
         ExclusiveScan(values, op, ref outValues);
         return outValues;

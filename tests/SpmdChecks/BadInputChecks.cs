@@ -257,6 +257,16 @@ internal static class BadInputChecks
         Expect.Equal("values", Expect.Throws<ArgumentNullException>(() => c.ImmediateSend(nothing, c.Rank, 0)).ParamName);
         Expect.Equal("value", Expect.Throws<ArgumentNullException>(() => c.ImmediateSend<int[]>(value: null!, c.Rank, 0)).ParamName);
         Expect.Equal("inValues", Expect.Throws<ArgumentNullException>(() => c.SendReceive(nothing, c.Rank, 0, ref nothing)).ParamName);
+        // Every rank passes null, so every rank throws before the collective starts.
+        foreach (var collective in new Action[]
+        {
+            () => c.Allreduce(nothing, Operation<int>.Add), () => c.Reduce(nothing, Operation<int>.Add, 0),
+            () => c.Scan(nothing, Operation<int>.Add), () => c.ExclusiveScan(nothing, Operation<int>.Add),
+            () => c.Alltoall(nothing),
+        })
+        {
+            Expect.Equal("values", Expect.Throws<ArgumentNullException>(collective).ParamName);
+        }
         Expect.Throws<ArgumentOutOfRangeException>(() => c.Split(-1, 0));
     }
 }
