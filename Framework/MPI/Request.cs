@@ -211,13 +211,13 @@ internal sealed unsafe class PostedOperation
             code = Mpi.Test(&handle, &done, &native);
         }
         _handle = handle;
+        // Before any failure is thrown: MPI fills a failed receive's status, and it names the message.
+        status = native;
         if (code != 0)
         {
-            status = native;
             Release();
             Mpi.Check(code);
         }
-        status = native;
         if (done == 0)
             return false;
         Release();
