@@ -82,7 +82,7 @@ public sealed class ParallelJob : IDisposable
             CheckStopRequest();
             CheckEnding();
         }), null, TailInterval, TailInterval);
-        _exits.Exited += _ => CheckEnding();
+        _exits.Exited += _ => Guarded(CheckEnding);
         // Records are read as soon as a rank writes them, so the launcher knows every rank's process from its first
         // moments, and a stop asked for by another process is acted on at once. A change reads the one file changed.
         _changes = new FileSystemWatcher(_directory)
@@ -95,7 +95,24 @@ public sealed class ParallelJob : IDisposable
         _changes.EnableRaisingEvents = true;
         if (manifest.Spec.TimeLimit is { } limit)
             _timeLimit = new Timer(_ => RequestStop(JobState.TimedOut, $"The job exceeded its time limit of {limit}."), null, limit, Timeout.InfiniteTimeSpan);
-        _ = _mpiexec.ReadOutput(Route).ContinueWith(_ => Finish(), TaskScheduler.Default);
+        _ = _mpiexec.ReadOutput(Route).ContinueWith(_ =>
+        {
+            try
+            {
+                Finish();
+            }
+            catch (Exception e) when (!_completion.Task.IsCompleted)
+            {
+                // Lost with this continuation otherwise, leaving every waiter waiting for ever: the job ends failed,
+                // saying why.
+                _completion.TrySetResult(Update(job => job with
+                {
+                    State = JobState.Failed,
+                    Reason = $"The launcher failed while the job ended: {e.Message}",
+                    Ended = DateTimeOffset.UtcNow,
+                }));
+            }
+        }, TaskScheduler.Default);
     }
 
     /// <summary>The job's id in the store.</summary>
@@ -244,9 +261,10 @@ public sealed class ParallelJob : IDisposable
             _ = _mpiexec.StopAsync(StopGrace);
     }
 
-    // The callbacks of the launcher's timers and watcher run on pool threads, where an exception would end the whole
-    // process (a PowerShell session with it): a job directory that can no longer be read (removed by someone while the
-    // job runs) stops the job instead, saying why.
+    // The launcher's callbacks (timers, watcher, exits, mpiexec's output) run on pool threads, where an exception
+    // would end the whole process (a PowerShell session with it) or, in the output's readers and the ending, leave the
+    // job unfinished for ever: a job directory that can no longer be read or written (removed by someone while the job
+    // runs, a full disk) stops the job instead, saying why. Once the job is ending, what cannot be written is dropped.
     private void Guarded(Action action)
     {
         try
@@ -255,7 +273,7 @@ public sealed class ParallelJob : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            RequestStop(JobState.Failed, $"The job's directory {_directory} could not be read while the job ran: {e.Message}", force: true);
+            RequestStop(JobState.Failed, $"The job's directory {_directory} could not be read or written while the job ran: {e.Message}", force: true);
         }
     }
 
@@ -295,11 +313,11 @@ public sealed class ParallelJob : IDisposable
     }
 
     // One line of mpiexec's output, filed under its rank (records in it are observed).
-    private void Route(string line, string pipe)
+    private void Route(string line, string pipe) => Guarded(() =>
     {
         lock (_gate)
             _output.Route(line, pipe);
-    }
+    });
 
     // One record a rank sent (under the lock): the manifest follows the ranks starting and finishing.
     private void Observe(int rank, string record)
@@ -351,11 +369,11 @@ public sealed class ParallelJob : IDisposable
     }
 
     // A record of the launcher's own in the job's log.
-    private void Warn(string text)
+    private void Warn(string text) => Guarded(() =>
     {
         lock (_gate)
             _output.Warn(text);
-    }
+    });
 
     private void StopWatching()
     {

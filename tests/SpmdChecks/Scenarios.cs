@@ -179,7 +179,8 @@ internal static partial class Scenarios
     /// while the others wait in a barrier, or exits with code 3 after finishing normally, or every rank hangs; or
     /// rank <paramref name="rank"/> exits mid-job (exit-now), aborts (abort, SIGABRT), gets SIGSEGV (segv), starts a
     /// process that outlives it (helper: holding its output open; detached: not), or hangs after saying it finished
-    /// (finalize-hang); or every rank waits for a file to appear, then completes (after-file).
+    /// (finalize-hang), or leaves a detached process before every rank hangs (detached-hang); or every rank waits for a
+    /// file to appear, then completes (after-file).
     /// </summary>
     public static void LogJob(Intracommunicator world, int events, string ending, int rank)
     {
@@ -213,7 +214,12 @@ internal static partial class Scenarios
                 LeaveBehind(["sh", "-c", "sleep 300 & echo $! > \"$0\""]);
                 break;
             case "detached" when world.Rank == rank:
-                LeaveBehind(["setsid", "sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & echo $! > \"$0\""]);
+                LeaveBehind(Detached);
+                break;
+            case "detached-hang":
+                if (world.Rank == rank)
+                    LeaveBehind(Detached);
+                Thread.Sleep(Timeout.Infinite);
                 break;
             case "finalize-hang" when world.Rank == rank:
                 // Says it finished its work, as a rank does just before MPI_Finalize, then never finalizes: the
@@ -302,6 +308,9 @@ internal static partial class Scenarios
         }
         world.Barrier();
     }
+
+    // A `sleep 300` in a session of its own, with no descriptor of the rank's: no process tree or pipe leads to it.
+    private static readonly string[] Detached = ["setsid", "sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & echo $! > \"$0\""];
 
     // Runs a shell line that starts `sleep 300` in the background and writes its pid to the file given as $0, and
     // returns once that process runs sleep: until its exec it is a copy of the shell, and would be named as one.
