@@ -36,12 +36,27 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         // Every communicator is created by all its processes together, so this is where the duplicate that carries
         // the payloads of large serialized messages can be made (see SerializedMessages.cs).
         ShadowHandle = Handle == 0 ? 0 : DuplicateHandle(Handle).Value;
+        if (ShadowHandle != 0)
+        {
+            lock (LiveShadowsGate)
+                LiveShadowHandles.Add(ShadowHandle);
+        }
         if (predefined && Handle == Mpi.Abi.CommWorld)
             DynamicProcesses.AdoptParentAtStart();
     }
 
     /// <summary>A duplicate of this communicator, private to the framework: payloads of serialized messages.</summary>
     internal nint ShadowHandle { get; private set; }
+
+    private static readonly Lock LiveShadowsGate = new();
+    private static readonly HashSet<nint> LiveShadowHandles = [];
+
+    /// <summary>The duplicates of every communicator of this process not yet freed (see <see cref="ShadowHandle"/>).</summary>
+    internal static nint[] LiveShadows()
+    {
+        lock (LiveShadowsGate)
+            return [.. LiveShadowHandles];
+    }
 
     /// <summary>
     /// The native MPI handle (for interoperation with other MPI code): an <c>MPI_Comm</c> at the loaded library's
@@ -267,18 +282,19 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         GC.SuppressFinalize(this);
         if (_predefined || Handle == 0)
             return;
-        if (ShadowHandle != 0)
-            Mpi.FreeWhileActive(ShadowHandle, Mpi.Comm_free);
+        FreeShadow();
         Mpi.FreeWhileActive(Handle, Mpi.Comm_free);
-        ShadowHandle = 0;
         Handle = 0;
     }
 
-    /// <summary>Frees the framework's duplicate of a predefined communicator, as MPI is about to be finalized.</summary>
+    /// <summary>Frees the framework's duplicate (of a predefined communicator, as MPI is about to be finalized).</summary>
     internal void FreeShadow()
     {
-        if (ShadowHandle != 0)
-            Mpi.FreeWhileActive(ShadowHandle, Mpi.Comm_free);
+        if (ShadowHandle == 0)
+            return;
+        lock (LiveShadowsGate)
+            LiveShadowHandles.Remove(ShadowHandle);
+        Mpi.FreeWhileActive(ShadowHandle, Mpi.Comm_free);
         ShadowHandle = 0;
     }
 

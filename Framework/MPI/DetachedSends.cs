@@ -1,3 +1,6 @@
+using System.Buffers;
+using MPI.Native;
+
 namespace MPI;
 
 /// <summary>
@@ -10,15 +13,15 @@ namespace MPI;
 /// MPI's buffered-send semantics; MPI itself moves them on during any later MPI call of this process.
 /// <para>
 /// They are tested (and their buffers released) at each later serialized send, and all are completed before MPI is
-/// finalized. Memory is not bounded: a large value sent to a rank that never receives it keeps its buffer until
-/// finalize, which then waits for that receive for ever, as a blocking MPI_Send of it would have.
+/// finalized (<see cref="CompleteAtFinalize"/>). Memory is not bounded: a large value sent to a rank that never
+/// receives it keeps its buffer until finalize, where that rank drops the payload, saying so.
 /// </para>
 /// <para>
 /// Disposing the communicator does not wait for them: MPI lets operations pending on a freed communicator complete
 /// normally, and waiting there would block a sender whose receiver takes the value only after a collective.
 /// </para>
 /// </summary>
-internal static class DetachedSends
+internal static unsafe class DetachedSends
 {
     private static readonly Lock Gate = new();
     private static readonly List<PostedOperation> Items = [];
@@ -47,14 +50,77 @@ internal static class DetachedSends
     }
 
     /// <summary>Before MPI_Finalize: waits for every detached send (each needs its receiver to take the payload).</summary>
-    public static void CompleteAll()
+    /// <summary>
+    /// Completes this rank's payload sends as MPI is about to be finalized, together with every other rank of
+    /// <paramref name="world"/>: meanwhile each rank receives and drops the payloads addressed to it that no receive
+    /// will take, and names them (<paramref name="dropped"/>: the sender's rank and the bytes dropped). Those are
+    /// the payloads of values whose header was never received, or was received as raw values (MPICH hands over no
+    /// byte of a truncated message, so the header could not be recognised); without this their senders would wait
+    /// in finalize for ever. The ranks learn that every rank's sends are complete from a barrier (MPI_Ibarrier on
+    /// world's duplicate) that each enters once its own are, calling <paramref name="ownSendsComplete"/> then.
+    /// </summary>
+    public static void CompleteAtFinalize(Intracommunicator world, Action ownSendsComplete, Action<int, long> dropped)
     {
-        lock (Gate)
+        var orphans = new Dictionary<(nint Shadow, int Source, int Tag), long>();
+        long barrier = 0;
+        bool entered = false;
+        for (int idle = 0; ; idle++)
         {
-            foreach (var operation in Items)
-                operation.Complete(block: true, out _);
-            Items.Clear();
-            _count = 0;
+            ReleaseCompleted();
+            if (DropUnreceivedPayloads(orphans))
+                idle = 0;
+            if (!entered && _count == 0)
+            {
+                ownSendsComplete();
+                Mpi.Check(Mpi.Ibarrier(world.ShadowHandle, &barrier));
+                entered = true;
+            }
+            int done = 0;
+            if (entered)
+                Mpi.Check(Mpi.Test(&barrier, &done, (void*)Mpi.Abi.StatusIgnore));
+            if (done != 0)
+                break;
+            // Other ranks may still be computing on the same cores: after a moment's polling, poll gently.
+            if (idle < 100)
+                Thread.Yield();
+            else
+                Thread.Sleep(1);
         }
+        foreach (var ((_, source, _), bytes) in orphans)
+            dropped(source, bytes);
+    }
+
+    // Receives every payload message waiting on any live communicator's duplicate: at finalize, no receive of the
+    // framework's will take it.
+    private static bool DropUnreceivedPayloads(Dictionary<(nint Shadow, int Source, int Tag), long> orphans)
+    {
+        bool any = false;
+        foreach (var shadow in Communicator.LiveShadows())
+        {
+            while (true)
+            {
+                int found = 0, count = 0;
+                long message = 0;
+                StatusBuffer status = default;
+                Mpi.Check(Mpi.Improbe(Mpi.Abi.AnySource, Mpi.Abi.AnyTag, shadow, &found, &message, &status));
+                if (found == 0)
+                    break;
+                Mpi.Check(Mpi.Get_count(&status, Mpi.Abi.Datatypes.Byte, &count));
+                var sink = ArrayPool<byte>.Shared.Rent(Math.Max(count, 1));
+                try
+                {
+                    fixed (byte* p = sink)
+                        Mpi.Check(Mpi.Mrecv(p, count, Mpi.Abi.Datatypes.Byte, &message, (void*)Mpi.Abi.StatusIgnore));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(sink);
+                }
+                var key = (shadow, status.Source, status.Tag);
+                orphans[key] = orphans.GetValueOrDefault(key) + count;
+                any = true;
+            }
+        }
+        return any;
     }
 }

@@ -374,9 +374,8 @@ public sealed unsafe class Environment : IDisposable
         if (!Initialized || Finalized || _terminated)
             return;
         Console.Out.Flush();
-        // Before reporting the finish: until its serialized payloads are received, this rank is still communicating.
-        DetachedSends.CompleteAll();
-        Logging.RankLogging.ReportFinishToLauncher();
+        // The finish is reported once this rank's serialized payloads are received: until then it is still communicating.
+        DetachedSends.CompleteAtFinalize(Communicator.world, Logging.RankLogging.ReportFinishToLauncher, FatalErrors.WarnDroppedPayload);
         SelfSends.CancelAll();
         ForgottenWindows.FreeAll();
         Reductions.FreeAll();

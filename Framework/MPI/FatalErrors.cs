@@ -145,6 +145,16 @@ internal static class FatalErrors
             "should exit with a non-zero code, which aborts the job.");
     }
 
+    /// <summary>Says, at finalize, that this rank dropped <paramref name="bytes"/> of a serialized value's payload from <paramref name="source"/> that no receive took.</summary>
+    public static void WarnDroppedPayload(int source, long bytes)
+    {
+        var who = Who();
+        Logging.RankLogging.ReportWarning("{Who} dropped {Bytes} bytes of a serialized value from rank {Source} at finalize: no receive took them", who, bytes, source);
+        Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] dropped {bytes} bytes of a serialized value from " +
+            $"rank {source} at finalize: no receive took them (the value was never received, or was received as raw " +
+            "values into a buffer too small for it).");
+    }
+
     private static string Who() => _rankName ?? "process " + System.Environment.ProcessId;
 
     // exiting: called as the process exits, which it goes on doing should the abort return.

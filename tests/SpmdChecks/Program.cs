@@ -54,6 +54,9 @@ switch (mode)
     case "window-fault":
         MPI.Environment.Run(world => WindowScenarios.Misuse(world, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2]));
         break;
+    case "unreceived-payloads":
+        MPI.Environment.Run(Scenarios.UnreceivedPayloads);
+        break;
     case "leave-early":
         Scenarios.LeaveEarly(args, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
         break;

@@ -85,6 +85,38 @@ internal static partial class Scenarios
         return 0;
     }
 
+    /// <summary>
+    /// Rank 0 sends rank 1 values too large for a header message (so each has a payload), on the world and on a
+    /// communicator of two left undisposed; rank 1 receives each as raw values into a buffer too small for it (a
+    /// truncation, caught) and takes no payload. Then every rank ends normally.
+    /// </summary>
+    public static void UnreceivedPayloads(Intracommunicator world)
+    {
+        var pair = world.Split(world.Rank < 2 ? 0 : 1, world.Rank);
+        // 20,000 doubles: 160,000 bytes serialized, more than the 64 KiB a header message holds.
+        var large = Enumerable.Range(0, 20_000).Select(i => (double)i).ToList();
+        foreach (var (communicator, name) in new[] { (world, "world"), (pair, "pair") })
+        {
+            if (world.Rank == 0)
+            {
+                communicator.Send(large, 1, 1);
+            }
+            else if (world.Rank == 1)
+            {
+                try
+                {
+                    communicator.Receive(0, 1, new int[4].AsSpan());
+                    Console.WriteLine($"rank 1 received the value on {name} as 4 ints");
+                }
+                catch (MessageTruncatedException)
+                {
+                    Console.WriteLine($"rank 1 truncated the value on {name}");
+                }
+            }
+        }
+        Console.WriteLine($"rank {world.Rank} reached the end");
+    }
+
     /// <summary>Rank <paramref name="rank"/> exits with code 0 mid-job; the others finish 12 s later.</summary>
     public static void LeaveEarly(string[] args, int rank)
     {
