@@ -49,7 +49,6 @@ internal static unsafe class DetachedSends
         }
     }
 
-    /// <summary>Before MPI_Finalize: waits for every detached send (each needs its receiver to take the payload).</summary>
     /// <summary>
     /// Completes this rank's payload sends as MPI is about to be finalized, together with every other rank of
     /// <paramref name="world"/>: meanwhile each rank receives and drops the payloads addressed to it that no receive
