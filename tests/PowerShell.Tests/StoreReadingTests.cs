@@ -179,6 +179,28 @@ public sealed class StoreReadingTests
         Assert.That(session.RunClean("Receive-Job -Name ends -Keep").Count(record => ((LogRecord)record.BaseObject).Message.StartsWith("Event ", StringComparison.Ordinal)), Is.EqualTo(4));
     }
 
+    // The store listed while the launcher of this session is still ending a job whose directory was removed: the job
+    // stays listed until it has concluded, so waiters see its end (it was forgotten, and Wait-Job waited for ever).
+    [TestCase("Mpich")]
+    [TestCase("OpenMpi")]
+    public void AJobWhoseDirectoryIsRemovedWhileItRunsEndsFailedForItsWaiters(string implementation)
+    {
+        using var session = new PowerShellSession();
+        var view = (PowerShellParallelJobView)session.RunClean(
+            "Start-ParallelJob $p -ArgumentList logjob, 1, hang -Ranks 2 -MpiImplementation $i -AllowRunAsRoot -Name removed",
+            ("p", Program), ("i", implementation)).Single();
+        var job = view.Job;
+        Eventually.Holds(() => view.State == "Running", "the job running");
+
+        Directory.Delete(view.Directory, recursive: true);
+        session.RunClean("$null = Get-ParallelJob");
+        var waited = session.RunClean("Wait-Job -Name removed -Timeout 60");
+
+        Assert.That(waited, Has.Count.EqualTo(1), "Wait-Job timed out");
+        Assert.That(job.JobStateInfo.State, Is.EqualTo(PSJobState.Failed));
+        Assert.That(job.JobStateInfo.Reason?.Message, Does.Contain("could not be read or written"));
+    }
+
     [Test]
     public void StoreUnderAFileIsAResourceUnavailableError()
     {

@@ -240,6 +240,9 @@ public class PowerShellParallelJob : MpiJob
     /// <summary>Whether the job runs under a launcher of this process.</summary>
     internal bool IsLaunchedHere => _launcher is not null;
 
+    /// <summary>Whether a launcher of this process is still ending the job (its PowerShell state not final yet).</summary>
+    internal bool IsEndingHere => IsLaunchedHere && JobStateInfo.State is not (PSJobState.Completed or PSJobState.Failed or PSJobState.Stopped);
+
     /// <summary>Makes the job look again at its record and logs: something in its directory changed, or the scheduler answered.</summary>
     internal void Wake()
     {

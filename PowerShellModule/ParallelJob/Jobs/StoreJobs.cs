@@ -121,7 +121,9 @@ internal sealed class StoreJobs
         _stale = false;
         _listedAt = DateTime.UtcNow;
         var present = Store.Ids().ToHashSet(StringComparer.Ordinal);
-        foreach (var id in _jobs.Keys.Where(id => !present.Contains(id)).ToList())
+        // A job this process runs stays until it has concluded, even with its directory gone (removed while it ran):
+        // its launcher is still ending it, and waiters of the job wait for that end.
+        foreach (var (id, _) in _jobs.Where(entry => !present.Contains(entry.Key) && !entry.Value.IsEndingHere).ToList())
             Drop(id);
         bool added = false;
         foreach (var id in present.Where(id => !_jobs.ContainsKey(id)))
