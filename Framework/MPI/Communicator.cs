@@ -282,6 +282,8 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
         GC.SuppressFinalize(this);
         if (_predefined || Handle == 0)
             return;
+        // No receive can take what this rank sent itself on the communicator once it is freed.
+        SelfSends.DropUnreceived(Handle, ShadowHandle);
         FreeShadow();
         Mpi.FreeWhileActive(Handle, Mpi.Comm_free);
         Handle = 0;

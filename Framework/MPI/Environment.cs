@@ -376,7 +376,7 @@ public sealed unsafe class Environment : IDisposable
         Console.Out.Flush();
         // The finish is reported once this rank's serialized payloads are received: until then it is still communicating.
         DetachedSends.CompleteAtFinalize(Communicator.world, Logging.RankLogging.ReportFinishToLauncher, FatalErrors.WarnDroppedPayload);
-        SelfSends.CancelAll();
+        SelfSends.DropUnreceived();
         ForgottenWindows.FreeAll();
         Reductions.FreeAll();
         Datatypes.FreeCreated();

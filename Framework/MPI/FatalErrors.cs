@@ -145,14 +145,14 @@ internal static class FatalErrors
             "should exit with a non-zero code, which aborts the job.");
     }
 
-    /// <summary>Says, at finalize, that this rank dropped <paramref name="bytes"/> of a serialized value's payload from <paramref name="source"/> that no receive took.</summary>
+    /// <summary>Says, at finalize, that this rank dropped <paramref name="bytes"/> of the payload of a serialized value (what follows its first 64 KiB) from <paramref name="source"/> that no receive took.</summary>
     public static void WarnDroppedPayload(int source, long bytes)
     {
         var who = Who();
-        Logging.RankLogging.ReportWarning("{Who} dropped {Bytes} bytes of a serialized value from rank {Source} at finalize: no receive took them", who, bytes, source);
-        Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] dropped {bytes} bytes of a serialized value from " +
-            $"rank {source} at finalize: no receive took them (the value was never received, or was received as raw " +
-            "values into a buffer too small for it).");
+        Logging.RankLogging.ReportWarning("{Who} dropped {Bytes} bytes of the payload of a serialized value from rank {Source} at finalize: no receive took them", who, bytes, source);
+        Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] dropped {bytes} bytes of the payload of a serialized " +
+            $"value from rank {source} at finalize: no receive took them (the value's first 64 KiB were received as raw " +
+            "values into a buffer too small for them, or never received).");
     }
 
     private static string Who() => _rankName ?? "process " + System.Environment.ProcessId;

@@ -9,11 +9,16 @@ namespace MPI;
 /// waits forever even for a few bytes, and every implementation does above its eager limit. So such a send is
 /// buffered: the data is copied to native memory and started with MPI_Isend, and the copy is freed once the
 /// receive has matched it (checked at the next send to self, and at finalize).
+/// <para>
+/// Those never received are received and dropped when their communicator is disposed, or at finalize: cancelling them
+/// is no way out, as Open MPI does not cancel sends and MPICH did not cancel these, so a wait after the cancel never
+/// ended.
+/// </para>
 /// </summary>
 internal static unsafe class SelfSends
 {
     private static readonly Lock Gate = new();
-    private static readonly List<(long Request, nint Copy)> Pending = [];
+    private static readonly List<(long Request, nint Copy, int Self, int Tag, nint Communicator)> Pending = [];
 
     public static void Send(void* data, int count, nint datatype, int tag, int nativeSelf, nint communicator)
     {
@@ -32,24 +37,55 @@ internal static unsafe class SelfSends
                 NativeMemory.Free(copy);
                 Mpi.Check(code);
             }
-            Pending.Add((request, (nint)copy));
+            Pending.Add((request, (nint)copy, nativeSelf, tag, communicator));
         }
     }
 
     /// <summary>Before finalize: messages to self that were never received are cancelled, every copy freed.</summary>
-    public static void CancelAll()
+    /// <summary>
+    /// Completes the sends to self still pending on <paramref name="communicators"/> (every communicator when none is
+    /// named), receiving and dropping each message no receive took.
+    /// </summary>
+    public static void DropUnreceived(params nint[] communicators)
     {
         lock (Gate)
         {
-            ReleaseCompleted();
-            foreach (var (request, copy) in Pending)
+            for (int i = Pending.Count - 1; i >= 0; i--)
             {
-                long handle = request;
-                Mpi.Cancel(&handle);
-                Mpi.Wait(&handle, (void*)Mpi.Abi.StatusIgnore);
+                var (request, copy, self, tag, communicator) = Pending[i];
+                if (communicators.Length > 0 && Array.IndexOf(communicators, communicator) < 0)
+                    continue;
+                for (int done = 0; ;)
+                {
+                    Mpi.Check(Mpi.Test(&request, &done, (void*)Mpi.Abi.StatusIgnore));
+                    if (done != 0)
+                        break;
+                    DropOne(self, tag, communicator);
+                }
                 NativeMemory.Free((void*)copy);
+                Pending.RemoveAt(i);
             }
-            Pending.Clear();
+        }
+    }
+
+    // Receives and drops the first message from this rank with this tag, if it has arrived.
+    private static void DropOne(int self, int tag, nint communicator)
+    {
+        int found = 0, bytes = 0;
+        long message = 0;
+        StatusBuffer status = default;
+        Mpi.Check(Mpi.Improbe(self, tag, communicator, &found, &message, &status));
+        if (found == 0)
+            return;
+        Mpi.Check(Mpi.Get_count(&status, Mpi.Abi.Datatypes.Byte, &bytes));
+        void* sink = NativeMemory.Alloc((nuint)Math.Max(bytes, 1));
+        try
+        {
+            Mpi.Check(Mpi.Mrecv(sink, bytes, Mpi.Abi.Datatypes.Byte, &message, (void*)Mpi.Abi.StatusIgnore));
+        }
+        finally
+        {
+            NativeMemory.Free(sink);
         }
     }
 

@@ -88,7 +88,8 @@ internal static partial class Scenarios
     /// <summary>
     /// Rank 0 sends rank 1 values too large for a header message (so each has a payload), on the world and on a
     /// communicator of two left undisposed; rank 1 receives each as raw values into a buffer too small for it (a
-    /// truncation, caught) and takes no payload. Then every rank ends normally.
+    /// truncation, caught) and takes no payload; rank 0 sends itself such values and never receives them. Then every
+    /// rank ends normally.
     /// </summary>
     public static void UnreceivedPayloads(Intracommunicator world)
     {
@@ -113,6 +114,14 @@ internal static partial class Scenarios
                     Console.WriteLine($"rank 1 truncated the value on {name}");
                 }
             }
+        }
+        // Rank 0 sends itself such values, never received: on the world, and on a communicator of its own, disposed.
+        if (world.Rank == 0)
+            world.Send(large, 0, 5);
+        using (var alone = world.Split(world.Rank == 0 ? 0 : 1, 0))
+        {
+            if (world.Rank == 0)
+                alone.Send(large, 0, 6);
         }
         Console.WriteLine($"rank {world.Rank} reached the end");
     }
