@@ -23,6 +23,8 @@ namespace MPI;
 /// </summary>
 internal static unsafe class DetachedSends
 {
+    private static readonly TimeSpan StillSendingDelay = TimeSpan.FromSeconds(10);
+
     private static readonly Lock Gate = new();
     private static readonly List<PostedOperation> Items = [];
     // Items.Count, readable without the lock: every serialized send asks, and almost always there are none.
@@ -56,15 +58,25 @@ internal static unsafe class DetachedSends
     /// the payloads of values whose header was never received, or was received as raw values (MPICH hands over no
     /// byte of a truncated message, so the header could not be recognised); without this their senders would wait
     /// in finalize for ever. The ranks learn that every rank's sends are complete from a barrier (MPI_Ibarrier on
-    /// world's duplicate) that each enters once its own are, calling <paramref name="ownSendsComplete"/> then.
+    /// world's duplicate) that each enters once its own are, calling <paramref name="ownSendsComplete"/> then. Sends
+    /// still not received after <see cref="StillSendingDelay"/> are told to <paramref name="stillSending"/> (the time
+    /// waited, their number): their receiver may never take them (sent on a communicator it disposed).
     /// </summary>
-    public static void CompleteAtFinalize(Intracommunicator world, Action ownSendsComplete, Action<int, long> dropped)
+    public static void CompleteAtFinalize(Intracommunicator world, Action ownSendsComplete, Action<int, long> dropped,
+        Action<TimeSpan, int> stillSending)
     {
         var orphans = new Dictionary<(nint Shadow, int Source, int Tag), long>();
         long barrier = 0;
         bool entered = false;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        bool told = false;
         for (int idle = 0; ; idle++)
         {
+            if (!entered && !told && waited.Elapsed >= StillSendingDelay)
+            {
+                stillSending(waited.Elapsed, _count);
+                told = true;
+            }
             ReleaseCompleted();
             if (DropUnreceivedPayloads(orphans))
                 idle = 0;

@@ -375,7 +375,8 @@ public sealed unsafe class Environment : IDisposable
             return;
         Console.Out.Flush();
         // The finish is reported once this rank's serialized payloads are received: until then it is still communicating.
-        DetachedSends.CompleteAtFinalize(Communicator.world, Logging.RankLogging.ReportFinishToLauncher, FatalErrors.WarnDroppedPayload);
+        DetachedSends.CompleteAtFinalize(Communicator.world, Logging.RankLogging.ReportFinishToLauncher, FatalErrors.WarnDroppedPayload,
+            FatalErrors.WarnPayloadsNotReceived);
         SelfSends.DropUnreceived();
         ForgottenWindows.FreeAll();
         Reductions.FreeAll();

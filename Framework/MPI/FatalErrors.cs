@@ -155,6 +155,16 @@ internal static class FatalErrors
             "values into a buffer too small for them, or never received).");
     }
 
+    /// <summary>Says that this rank has waited <paramref name="waited"/> at finalize for <paramref name="count"/> payload messages of serialized values it sent to be received.</summary>
+    public static void WarnPayloadsNotReceived(TimeSpan waited, int count)
+    {
+        var who = Who();
+        Logging.RankLogging.ReportWarning("{Who} has waited {Waited} at finalize for {Count} payload messages of serialized values it sent to be received", who, waited, count);
+        Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] has waited {waited.TotalSeconds:0} s at finalize for " +
+            $"{count} payload message(s) of serialized values it sent to be received; a rank that received such a value's first " +
+            "64 KiB as raw values on a communicator it then disposed will never take them.");
+    }
+
     private static string Who() => _rankName ?? "process " + System.Environment.ProcessId;
 
     // exiting: called as the process exits, which it goes on doing should the abort return.

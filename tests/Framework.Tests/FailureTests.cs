@@ -85,6 +85,21 @@ public sealed class FailureTests
             Has.All.InRange(160_000 - (64 << 10), 160_200 - (64 << 10)), run.Describe());
     }
 
+    // The same on a communicator disposed before finalize: the payload can no longer be taken and its sender waits in
+    // finalize for ever (README says so), saying why after 10 s.
+    [TestCase(Implementation.OpenMpi)]
+    [TestCase(Implementation.Mpich)]
+    public void APayloadOnADisposedCommunicatorKeepsItsSenderWaitingAndSaysSo(Implementation implementation)
+    {
+        var run = MpiProcess.Launch(implementation, 2, "SpmdChecks", ["payload-on-a-disposed-communicator"],
+            new Dictionary<string, string> { ["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none" }, TimeSpan.FromSeconds(25));
+
+        Assert.That(run.TimedOut, Is.True, run.Describe());
+        Assert.That(run.Stdout, Does.Contain("rank 1 truncated the value"), run.Describe());
+        Assert.That(run.Stderr, Does.Match(@"\[rank 0 of 2 on [^\]]+\] has waited 1\d s at finalize for 1 payload message\(s\) of serialized values it sent to be received"),
+            run.Describe());
+    }
+
     // A rank that leaves without disposing the environment (Environment.Exit, a return from Main) or whose exception
     // is caught outside the environment's using block, while the others wait for it in Barrier.
     [TestCase(Implementation.OpenMpi, "exit", 3, "exited with code 3 without finalizing MPI")]

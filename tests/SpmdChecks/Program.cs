@@ -57,6 +57,9 @@ switch (mode)
     case "unreceived-payloads":
         MPI.Environment.Run(Scenarios.UnreceivedPayloads);
         break;
+    case "payload-on-a-disposed-communicator":
+        MPI.Environment.Run(Scenarios.PayloadOnADisposedCommunicator);
+        break;
     case "leave-early":
         Scenarios.LeaveEarly(args, int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
         break;

@@ -126,6 +126,31 @@ internal static partial class Scenarios
         Console.WriteLine($"rank {world.Rank} reached the end");
     }
 
+    /// <summary>
+    /// As <see cref="UnreceivedPayloads"/>, on a communicator of two that is disposed before finalize: no rank can
+    /// take the payload any more, and rank 0 waits in finalize for ever.
+    /// </summary>
+    public static void PayloadOnADisposedCommunicator(Intracommunicator world)
+    {
+        using (var pair = world.Split(world.Rank < 2 ? 0 : 1, world.Rank))
+        {
+            if (world.Rank == 0)
+                pair.Send(Enumerable.Range(0, 20_000).Select(i => (double)i).ToList(), 1, 1);
+            else if (world.Rank == 1)
+            {
+                try
+                {
+                    pair.Receive(0, 1, new int[4].AsSpan());
+                }
+                catch (MessageTruncatedException)
+                {
+                    Console.WriteLine("rank 1 truncated the value");
+                }
+            }
+        }
+        Console.WriteLine($"rank {world.Rank} reached the end");
+    }
+
     /// <summary>Rank <paramref name="rank"/> exits with code 0 mid-job; the others finish 12 s later.</summary>
     public static void LeaveEarly(string[] args, int rank)
     {
