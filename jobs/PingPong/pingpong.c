@@ -4,7 +4,9 @@
      pingpong               every size, from a malloc'd buffer
      pingpong plain|huge    large messages only (bandwidth at 1, 2 and 4 MiB), from a malloc'd buffer or from a
                             2 MiB-aligned mapping advised to use transparent huge pages (as numpy allocates large
-                            arrays), the references for Program.cs's managed and pooled modes */
+                            arrays), the references for Program.cs's managed and pooled modes
+   With PINGPONG_DUPLICATE_WORLD=1 in its environment it first duplicates MPI_COMM_WORLD, as the framework does at
+   start-up for its private communicator (README, "Small-message latency"), and measures on MPI_COMM_WORLD all the same. */
 #include <mpi.h>
 #include "../include/huge_pages.h"
 #include <stdio.h>
@@ -41,6 +43,10 @@ int main(int argc, char **argv)
     int rank, ranks;
     int provided;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_SINGLE, &provided); /* the level the C# job asks for */
+    MPI_Comm duplicate = MPI_COMM_NULL;
+    const char *duplicate_world = getenv("PINGPONG_DUPLICATE_WORLD");
+    if (duplicate_world != NULL && strcmp(duplicate_world, "1") == 0)
+        MPI_Comm_dup(MPI_COMM_WORLD, &duplicate);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     if (ranks != 2) {
@@ -88,6 +94,8 @@ int main(int argc, char **argv)
         munmap(buffer, BANDWIDTH_MAX);
     else
         free(buffer);
+    if (duplicate != MPI_COMM_NULL)
+        MPI_Comm_free(&duplicate);
     MPI_Finalize();
     return 0;
 }

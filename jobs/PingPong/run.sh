@@ -3,7 +3,8 @@
 # scripts/lib/bench.sh), then a table size by size and a summary line per implementation.
 #   jobs/PingPong/run.sh [openmpi|mpich|both] [all|standard|large]     (defaults: both, all; BENCH_ROUNDS=5)
 # standard: every size, C# (managed array) against C (malloc): latency ratio = C# time / C time (target <= 1.10 at
-# 8 B); bandwidth ratio = C# MB/s / C MB/s (target >= 0.95 at 4 MiB).
+# 8 B); bandwidth ratio = C# MB/s / C MB/s (target >= 0.95 at 4 MiB). Then, 0 to 64 B, C# against C alone and against C
+# that first duplicates MPI_COMM_WORLD, as the framework does at start-up (README, "Small-message latency").
 # large: 1 to 4 MiB in four buffer kinds (scripts/lib/bench_buffers.sh): C plain, C with transparent huge pages,
 # C# from LargeBufferPool, C# managed array; ratios against C with huge pages (target >= 0.9 for C# pooled).
 set -euo pipefail
@@ -28,6 +29,26 @@ for implementation in "${IMPLEMENTATIONS[@]}"; do
     $1 == "bandwidth" && $2 == 4194304 { bandwidth = $NF }
     END { printf "%s: 8 B latency C#/C %.3f (target <= 1.10), 4 MiB bandwidth C#/C %.3f (target >= 0.95)\n",
           implementation, latency, bandwidth }' <<<"$table"
+  # The framework duplicates MPI_COMM_WORLD at start-up (its private communicator): C# against C alone and against C
+  # that does the same, alternately.
+  native="$REPO/jobs/PingPong/bin/c/$implementation/pingpong"
+  csharp="" plain="" duplicated=""
+  for ((round = 1; round <= ${BENCH_ROUNDS:-5}; round++)); do
+    csharp+=$(bench_launch "$implementation" 2 dotnet "$DLL")$'\n'
+    plain+=$(bench_launch "$implementation" 2 "$native")$'\n'
+    duplicated+=$(PINGPONG_DUPLICATE_WORLD=1 bench_launch "$implementation" 2 "$native")$'\n'
+  done
+  awk -v implementation="$implementation" '
+    FNR == 1 { file++ }
+    $1 == "latency" && $2 <= 64 { id = file SUBSEP $2; if (!(id in best) || $3 < best[id]) best[id] = $3; sizes[$2] }
+    END {
+      printf "%s, half round trip in us, best of alternating runs: C# / C alone (ratio) / C with MPI_COMM_WORLD duplicated first (ratio)\n",
+        implementation
+      for (size = 0; size <= 64; size = size ? size * 2 : 8)
+        if (size in sizes)
+          printf "  %2d B  %.3f / %.3f (%.3f) / %.3f (%.3f)\n", size, best[1, size], best[2, size],
+            best[1, size] / best[2, size], best[3, size], best[1, size] / best[3, size]
+    }' <(echo "$csharp") <(echo "$plain") <(echo "$duplicated")
 done
 for implementation in "${IMPLEMENTATIONS[@]}"; do
   [ "$parts" != standard ] || continue
