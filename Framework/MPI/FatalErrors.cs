@@ -136,33 +136,32 @@ internal static class FatalErrors
     }
 
     /// <summary>A process that exited with code 0 without finalizing MPI still waits in MPI_Finalize.</summary>
-    public static void WarnFinalizeWaits(TimeSpan waited)
-    {
-        var who = Who();
-        Logging.RankLogging.ReportWarning("{Who} exited with code 0 without disposing MPI.Environment and has waited {Waited} in MPI_Finalize for the other ranks", who, waited);
-        Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] exited with code 0 without disposing MPI.Environment " +
-            $"and has waited {waited.TotalSeconds:0} s in MPI_Finalize for the other ranks to finalize; a rank that leaves mid-job " +
-            "should exit with a non-zero code, which aborts the job.");
-    }
+    public static void WarnFinalizeWaits(TimeSpan waited) => Warn(
+        "{Who} exited with code 0 without disposing MPI.Environment and has waited {Waited} in MPI_Finalize for the other ranks",
+        [waited], $"exited with code 0 without disposing MPI.Environment and has waited {waited.TotalSeconds:0} s in " +
+        "MPI_Finalize for the other ranks to finalize; a rank that leaves mid-job should exit with a non-zero code, which " +
+        "aborts the job.");
 
     /// <summary>Says, at finalize, that this rank dropped <paramref name="bytes"/> of the payload of a serialized value (what follows its first 64 KiB) from <paramref name="source"/> that no receive took.</summary>
-    public static void WarnDroppedPayload(int source, long bytes)
-    {
-        var who = Who();
-        Logging.RankLogging.ReportWarning("{Who} dropped {Bytes} bytes of the payload of a serialized value from rank {Source} at finalize: no receive took them", who, bytes, source);
-        Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] dropped {bytes} bytes of the payload of a serialized " +
-            $"value from rank {source} at finalize: no receive took them (the value's first 64 KiB were received as raw " +
-            "values into a buffer too small for them, or never received).");
-    }
+    public static void WarnDroppedPayload(int source, long bytes) => Warn(
+        "{Who} dropped {Bytes} bytes of the payload of a serialized value from rank {Source} at finalize: no receive took them",
+        [bytes, source], $"dropped {bytes} bytes of the payload of a serialized value from rank {source} at finalize: no " +
+        "receive took them (the value's first 64 KiB were received as raw values into a buffer too small for them, or " +
+        "never received).");
 
     /// <summary>Says that this rank has waited <paramref name="waited"/> at finalize for <paramref name="count"/> payload messages of serialized values it sent to be received.</summary>
-    public static void WarnPayloadsNotReceived(TimeSpan waited, int count)
+    public static void WarnPayloadsNotReceived(TimeSpan waited, int count) => Warn(
+        "{Who} has waited {Waited} at finalize for {Count} payload messages of serialized values it sent to be received",
+        [waited, count], $"has waited {waited.TotalSeconds:0} s at finalize for {count} payload message(s) of serialized " +
+        "values it sent to be received; a rank that received such a value's first 64 KiB as raw values on a communicator " +
+        "it then disposed will never take them.");
+
+    // A warning about this rank, to the launcher's log (template and values after {Who}) and to standard error.
+    private static void Warn(string template, object?[] values, string text)
     {
         var who = Who();
-        Logging.RankLogging.ReportWarning("{Who} has waited {Waited} at finalize for {Count} payload messages of serialized values it sent to be received", who, waited, count);
-        Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] has waited {waited.TotalSeconds:0} s at finalize for " +
-            $"{count} payload message(s) of serialized values it sent to be received; a rank that received such a value's first " +
-            "64 KiB as raw values on a communicator it then disposed will never take them.");
+        Logging.RankLogging.ReportWarning(template, [who, .. values]);
+        Console.Error.WriteLine($"[{who} on {System.Environment.MachineName}] {text}");
     }
 
     private static string Who() => _rankName ?? "process " + System.Environment.ProcessId;
