@@ -1,4 +1,3 @@
-using System.Buffers;
 using MPI.Native;
 
 namespace MPI;
@@ -108,27 +107,10 @@ internal static unsafe class DetachedSends
         bool any = false;
         foreach (var shadow in Communicator.LiveShadows())
         {
-            while (true)
+            while (DroppedMessages.TryDrop(Mpi.Abi.AnySource, Mpi.Abi.AnyTag, shadow, out var message))
             {
-                int found = 0, count = 0;
-                long message = 0;
-                StatusBuffer status = default;
-                Mpi.Check(Mpi.Improbe(Mpi.Abi.AnySource, Mpi.Abi.AnyTag, shadow, &found, &message, &status));
-                if (found == 0)
-                    break;
-                Mpi.Check(Mpi.Get_count(&status, Mpi.Abi.Datatypes.Byte, &count));
-                var sink = ArrayPool<byte>.Shared.Rent(Math.Max(count, 1));
-                try
-                {
-                    fixed (byte* p = sink)
-                        Mpi.Check(Mpi.Mrecv(p, count, Mpi.Abi.Datatypes.Byte, &message, (void*)Mpi.Abi.StatusIgnore));
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(sink);
-                }
-                var key = (shadow, status.Source, status.Tag);
-                orphans[key] = orphans.GetValueOrDefault(key) + count;
+                var key = (shadow, message.Source, message.Tag);
+                orphans[key] = orphans.GetValueOrDefault(key) + message.Bytes;
                 any = true;
             }
         }

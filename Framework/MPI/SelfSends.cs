@@ -60,32 +60,11 @@ internal static unsafe class SelfSends
                     Mpi.Check(Mpi.Test(&request, &done, (void*)Mpi.Abi.StatusIgnore));
                     if (done != 0)
                         break;
-                    DropOne(self, tag, communicator);
+                    _ = DroppedMessages.TryDrop(self, tag, communicator, out _);
                 }
                 NativeMemory.Free((void*)copy);
                 Pending.RemoveAt(i);
             }
-        }
-    }
-
-    // Receives and drops the first message from this rank with this tag, if it has arrived.
-    private static void DropOne(int self, int tag, nint communicator)
-    {
-        int found = 0, bytes = 0;
-        long message = 0;
-        StatusBuffer status = default;
-        Mpi.Check(Mpi.Improbe(self, tag, communicator, &found, &message, &status));
-        if (found == 0)
-            return;
-        Mpi.Check(Mpi.Get_count(&status, Mpi.Abi.Datatypes.Byte, &bytes));
-        void* sink = NativeMemory.Alloc((nuint)Math.Max(bytes, 1));
-        try
-        {
-            Mpi.Check(Mpi.Mrecv(sink, bytes, Mpi.Abi.Datatypes.Byte, &message, (void*)Mpi.Abi.StatusIgnore));
-        }
-        finally
-        {
-            NativeMemory.Free(sink);
         }
     }
 

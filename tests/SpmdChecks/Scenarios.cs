@@ -285,8 +285,7 @@ internal static partial class Scenarios
             case "detached-hang":
                 if (world.Rank == rank)
                     LeaveBehind(Detached);
-                Thread.Sleep(Timeout.Infinite);
-                break;
+                goto case "hang";
             case "finalize-hang" when world.Rank == rank:
                 // Says it finished its work, as a rank does just before MPI_Finalize, then never finalizes: the
                 // other ranks wait in MPI_Finalize for it, as ranks do when MPI_Finalize hangs.
