@@ -57,7 +57,7 @@ internal static unsafe class DetachedSends
     /// the payloads of values whose header was never received, or was received as raw values (MPICH hands over no
     /// byte of a truncated message, so the header could not be recognised); without this their senders would wait
     /// in finalize for ever. The ranks learn that every rank's sends are complete from a barrier (MPI_Ibarrier on
-    /// world's duplicate) that each enters once its own are, calling <paramref name="ownSendsComplete"/> then. Sends
+    /// world's private copy) that each enters once its own are, calling <paramref name="ownSendsComplete"/> then. Sends
     /// still not received after <see cref="StillSendingDelay"/> are told to <paramref name="stillSending"/> (the time
     /// waited, their number): their receiver may never take them (sent on a communicator it disposed).
     /// </summary>
@@ -100,7 +100,7 @@ internal static unsafe class DetachedSends
             dropped(source, bytes);
     }
 
-    // Receives every payload message waiting on any live communicator's duplicate: at finalize, no receive of the
+    // Receives every payload message waiting on any live communicator's private copy: at finalize, no receive of the
     // framework's will take it.
     private static bool DropUnreceivedPayloads(Dictionary<(nint Shadow, int Source, int Tag), long> orphans)
     {

@@ -14,6 +14,12 @@ public unsafe partial class Intracommunicator : Communicator
     private protected override Communicator WrapDuplicate(CommHandle handle) => new Intracommunicator(handle, predefined: false);
 
     /// <summary>
+    /// A communicator over the same ranks for the framework's own messages (a task farm's): as a duplicate, without
+    /// the attributes and without the lasting cost <see cref="Communicator.PrivateHandle"/> explains. Collective.
+    /// </summary>
+    internal Intracommunicator PrivateCopy() => new(PrivateHandle(LiveHandle, inter: false), predefined: false);
+
+    /// <summary>
     /// Splits the communicator (MPI_Comm_split, collective): ranks that pass the same <paramref name="color"/> end up
     /// together, ordered by <paramref name="key"/> then by their rank here.
     /// </summary>

@@ -9,7 +9,7 @@ namespace MPI;
 /// How a serialized value travels point to point. The sender sends a header message on the communicator with the
 /// caller's tag: 16 bytes (a marker, the payload tag, the frame's length) followed by as much of the frame as fits in
 /// <see cref="HeaderCapacity"/> bytes, which for small values is all of it. The rest of the frame (the payload)
-/// follows on the communicator's private duplicate, with a tag the sender draws for that message alone, cut at fixed
+/// follows on the communicator's private copy, with a tag the sender draws for that message alone, cut at fixed
 /// offsets into messages of at most 1 GiB, so frames beyond 2 GiB travel too.
 /// <para>
 /// A receiver posts a real MPI receive for the header into a buffer of <see cref="HeaderCapacity"/> bytes, so MPI's

@@ -47,7 +47,7 @@ public sealed class TaskFarm<TInput, TResult> : IDisposable
     /// <summary>
     /// Starts a farm of <paramref name="function"/> over <paramref name="communicator"/>. Collective: every rank
     /// calls it with the same options. On the coordinator it returns at once; on the other ranks it runs tasks until
-    /// the coordinator disposes its farm. Duplicates the communicator (MPI_Comm_dup) for the farm's messages and
+    /// the coordinator disposes its farm. Makes a communicator of the same ranks (MPI_Comm_create_group) for the farm's messages and
     /// gathers the ranks' host names (MPI_Gather).
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="communicator"/> or <paramref name="function"/> is null.</exception>
@@ -82,7 +82,7 @@ public sealed class TaskFarm<TInput, TResult> : IDisposable
                 $"A task farm needs MPI thread support Serialized or Multiple (its coordinator talks to the workers " +
                 $"from a thread of its own, and workers watch for cancellation on a timer), but MPI granted " +
                 $"{Environment.Threading}. Initialize MPI with Threading.Serialized (the default of Environment).");
-        var farm = (Intracommunicator)communicator.Clone();
+        var farm = communicator.PrivateCopy();
         farm.Serialization = communicator.Serialization;
         string[]? hosts = null;
         try

@@ -5,8 +5,10 @@
      pingpong plain|huge    large messages only (bandwidth at 1, 2 and 4 MiB), from a malloc'd buffer or from a
                             2 MiB-aligned mapping advised to use transparent huge pages (as numpy allocates large
                             arrays), the references for Program.cs's managed and pooled modes
-   With PINGPONG_DUPLICATE_WORLD=1 in its environment it first duplicates MPI_COMM_WORLD, as the framework does at
-   start-up for its private communicator (README, "Small-message latency"), and measures on MPI_COMM_WORLD all the same. */
+   With PINGPONG_PRIVATE_COMMUNICATOR=create_group in its environment it first makes a communicator of all ranks with
+   MPI_Comm_create_group, as the framework does at start-up for its private communicator; with =dup, it duplicates
+   MPI_COMM_WORLD instead, as the framework did before (README, "Small-message latency"). Either way it measures on
+   MPI_COMM_WORLD all the same. */
 #include <mpi.h>
 #include "../include/huge_pages.h"
 #include <stdio.h>
@@ -43,10 +45,16 @@ int main(int argc, char **argv)
     int rank, ranks;
     int provided;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_SINGLE, &provided); /* the level the C# job asks for */
-    MPI_Comm duplicate = MPI_COMM_NULL;
-    const char *duplicate_world = getenv("PINGPONG_DUPLICATE_WORLD");
-    if (duplicate_world != NULL && strcmp(duplicate_world, "1") == 0)
-        MPI_Comm_dup(MPI_COMM_WORLD, &duplicate);
+    MPI_Comm private_communicator = MPI_COMM_NULL;
+    const char *making = getenv("PINGPONG_PRIVATE_COMMUNICATOR");
+    if (making != NULL && strcmp(making, "dup") == 0)
+        MPI_Comm_dup(MPI_COMM_WORLD, &private_communicator);
+    else if (making != NULL && strcmp(making, "create_group") == 0) {
+        MPI_Group everyone;
+        MPI_Comm_group(MPI_COMM_WORLD, &everyone);
+        MPI_Comm_create_group(MPI_COMM_WORLD, everyone, 0, &private_communicator);
+        MPI_Group_free(&everyone);
+    }
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     if (ranks != 2) {
@@ -94,8 +102,8 @@ int main(int argc, char **argv)
         munmap(buffer, BANDWIDTH_MAX);
     else
         free(buffer);
-    if (duplicate != MPI_COMM_NULL)
-        MPI_Comm_free(&duplicate);
+    if (private_communicator != MPI_COMM_NULL)
+        MPI_Comm_free(&private_communicator);
     MPI_Finalize();
     return 0;
 }

@@ -29,26 +29,28 @@ for implementation in "${IMPLEMENTATIONS[@]}"; do
     $1 == "bandwidth" && $2 == 4194304 { bandwidth = $NF }
     END { printf "%s: 8 B latency C#/C %.3f (target <= 1.10), 4 MiB bandwidth C#/C %.3f (target >= 0.95)\n",
           implementation, latency, bandwidth }' <<<"$table"
-  # The framework duplicates MPI_COMM_WORLD at start-up (its private communicator): C# against C alone and against C
-  # that does the same, alternately.
+  # The framework makes a private communicator of all ranks at start-up: C# against C alone, C that makes one the
+  # same way and C that duplicates MPI_COMM_WORLD, alternately.
   native="$REPO/jobs/PingPong/bin/c/$implementation/pingpong"
-  csharp="" plain="" duplicated=""
+  csharp="" plain="" grouped="" duplicated=""
   for ((round = 1; round <= ${BENCH_ROUNDS:-5}; round++)); do
     csharp+=$(bench_launch "$implementation" 2 dotnet "$DLL")$'\n'
     plain+=$(bench_launch "$implementation" 2 "$native")$'\n'
-    duplicated+=$(PINGPONG_DUPLICATE_WORLD=1 bench_launch "$implementation" 2 "$native")$'\n'
+    grouped+=$(PINGPONG_PRIVATE_COMMUNICATOR=create_group bench_launch "$implementation" 2 "$native")$'\n'
+    duplicated+=$(PINGPONG_PRIVATE_COMMUNICATOR=dup bench_launch "$implementation" 2 "$native")$'\n'
   done
   awk -v implementation="$implementation" '
     FNR == 1 { file++ }
     $1 == "latency" && $2 <= 64 { id = file SUBSEP $2; if (!(id in best) || $3 < best[id]) best[id] = $3; sizes[$2] }
     END {
-      printf "%s, half round trip in us, best of alternating runs: C# / C alone (ratio) / C with MPI_COMM_WORLD duplicated first (ratio)\n",
+      printf "%s, half round trip in us, best of alternating runs: C# / C alone (C#/C) / C with a communicator from MPI_Comm_create_group (C#/C) / C with MPI_COMM_WORLD duplicated (C#/C)\n",
         implementation
       for (size = 0; size <= 64; size = size ? size * 2 : 8)
         if (size in sizes)
-          printf "  %2d B  %.3f / %.3f (%.3f) / %.3f (%.3f)\n", size, best[1, size], best[2, size],
-            best[1, size] / best[2, size], best[3, size], best[1, size] / best[3, size]
-    }' <(echo "$csharp") <(echo "$plain") <(echo "$duplicated")
+          printf "  %2d B  %.3f / %.3f (%.3f) / %.3f (%.3f) / %.3f (%.3f)\n", size, best[1, size], best[2, size],
+            best[1, size] / best[2, size], best[3, size], best[1, size] / best[3, size], best[4, size],
+            best[1, size] / best[4, size]
+    }' <(echo "$csharp") <(echo "$plain") <(echo "$grouped") <(echo "$duplicated")
 done
 for implementation in "${IMPLEMENTATIONS[@]}"; do
   [ "$parts" != standard ] || continue

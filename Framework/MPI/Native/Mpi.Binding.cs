@@ -88,6 +88,7 @@ internal static unsafe partial class Mpi
         fixed (void* slot = &Comm_group) Bind(library, libraryName, nameof(Comm_group), slot);
         fixed (void* slot = &Comm_remote_group) Bind(library, libraryName, nameof(Comm_remote_group), slot);
         fixed (void* slot = &Comm_create) Bind(library, libraryName, nameof(Comm_create), slot);
+        fixed (void* slot = &Comm_create_group) Bind(library, libraryName, nameof(Comm_create_group), slot);
         fixed (void* slot = &Group_size) Bind(library, libraryName, nameof(Group_size), slot);
         fixed (void* slot = &Group_rank) Bind(library, libraryName, nameof(Group_rank), slot);
         fixed (void* slot = &Group_union) Bind(library, libraryName, nameof(Group_union), slot);

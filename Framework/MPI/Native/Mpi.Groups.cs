@@ -9,6 +9,7 @@ internal static unsafe partial class Mpi
     public static delegate* unmanaged<nint, void*, int> Comm_group;
     public static delegate* unmanaged<nint, void*, int> Comm_remote_group;
     public static delegate* unmanaged<nint, nint, void*, int> Comm_create;
+    public static delegate* unmanaged<nint, nint, int, void*, int> Comm_create_group;
     public static delegate* unmanaged<nint, int*, int> Group_size;
     public static delegate* unmanaged<nint, int*, int> Group_rank;
     public static GroupSetOperation Group_union;
