@@ -45,13 +45,13 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
             DynamicProcesses.AdoptParentAtStart();
     }
 
-    /// <summary>A copy of this communicator (same ranks, its own message space), private to the framework: payloads of serialized messages.</summary>
+    /// <summary>The framework's private copy of this communicator (same ranks, own message space), for the payloads of serialized messages.</summary>
     internal nint ShadowHandle { get; private set; }
 
     private static readonly Lock LiveShadowsGate = new();
     private static readonly HashSet<nint> LiveShadowHandles = [];
 
-    /// <summary>The private copies of every communicator of this process not yet freed (see <see cref="ShadowHandle"/>).</summary>
+    /// <summary>The private copies of every communicator not yet freed (see <see cref="ShadowHandle"/>).</summary>
     internal static nint[] LiveShadows()
     {
         lock (LiveShadowsGate)

@@ -47,8 +47,8 @@ public sealed class TaskFarm<TInput, TResult> : IDisposable
     /// <summary>
     /// Starts a farm of <paramref name="function"/> over <paramref name="communicator"/>. Collective: every rank
     /// calls it with the same options. On the coordinator it returns at once; on the other ranks it runs tasks until
-    /// the coordinator disposes its farm. Makes a communicator of the same ranks (MPI_Comm_create_group) for the farm's messages and
-    /// gathers the ranks' host names (MPI_Gather).
+    /// the coordinator disposes its farm. Makes a communicator of the same ranks (MPI_Comm_create_group) for the
+    /// farm's messages and gathers the ranks' host names (MPI_Gather).
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="communicator"/> or <paramref name="function"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the coordinator is not a rank, a negative chunk size or retry count, a time limit not positive).</exception>
