@@ -45,7 +45,7 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
             DynamicProcesses.AdoptParentAtStart();
     }
 
-    /// <summary>The framework's private copy of this communicator (same ranks, own message space), for the payloads of serialized messages.</summary>
+    /// <summary>The framework's private copy of this communicator (same ranks): payloads of serialized messages.</summary>
     internal nint ShadowHandle { get; private set; }
 
     private static readonly Lock LiveShadowsGate = new();
