@@ -29,13 +29,13 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     private int _peerLimit = -1;
     private int _selfDestination = int.MinValue;
 
-    private protected Communicator(CommHandle handle, bool predefined)
+    private protected Communicator(CommHandle handle, bool predefined, bool adopted = false)
     {
         Handle = handle.Value;
         _predefined = predefined;
         // Every communicator is created by all its processes together, so this is where the private copy that carries
         // the payloads of large serialized messages can be made (see SerializedMessages.cs).
-        ShadowHandle = Handle == 0 ? 0 : PrivateHandle(Handle, this is Intercommunicator).Value;
+        ShadowHandle = Handle == 0 ? 0 : PrivateHandle(Handle, duplicate: adopted || this is Intercommunicator).Value;
         if (ShadowHandle != 0)
         {
             lock (LiveShadowsGate)
@@ -259,17 +259,20 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
             return world;
         if (handle == abi.CommSelf)
             return self;
-        return Wrap(CommHandle.Adopt(handle));
+        return Wrap(CommHandle.Adopt(handle), adopted: true);
     }
 
-    /// <summary>An <see cref="Intracommunicator"/> or <see cref="Intercommunicator"/> as the handle is; null for none.</summary>
-    private static Communicator? Wrap(CommHandle handle)
+    /// <summary>
+    /// An <see cref="Intracommunicator"/> or <see cref="Intercommunicator"/> as the handle is; null for none.
+    /// <paramref name="adopted"/>: made by other code, so messages may have travelled on it already.
+    /// </summary>
+    private static Communicator? Wrap(CommHandle handle, bool adopted = false)
     {
         if (handle.Value == 0)
             return null;
         int inter = 0;
         Mpi.Check(Mpi.Comm_test_inter(handle.Value, &inter));
-        return inter != 0 ? new Intercommunicator(handle) : new Intracommunicator(handle, predefined: false);
+        return inter != 0 ? new Intercommunicator(handle) : new Intracommunicator(handle, predefined: false, adopted);
     }
 
     /// <summary>
@@ -315,17 +318,21 @@ public abstract unsafe partial class Communicator : IDisposable, ICloneable
     }
 
     /// <summary>
-    /// A communicator over the same processes in the same order, for the framework's own messages. An
-    /// intracommunicator's is made by MPI_Comm_create_group over its whole group, not by MPI_Comm_dup: Open MPI 4.1
-    /// agrees on a duplicate's context id with a nonblocking allreduce on the communicator, and once a communicator
-    /// has run a nonblocking collective every later poll of the progress engine also polls libnbc, for the rest of
-    /// the process (0-byte round trips 15% slower; README, "Small-message latency"). MPI_Comm_create_group agrees by
-    /// point-to-point messages. An intercommunicator's is a duplicate (MPI_Comm_create_group takes
-    /// intracommunicators only).
+    /// The private copy of a communicator (<see cref="ShadowHandle"/>): the same processes in the same order. For an
+    /// intracommunicator the framework has just made, on which no message has travelled yet, it is made by
+    /// MPI_Comm_create_group over the whole group, not by MPI_Comm_dup: Open MPI 4.1 agrees on a duplicate's context
+    /// id with a nonblocking allreduce on the communicator, and once a communicator has run a nonblocking collective
+    /// every later poll of the progress engine also polls libnbc, for the rest of the process (0-byte round trips 15%
+    /// slower; README, "Small-message latency"). MPI_Comm_create_group agrees by point-to-point messages, which Open
+    /// MPI sends on the communicator itself with the call's tag: where the program's messages may already travel they
+    /// would match them (so a task farm's communicator is a duplicate); on a new one, each rank's own messages come
+    /// after all of its part of the call, and MPI keeps their order. With <paramref name="duplicate"/> the copy is a
+    /// duplicate: an intercommunicator's (MPI_Comm_create_group takes intracommunicators only) and that of a handle
+    /// adopted from other code.
     /// </summary>
-    private protected static CommHandle PrivateHandle(nint handle, bool inter)
+    private static CommHandle PrivateHandle(nint handle, bool duplicate)
     {
-        if (inter)
+        if (duplicate)
             return DuplicateHandle(handle);
         long group = 0, copy = 0;
         Mpi.Check(Mpi.Comm_group(handle, &group));

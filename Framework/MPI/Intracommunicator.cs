@@ -9,15 +9,10 @@ namespace MPI;
 /// </summary>
 public unsafe partial class Intracommunicator : Communicator
 {
-    internal Intracommunicator(CommHandle handle, bool predefined) : base(handle, predefined) { }
+    internal Intracommunicator(CommHandle handle, bool predefined, bool adopted = false)
+        : base(handle, predefined, adopted) { }
 
     private protected override Communicator WrapDuplicate(CommHandle handle) => new Intracommunicator(handle, predefined: false);
-
-    /// <summary>
-    /// A communicator over the same ranks for the framework's own messages (a task farm's): as a duplicate, without
-    /// the attributes and without the lasting cost <see cref="Communicator.PrivateHandle"/> explains. Collective.
-    /// </summary>
-    internal Intracommunicator PrivateCopy() => new(PrivateHandle(LiveHandle, inter: false), predefined: false);
 
     /// <summary>
     /// Splits the communicator (MPI_Comm_split, collective): ranks that pass the same <paramref name="color"/> end up

@@ -47,8 +47,8 @@ public sealed class TaskFarm<TInput, TResult> : IDisposable
     /// <summary>
     /// Starts a farm of <paramref name="function"/> over <paramref name="communicator"/>. Collective: every rank
     /// calls it with the same options. On the coordinator it returns at once; on the other ranks it runs tasks until
-    /// the coordinator disposes its farm. Makes a communicator of the same ranks (MPI_Comm_create_group) for the
-    /// farm's messages and gathers the ranks' host names (MPI_Gather).
+    /// the coordinator disposes its farm. Duplicates the communicator (MPI_Comm_dup) for the farm's messages and
+    /// gathers the ranks' host names (MPI_Gather).
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="communicator"/> or <paramref name="function"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the coordinator is not a rank, a negative chunk size or retry count, a time limit not positive).</exception>
@@ -82,7 +82,7 @@ public sealed class TaskFarm<TInput, TResult> : IDisposable
                 $"A task farm needs MPI thread support Serialized or Multiple (its coordinator talks to the workers " +
                 $"from a thread of its own, and workers watch for cancellation on a timer), but MPI granted " +
                 $"{Environment.Threading}. Initialize MPI with Threading.Serialized (the default of Environment).");
-        var farm = communicator.PrivateCopy();
+        var farm = (Intracommunicator)communicator.Clone();
         farm.Serialization = communicator.Serialization;
         string[]? hosts = null;
         try

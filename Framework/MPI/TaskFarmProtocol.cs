@@ -7,7 +7,7 @@ using MPI.Native;
 namespace MPI;
 
 /// <summary>
-/// The messages of a task farm, all raw bytes on the farm's private copy of the caller's communicator.
+/// The messages of a task farm, all raw bytes on the farm's private duplicate of the caller's communicator.
 /// <list type="bullet">
 /// <item><see cref="WorkTag"/>, coordinator to worker: 16 bytes (<see cref="WorkKind"/>, task count, group id), then
 /// the inputs: raw memory for an unmanaged input type, else one length-prefixed serialized frame per input.</item>

@@ -1,10 +1,37 @@
 using MPI;
+using MPI.Native;
 
 namespace SpmdChecks;
 
 /// <summary>Duplicating, splitting and comparing communicators; their message spaces are separate.</summary>
-internal static class CommunicatorChecks
+internal static unsafe class CommunicatorChecks
 {
+    /// <summary>
+    /// A native communicator that already carries a message when the framework adopts it: making the adopted
+    /// communicator's private copy must not take that message (Open MPI sends MPI_Comm_create_group's own messages on
+    /// the communicator with the call's tag, where they would match the program's).
+    /// </summary>
+    [Check]
+    public static void AdoptingKeepsTheMessagesAlreadyUnderWay(Intracommunicator c)
+    {
+        if (c.Size == 1)
+            return; // a blocking MPI_Send to this rank itself would wait for the receive that follows it
+        long raw = 0;
+        Mpi.Check(Mpi.Comm_dup(c.Handle, &raw));
+        nint handle = Mpi.ReadHandle(&raw);
+        int last = c.Size - 1;
+        int[] sent = [1, 2, 3];
+        if (c.Rank == last)
+        {
+            fixed (int* p = sent)
+                Mpi.Check(Mpi.Send(p, sent.Length, Mpi.Abi.Datatypes.Int32, 0, 0, handle));
+        }
+        using var adopted = (Intracommunicator)Communicator.Adopt(handle)!;
+        if (c.Rank == 0)
+            Expect.Sequence(sent, adopted.Receive<int[]>(last, 0));
+        adopted.Barrier();
+    }
+
     [Check]
     public static void BarrierThroughTheBaseClass(Intracommunicator c)
     {

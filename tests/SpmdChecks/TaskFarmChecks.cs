@@ -279,6 +279,35 @@ internal static class TaskFarmChecks
         });
     }
 
+    /// <summary>
+    /// The program's own messages on the communicator a farm is started on arrive whole: one under way when the farm
+    /// starts, and one sent after it into a receive posted before. The farm's communicator must be made without
+    /// messages on the caller's (Open MPI's MPI_Comm_create_group sends its own there with its tag: they cut the
+    /// first message and the posted receive took theirs, so the farm never started).
+    /// </summary>
+    [Check]
+    public static void MessagesOnTheCallersCommunicatorArriveWhole(Intracommunicator c)
+    {
+        if (c.Size == 1)
+            return;
+        int last = c.Size - 1;
+        int[] early = [1, 2, 3], late = [4, 5, 6, 7];
+        if (c.Rank == last)
+            c.Send(early, 0, 0);
+        Farm<int, int>(c, (x, _) => 2 * x, new TaskFarmOptions(), farm => Expect.Sequence([2, 4, 6], farm.Map([1, 2, 3])));
+        if (c.Rank == 0)
+            Expect.Sequence(early, c.Receive<int[]>(last, 0));
+
+        var posted = new int[late.Length];
+        var receive = c.Rank == 0 ? c.ImmediateReceive(last, 0, posted) : null;
+        Farm<int, int>(c, (x, _) => x + 1, new TaskFarmOptions(), farm => Expect.Sequence([2], farm.Map([1])));
+        if (c.Rank == last)
+            c.Send(late, 0, 0);
+        receive?.Wait();
+        if (c.Rank == 0)
+            Expect.Sequence(late, posted);
+    }
+
     [Check]
     public static void ProgressCountsEveryTask(Intracommunicator c)
     {
