@@ -41,7 +41,6 @@ internal static unsafe class SelfSends
         }
     }
 
-    /// <summary>Before finalize: messages to self that were never received are cancelled, every copy freed.</summary>
     /// <summary>
     /// Completes the sends to self still pending on <paramref name="communicators"/> (every communicator when none is
     /// named), receiving and dropping each message no receive took.
