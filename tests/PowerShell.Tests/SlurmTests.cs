@@ -99,7 +99,7 @@ public sealed class SlurmTests
     public void SubmittedJobIsFollowedLikeAnyOtherAndTakesTheAllocationsHosts()
     {
         using var session = new PowerShellSession();
-        var item = session.RunClean("$j = Submit-ParallelBatchJob $p -ArgumentList 1000000 -Ranks 2 -Name pi-batch -Partition batch -Time ([TimeSpan]::FromMinutes(5)); $j | Wait-ParallelJob -Timeout 120 | Out-Null; $j",
+        var item = session.RunClean("$j = Submit-ParallelBatchJob $p -ArgumentList 1000000 -Ranks 2 -Name pi-batch -Partition batch -Time ([TimeSpan]::FromMinutes(5)) -MpiImplementation OpenMpi -AllowRunAsRoot; $j | Wait-ParallelJob -Timeout 120 | Out-Null; $j",
             ("p", Pi)).Single();
         var job = (PowerShellParallelJobView)item;
 
@@ -108,6 +108,7 @@ public sealed class SlurmTests
         Assert.That(job.Manifest.Batch!.BatchJobId, Is.Not.Null);
         Assert.That(FinalState(job.Manifest.Batch.BatchJobId!), Is.EqualTo("COMPLETED"));
         Assert.That(job.Manifest.CommandLine, Does.Contain($"--host {System.Environment.MachineName}:2"), "the allocation's hosts");
+        Assert.That(job.Manifest.CommandLine, Does.Contain(" --allow-run-as-root "), "Start-ParallelJob's -AllowRunAsRoot, taken by Submit-ParallelBatchJob too");
         var shares = session.RunClean("Receive-ParallelJob $j -Keep | Where-Object { $_.Properties.ContainsKey('Partial') }").Select(record => (LogRecord)record.BaseObject).ToList();
         Assert.That(shares.Select(record => record.Rank), Is.EquivalentTo(new int?[] { 0, 1 }));
         Assert.That(File.ReadAllText(Path.Combine(job.Directory, BatchJobs.ScriptFile)), Does.Contain("#SBATCH --partition=batch").And.Contain("#SBATCH --time=0-00:05:00"));
@@ -268,6 +269,12 @@ public sealed class SlurmTests
         Assert.That(refused.Exception, Is.TypeOf<SchedulerRefusedException>());
         Assert.That(refused.ToString(), Does.Contain("sbatch refused the job").And.Contain("partition"));
         Assert.That(refused.ErrorDetails.RecommendedAction, Does.Contain("partition"));
+
+        // More ranks than the whole cluster has CPUs: refused at once (cluster.sh's EnforcePartLimits), not queued for ever.
+        session.Run("Submit-ParallelBatchJob $p -Ranks 64", ("p", Pi));
+        var tooLarge = session.Errors.Single();
+        Assert.That(tooLarge.Exception, Is.TypeOf<SchedulerRefusedException>());
+        Assert.That(tooLarge.ToString(), Does.Contain("sbatch refused the job").And.Contain("More processors requested than permitted"));
 
         var path = System.Environment.GetEnvironmentVariable("PATH");
         try

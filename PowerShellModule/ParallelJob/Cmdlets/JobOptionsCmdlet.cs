@@ -35,6 +35,10 @@ public abstract class JobOptionsCmdlet : ParallelJobCmdlet
     [Parameter]
     public string? Name { get; set; }
 
+    /// <summary><para>Let Open MPI's mpiexec run as root (--allow-run-as-root); it refuses to otherwise, unless OMPI_ALLOW_RUN_AS_ROOT=1 and OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 are set.</para></summary>
+    [Parameter]
+    public SwitchParameter AllowRunAsRoot { get; set; }
+
     /// <summary>
     /// <paramref name="command"/> as a full path when it is a path (relative to the current location); a bare name
     /// as it is, to be looked up on PATH later.
@@ -59,6 +63,7 @@ public abstract class JobOptionsCmdlet : ParallelJobCmdlet
                 : GetUnresolvedProviderPathFromPSPath(WorkingDirectory),
             TimeLimit = TimeLimit,
             Name = Name,
+            AllowRunAsRoot = AllowRunAsRoot,
         };
         return StartupDeadline is { } deadline ? spec with { StartupDeadline = deadline } : spec;
     }

@@ -54,10 +54,6 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
     [Parameter]
     public SwitchParameter NoOversubscribe { get; set; }
 
-    /// <summary><para>Let Open MPI's mpiexec run as root (--allow-run-as-root); it refuses to otherwise, unless OMPI_ALLOW_RUN_AS_ROOT=1 and OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 are set.</para></summary>
-    [Parameter]
-    public SwitchParameter AllowRunAsRoot { get; set; }
-
     /// <summary><para>The command that starts ranks on other hosts, called as ssh is: agent host command (default: $env:SPMD_LAUNCH_AGENT, else ssh). Hosts are probed through it before the job starts.</para></summary>
     [Parameter]
     public string? LaunchAgent { get; set; }
@@ -115,7 +111,6 @@ public sealed class StartParallelJobCommand : JobSpecCmdlet
         return Spec(hosts, JobSpec.DefaultRanks(hosts)) with
         {
             AllowOversubscription = !NoOversubscribe,
-            AllowRunAsRoot = AllowRunAsRoot,
             LaunchAgent = LaunchAgent is null ? null : PathOrName(LaunchAgent),
         };
     }

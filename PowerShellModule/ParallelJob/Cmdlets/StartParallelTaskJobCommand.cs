@@ -56,10 +56,6 @@ public sealed class StartParallelTaskJobCommand : TaskFarmCmdlet
     [Parameter]
     public SwitchParameter NoOversubscribe { get; set; }
 
-    /// <summary><para>Let Open MPI's mpiexec run as root (--allow-run-as-root).</para></summary>
-    [Parameter]
-    public SwitchParameter AllowRunAsRoot { get; set; }
-
     /// <summary><para>The command that starts ranks on other hosts, called as ssh is: agent host command (default: $env:SPMD_LAUNCH_AGENT, else ssh).</para></summary>
     [Parameter]
     public string? LaunchAgent { get; set; }
@@ -86,7 +82,6 @@ public sealed class StartParallelTaskJobCommand : TaskFarmCmdlet
                 Job = spec.Job with
                 {
                     AllowOversubscription = !NoOversubscribe,
-                    AllowRunAsRoot = AllowRunAsRoot,
                     LaunchAgent = LaunchAgent is null ? null : PathOrName(LaunchAgent),
                 },
             };
