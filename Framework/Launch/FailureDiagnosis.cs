@@ -52,6 +52,14 @@ internal sealed class FailureDiagnosis(RankTracker tracker, MpiexecReports repor
         foreach (var (rank, info) in _ranks.Where(entry => !entry.Value.Finished && (entry.Value.Failure is null ||
             (stopRequested is not null && !tracker.OwnFailures.Contains(entry.Key)))).ToList())
             _ranks[rank] = info with { Failure = $"Ended without finishing when the job ended {state}.", EndedWithJob = true };
+        // A rank that had finished its work and was still waiting in MPI_Finalize for the others when the stop came
+        // completed its part, under either MPI (Hydra reports it as killed by the stop's SIGTERM, Open MPI not at all).
+        if (stopRequested is not null)
+        {
+            foreach (var (rank, info) in _ranks.Where(entry => entry.Value.Finished && !tracker.ExitCodes.ContainsKey(entry.Key)
+                && !tracker.OwnFailures.Contains(entry.Key)).ToList())
+                _ranks[rank] = info with { Failure = null, Note = $"Had finished its work; still in MPI_Finalize when the job ended {state}, and ended with it." };
+        }
         return new JobEnding(state, reason, exitCode, [.. _ranks.Values.OrderBy(info => info.Rank)]);
     }
 

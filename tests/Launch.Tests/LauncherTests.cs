@@ -181,6 +181,23 @@ public sealed class LauncherTests : StoreFixture
         AssertNothingLeft(job.Id);
     }
 
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void ARankThatFinishedBeforeTheTimeLimitCompletedUnderEitherMpi(MpiImplementation implementation)
+    {
+        // Rank 2 finishes and waits in MPI_Finalize for ranks 0 and 1, which never get there: the time limit ends all three.
+        var job = ParallelJob.Start(Spec(implementation, "1", "finish-early", "2") with { Ranks = 3, TimeLimit = TimeSpan.FromSeconds(8) }, Store).Wait(Deadline);
+
+        Assert.That(job, Is.Not.Null, "the job did not end");
+        Assert.That(job!.State, Is.EqualTo(JobState.TimedOut), job.Reason);
+        var finished = job.RankInfo.Single(rank => rank.Rank == 2);
+        Assert.That((finished.Finished, finished.Failure, finished.EndedWithJob), Is.EqualTo((true, (string?)null, false)),
+            "the rank that finished its work reads as failed or stopped");
+        Assert.That(finished.Note, Does.Contain("MPI_Finalize"));
+        Assert.That(job.RankInfo.Where(rank => rank.Rank != 2).Select(rank => rank.EndedWithJob), Is.All.True, "the ranks that never finished");
+        AssertNothingLeft(job.Id);
+    }
+
     // Ranks a stop or time limit ended were ended by the job's end, not failed (Hydra reports one of them as killed
     // by the SIGTERM the stop sent).
     private static void AssertEveryRankEndedWithTheJob(JobManifest job) =>

@@ -245,8 +245,9 @@ internal static partial class Scenarios
     /// while the others wait in a barrier, or exits with code 3 after finishing normally, or every rank hangs; or
     /// rank <paramref name="rank"/> exits mid-job (exit-now), aborts (abort, SIGABRT), gets SIGSEGV (segv), starts a
     /// process that outlives it (helper: holding its output open; detached: not), or hangs after saying it finished
-    /// (finalize-hang), or leaves a detached process before every rank hangs (detached-hang); or every rank waits for a
-    /// file to appear, then completes (after-file).
+    /// (finalize-hang), or leaves a detached process before every rank hangs (detached-hang), or finishes while every
+    /// other rank hangs (finish-early: it waits in MPI_Finalize for them); or every rank waits for a file to appear,
+    /// then completes (after-file).
     /// </summary>
     public static void LogJob(Intracommunicator world, int events, string ending, int rank)
     {
@@ -292,6 +293,7 @@ internal static partial class Scenarios
                 log.Information(MPI.Logging.JobContract.FinishedTemplate, rank);
                 Thread.Sleep(Timeout.Infinite);
                 break;
+            case "finish-early" when world.Rank != rank:
             case "hang":
                 Thread.Sleep(Timeout.Infinite);
                 break;
