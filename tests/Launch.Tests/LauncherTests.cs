@@ -183,13 +183,16 @@ public sealed class LauncherTests : StoreFixture
 
     [TestCase(MpiImplementation.OpenMpi)]
     [TestCase(MpiImplementation.Mpich)]
-    public void ARankThatFinishedBeforeTheTimeLimitCompletedUnderEitherMpi(MpiImplementation implementation)
+    public void ARankThatFinishedBeforeTheJobWasStoppedCompletedUnderEitherMpi(MpiImplementation implementation)
     {
-        // Rank 2 finishes and waits in MPI_Finalize for ranks 0 and 1, which never get there: the time limit ends all three.
-        var job = ParallelJob.Start(Spec(implementation, "1", "finish-early", "2") with { Ranks = 3, TimeLimit = TimeSpan.FromSeconds(8) }, Store).Wait(Deadline);
+        // Rank 2 finishes and waits in MPI_Finalize for ranks 0 and 1, which never get there; then the job is stopped.
+        using var running = ParallelJob.Start(Spec(implementation, "1", "finish-early", "2") with { Ranks = 3 }, Store);
+        Eventually.Holds(() => Store.Logs(running.Id).Read(new LogQuery { Rank = 2, Text = "Rank 2 finished" }).Count > 0, "rank 2 finished");
+        running.Stop();
+        var job = running.Wait(Deadline);
 
         Assert.That(job, Is.Not.Null, "the job did not end");
-        Assert.That(job!.State, Is.EqualTo(JobState.TimedOut), job.Reason);
+        Assert.That(job!.State, Is.EqualTo(JobState.Stopped), job.Reason);
         var finished = job.RankInfo.Single(rank => rank.Rank == 2);
         Assert.That((finished.Finished, finished.Failure, finished.EndedWithJob), Is.EqualTo((true, (string?)null, false)),
             "the rank that finished its work reads as failed or stopped");
