@@ -58,7 +58,7 @@ internal sealed class FailureDiagnosis(RankTracker tracker, MpiexecReports repor
         {
             foreach (var (rank, info) in _ranks.Where(entry => entry.Value.Finished && !tracker.ExitCodes.ContainsKey(entry.Key)
                 && !tracker.OwnFailures.Contains(entry.Key)).ToList())
-                _ranks[rank] = info with { Failure = null, Note = $"Had finished its work; still in MPI_Finalize when the job ended {state}, and ended with it." };
+                _ranks[rank] = info with { Failure = null, Note = $"Had finished its work and was waiting in MPI_Finalize for the other ranks when the job ended {state}." };
         }
         return new JobEnding(state, reason, exitCode, [.. _ranks.Values.OrderBy(info => info.Rank)]);
     }

@@ -214,6 +214,21 @@ public sealed class JobTests
         Assert.That(Directory.Exists(Path.Combine(JobStoreSetUp.Root, jobId)), Is.False);
     }
 
+    [Test]
+    public void ARankThatFinishedBeforeTheStopReadsCompletedAndSaysHowItEnded()
+    {
+        using var session = new PowerShellSession();
+        var item = session.RunClean("$j = Start-ParallelJob $p -ArgumentList logjob, 1, finish-early, 1 -Ranks 2 -MpiImplementation Mpich; $j", ("p", Program)).Single();
+        Eventually.Holds(() => session.RunClean("Receive-ParallelJob $j -Keep").Any(record => ((LogRecord)record.BaseObject).Message == "Rank 1 finished"),
+            "rank 1 finished");
+        session.RunClean("Stop-ParallelJob $j");
+
+        var ranks = Job(item).ChildJobs;
+        Assert.That(ranks.Select(rank => rank.JobStateInfo.State), Is.EqualTo(new[] { PSJobState.Stopped, PSJobState.Completed }));
+        // The table's Reason column and Format-List show StatusMessage.
+        Assert.That(ranks[1].StatusMessage, Does.Contain("finished its work").And.Contain("MPI_Finalize"));
+    }
+
     [TestCase("OpenMpi")]
     [TestCase("Mpich")]
     public void ProgramThatIsNoMpiProgramCompletesWithEveryRank(string implementation)

@@ -28,7 +28,7 @@ internal static partial class OpenMpi
         Refusals =
         [
             new("run as root", "Open MPI runs as root only when told it may: set OMPI_ALLOW_RUN_AS_ROOT=1 and " +
-                "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1, or AllowRunAsRoot on the job spec (Start-ParallelJob -AllowRunAsRoot)."),
+                "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1, or AllowRunAsRoot on the job spec (-AllowRunAsRoot of Start-ParallelJob, Start-ParallelTaskJob and Submit-ParallelBatchJob)."),
         ],
     };
 

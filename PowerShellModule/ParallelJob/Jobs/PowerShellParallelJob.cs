@@ -387,8 +387,8 @@ public sealed class RankJob : MpiJob
     /// <summary>Where the rank ran and how it ended, once known.</summary>
     public RankInfo? Info => _parent.Manifest.RankInfo.FirstOrDefault(info => info.Rank == Rank);
 
-    /// <summary>Why the rank failed or did not finish; empty for a rank that ended well or runs.</summary>
-    public override string StatusMessage => Info?.Failure ?? "";
+    /// <summary>Why the rank failed or did not finish; for a rank that ended well, the launcher's note on how it ended, if any; empty for one that runs.</summary>
+    public override string StatusMessage => Info?.Failure ?? Info?.Note ?? "";
 
     /// <summary>Whether the rank holds records not received yet.</summary>
     public override bool HasMoreData => Output.Count > 0 || Error.Count > 0;
