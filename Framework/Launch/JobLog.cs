@@ -31,7 +31,7 @@ public sealed class JobLog
         query ??= new LogQuery();
         var placed = WithHosts(_store.TryGet(_id));
         var records = Files(query)
-            .SelectMany(ReadFile)
+            .SelectMany(file => ReadPresent(file, 0).Records)
             .Select(placed)
             .Where(query.Matches)
             .OrderBy(record => record.Timestamp)
@@ -74,9 +74,14 @@ public sealed class JobLog
                 }
             }
         }
-        using var watcher = new JobStoreWatcher(_store, _id);
-        watcher.JobChanged += _ => Wake();
-        watcher.Missed += Wake;
+        using var watcher = Watch();
+        if (watcher is null)
+            manifest = null; // removed since it was read: what is left is read, and the following ends
+        else
+        {
+            watcher.JobChanged += _ => Wake();
+            watcher.Missed += Wake;
+        }
         while (true)
         {
             // Whether it ended is read before the records: what was written before the end is then read too.
@@ -92,8 +97,36 @@ public sealed class JobLog
         }
     }
 
-    /// <summary>Reads <paramref name="file"/> from byte <paramref name="offset"/>: its complete records, and where they end.</summary>
-    internal static (List<LogRecord> Records, long End) ReadFrom(string file, long offset)
+    // A watcher of the job's directory; null when the directory is gone.
+    private JobStoreWatcher? Watch()
+    {
+        try
+        {
+            return new JobStoreWatcher(_store, _id);
+        }
+        catch (ArgumentException) when (!Directory.Exists(_directory))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="file"/> from byte <paramref name="offset"/>: its complete records, and where they end; none
+    /// (ending at <paramref name="offset"/>) when the file is gone, its job removed while its log was read.
+    /// </summary>
+    internal static (List<LogRecord> Records, long End) ReadPresent(string file, long offset)
+    {
+        try
+        {
+            return ReadFrom(file, offset);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return ([], offset);
+        }
+    }
+
+    private static (List<LogRecord> Records, long End) ReadFrom(string file, long offset)
     {
         var (text, end) = RecordFiles.ReadCompleteLines(file, offset);
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -114,20 +147,33 @@ public sealed class JobLog
 
     // The record files, and for a batch job the output of its batch script (what the scheduler and the runner said,
     // which is all there is when the job failed before mpiexec started).
-    internal IEnumerable<string> Files(LogQuery query)
+    // The job may be removed while they are listed (or read): what is gone is not listed.
+    internal List<string> Files(LogQuery query)
     {
-        if (!Directory.Exists(_directory))
-            return [];
         // A farm's log is its attempts' logs.
         var attempts = Path.Combine(_directory, JobStore.AttemptsDirectory);
-        var directories = Directory.Exists(attempts) ? Directory.EnumerateDirectories(attempts).Prepend(_directory) : [_directory];
-        var files = directories.SelectMany(directory => Directory.EnumerateFiles(directory, "*.clef")).Where(file => query.Rank is null
-            || Path.GetFileName(file) == OutputFileName(query.Rank) || Path.GetFileName(file) == JobContract.RecordFile(query.Rank.Value));
+        var files = Listed(() => Directory.EnumerateDirectories(attempts)).Prepend(_directory)
+            .SelectMany(directory => Listed(() => Directory.EnumerateFiles(directory, "*.clef")))
+            .Where(file => query.Rank is null
+                || Path.GetFileName(file) == OutputFileName(query.Rank) || Path.GetFileName(file) == JobContract.RecordFile(query.Rank.Value))
+            .ToList();
         var batchOutput = Path.Combine(_directory, BatchJobs.OutputFile);
-        return query.Rank is null && File.Exists(batchOutput) ? files.Append(batchOutput) : files;
+        if (query.Rank is null && File.Exists(batchOutput))
+            files.Add(batchOutput);
+        return files;
     }
 
-    private static IEnumerable<LogRecord> ReadFile(string file) => ReadFrom(file, 0).Records;
+    private static List<string> Listed(Func<IEnumerable<string>> list)
+    {
+        try
+        {
+            return [.. list()];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+    }
 }
 
 /// <summary>Which records to read.</summary>

@@ -27,17 +27,11 @@ public sealed class JobLogCursor
         var batch = new List<LogRecord>();
         foreach (var file in _log.Files(_query))
         {
+            // A job removed while its log is read: what was read stands, and its follower sees it gone.
             _offsets.TryGetValue(file, out long offset);
-            try
-            {
-                var (records, end) = JobLog.ReadFrom(file, offset);
-                _offsets[file] = end;
-                batch.AddRange(records.Select(placed).Where(_query.Matches));
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                // The job was removed while its log was read: what was read stands, and its follower sees it gone.
-            }
+            var (records, end) = JobLog.ReadPresent(file, offset);
+            _offsets[file] = end;
+            batch.AddRange(records.Select(placed).Where(_query.Matches));
         }
         return [.. batch.OrderBy(record => record.Timestamp)];
     }

@@ -200,6 +200,42 @@ public sealed class StoreReadingTests : StoreFixture
             "the job's processes ending");
     }
 
+    // rm -rf of a job directory while its log is read, as a job's follower reads it on every change in the directory
+    // (the removal's own included): the readers give what they could read and throw nothing, and Follow ends. A
+    // follower that threw stopped following, and its job never ended for its waiters. Rounds, for the race to be hit.
+    [Test]
+    public void ReadingTheLogOfAJobWhoseDirectoryIsBeingRemovedThrowsNothing()
+    {
+        const string Line = "{\"@t\":\"2026-12-02T12:00:00.0000000Z\",\"@mt\":\"Event\",\"Rank\":0}\n";
+        for (int round = 0; round < 100; round++)
+        {
+            var id = $"removed-{round}";
+            Record(id, JobState.Running);
+            var directory = Store.JobDirectory(id);
+            var attempt = Path.Combine(directory, "attempts", $"{id}.1");
+            Directory.CreateDirectory(attempt);
+            for (int rank = 0; rank < 32; rank++)
+            {
+                File.WriteAllText(Path.Combine(directory, MPI.Logging.JobContract.RecordFile(rank)), Line);
+                File.WriteAllText(Path.Combine(attempt, MPI.Logging.JobContract.RecordFile(rank)), Line);
+            }
+            var log = Store.Logs(id);
+            var cursor = log.Cursor();
+            var following = Task.Run(async () => await log.Follow().CountAsync());
+            var removal = Task.Run(() => Directory.Delete(directory, recursive: true));
+            while (!removal.IsCompleted)
+            {
+                Assert.That(() => cursor.Next(null), Throws.Nothing, "following the log");
+                Assert.That(() => log.Read(), Throws.Nothing, "reading the log");
+            }
+            removal.GetAwaiter().GetResult();
+            Assert.That(following.Wait(Deadline), Is.True, "Follow did not end with the job's removal");
+            Assert.That(following.Result, Is.InRange(0, 64), "records followed");
+            Assert.That(cursor.Next(null), Is.Empty, "following the removed log");
+            Assert.That(log.Read(), Is.Empty, "reading the removed log");
+        }
+    }
+
     [Test]
     public void StoreUnderAFileIsUnwritableNotABadArgument()
     {
