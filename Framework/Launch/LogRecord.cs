@@ -43,7 +43,8 @@ public sealed partial record LogRecord(
 
     /// <summary>
     /// Reads one compact-JSON (CLEF) line as written to a job's log files; a line that is not one (output cut off
-    /// when a process was killed) becomes a plain record holding its text.
+    /// when a process was killed, JSON that is not a record, a record whose time or level is not text) becomes a
+    /// plain record holding its text.
     /// </summary>
     public static LogRecord FromClef(string line)
     {
@@ -51,7 +52,7 @@ public sealed partial record LogRecord(
         {
             return ParseClef(line);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             return new LogRecord(DateTimeOffset.MinValue, null, null, "Warning", line, LogPropertyDictionary.Empty, null);
         }

@@ -448,6 +448,9 @@ public sealed class TaskFarmJob : IDisposable
     {
         try
         {
+            // Its removal would go unseen otherwise until an attempt ended, and a restart would make it again.
+            if (!Directory.Exists(_directory))
+                throw new DirectoryNotFoundException("it was removed.");
             if (JobStore.ReadStopRequest(_directory) is { } force)
                 RequestStop(JobState.Stopped, "Stopped by the caller.", force);
             ReadResults();

@@ -31,6 +31,24 @@ public sealed class RecordAndSpecErrorTests : StoreFixture
         Assert.That(LogRecord.FromClef(line).Message, Is.EqualTo(message));
     }
 
+    // Lines a log file may hold that are not records (cut off, edited, written by something else): each reads as a
+    // warning holding its text, as the follower of a job reads it; a throw there stopped the following.
+    [TestCase("""{"@t":"2026-11-30T10:15""")]
+    [TestCase("""[1, 2]""")]
+    [TestCase("""42""")]
+    [TestCase("""{"@t":42,"@m":"time as a number"}""")]
+    [TestCase("""{"@t":"yesterday","@m":"time not a date"}""")]
+    [TestCase("""{"@t":"2026-11-30T10:15:00Z","@l":3,"@m":"level as a number"}""")]
+    [TestCase("""{"@t":"2026-11-30T10:15:00Z","@mt":["not", "text"]}""")]
+    [TestCase("""{"@t":"2026-11-30T10:15:00Z","@m":{"not":"text"}}""")]
+    [TestCase("""{"@t":"2026-11-30T10:15:00Z","@m":"x","@x":7}""")]
+    public void ALineThatIsNotARecordReadsAsAWarningHoldingIt(string line)
+    {
+        var record = LogRecord.FromClef(line);
+        Assert.That(record.Level, Is.EqualTo("Warning"));
+        Assert.That(record.Message, Is.EqualTo(line));
+    }
+
     [Test]
     public void PropertiesAreAReadOnlyHashtableToNonGenericCallers()
     {

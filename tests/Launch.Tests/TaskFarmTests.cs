@@ -199,6 +199,25 @@ public sealed class TaskFarmTests : StoreFixture
         Assert.That(Assert.Throws<JobSpecException>(() => TaskFarmJob.Resume(Store, farm.Id))!.Message, Does.Contain("Every task of farm"));
     }
 
+    // rm -rf of a running farm's directory, its attempts' with it: the farm ends Failed saying so, and restarts nothing
+    // (a restart makes the directory again, holding a farm no one can follow), and nothing of it is left running.
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void RemovingARunningFarmsDirectoryFailsTheFarmWithoutARestart(MpiImplementation implementation)
+    {
+        using var farm = TaskFarmJob.Start(Farm(implementation, Echo(0), WaitsFor(1, "never")), Store);
+        Eventually.Holds(() => File.Exists(Path.Combine(_scratch, "never.started")), "task 1 starting");
+
+        JobDirectory.Remove(Store.JobDirectory(farm.Id));
+        var final = RunToEnd(farm);
+
+        Assert.That(final.State, Is.EqualTo(JobState.Failed));
+        Assert.That(final.Reason, Does.Contain($"The farm's directory {Store.JobDirectory(farm.Id)} could not be read or written"));
+        Assert.That(final.Farm!.Attempts, Has.Count.EqualTo(1), "attempts");
+        Assert.That(Directory.Exists(Store.JobDirectory(farm.Id)), Is.False, "the farm's directory made again");
+        AssertNothingLeft(final);
+    }
+
     [TestCase(MpiImplementation.OpenMpi)]
     [TestCase(MpiImplementation.Mpich)]
     public void StoppedFarmKeepsItsResultsAndResumeRunsOnlyTheRest(MpiImplementation implementation)

@@ -192,7 +192,7 @@ public sealed class StoreReadingTests
         var job = view.Job;
         Eventually.Holds(() => view.State == "Running", "the job running");
 
-        Directory.Delete(view.Directory, recursive: true);
+        JobDirectory.Remove(view.Directory);
         session.RunClean("$null = Get-ParallelJob");
         var waited = session.RunClean("Wait-Job -Name removed -Timeout 60");
 
