@@ -75,13 +75,13 @@ public sealed class JobLog
             }
         }
         using var watcher = Watch();
-        if (watcher is null)
-            manifest = null; // removed since it was read: what is left is read, and the following ends
-        else
+        if (watcher is not null)
         {
             watcher.JobChanged += _ => Wake();
             watcher.Missed += Wake;
         }
+        else if (!Directory.Exists(_directory))
+            manifest = null; // removed since it was read: what is left is read, and the following ends
         while (true)
         {
             // Whether it ended is read before the records: what was written before the end is then read too.
@@ -97,14 +97,15 @@ public sealed class JobLog
         }
     }
 
-    // A watcher of the job's directory; null when the directory is gone.
+    // A watcher of the job's directory; null when the directory is gone, or the user's inotify instances are all taken
+    // (the job is then looked at every SafetyNet).
     private JobStoreWatcher? Watch()
     {
         try
         {
             return new JobStoreWatcher(_store, _id);
         }
-        catch (ArgumentException) when (!Directory.Exists(_directory))
+        catch (Exception e) when (e is IOException || (e is ArgumentException && !Directory.Exists(_directory)))
         {
             return null;
         }
@@ -146,8 +147,8 @@ public sealed class JobLog
     }
 
     // The record files, and for a batch job the output of its batch script (what the scheduler and the runner said,
-    // which is all there is when the job failed before mpiexec started).
-    // The job may be removed while they are listed (or read): what is gone is not listed.
+    // which is all there is when the job failed before mpiexec started). The job may be removed while they are listed
+    // (or read): what is gone is not listed.
     internal List<string> Files(LogQuery query)
     {
         // A farm's log is its attempts' logs.

@@ -40,7 +40,7 @@ public sealed class ParallelJob : IDisposable
     private readonly ManifestWriter _writer;
     private readonly MpiexecProcess _mpiexec;
     private readonly OrphanGuard _guard;
-    private readonly FileSystemWatcher _changes;
+    private readonly FileSystemWatcher? _changes;
     private readonly Timer _tick, _startup;
     private readonly Timer? _timeLimit;
     private readonly TaskCompletionSource<JobManifest> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -83,16 +83,7 @@ public sealed class ParallelJob : IDisposable
             CheckEnding();
         }), null, TailInterval, TailInterval);
         _exits.Exited += _ => Guarded(CheckEnding);
-        // Records are read as soon as a rank writes them, so the launcher knows every rank's process from its first
-        // moments, and a stop asked for by another process is acted on at once. A change reads the one file changed.
-        _changes = new FileSystemWatcher(_directory)
-        {
-            NotifyFilter = NotifyFilters.Size | NotifyFilters.LastWrite | NotifyFilters.FileName,
-        };
-        _changes.Changed += (_, change) => Guarded(() => OnChange(change.Name));
-        _changes.Created += (_, change) => Guarded(() => OnChange(change.Name));
-        _changes.Renamed += (_, change) => Guarded(() => OnChange(change.Name));
-        _changes.EnableRaisingEvents = true;
+        _changes = WatchDirectory();
         if (manifest.Spec.TimeLimit is { } limit)
             _timeLimit = new Timer(_ => RequestStop(JobState.TimedOut, $"The job exceeded its time limit of {limit}."), null, limit, Timeout.InfiniteTimeSpan);
         _ = _mpiexec.ReadOutput(Route).ContinueWith(_ =>
@@ -277,6 +268,31 @@ public sealed class ParallelJob : IDisposable
         }
     }
 
+    // Records are read as soon as a rank writes them, so the launcher knows every rank's process from its first
+    // moments, and a stop asked for by another process is acted on at once. A change reads the one file changed.
+    // Without a watcher (the user's inotify instances, 128 by default for all their processes, are taken) the tick
+    // reads every change, TailInterval later: mpiexec runs already, and must not be left unsupervised.
+    private FileSystemWatcher? WatchDirectory()
+    {
+        var watcher = new FileSystemWatcher(_directory)
+        {
+            NotifyFilter = NotifyFilters.Size | NotifyFilters.LastWrite | NotifyFilters.FileName,
+        };
+        watcher.Changed += (_, change) => Guarded(() => OnChange(change.Name));
+        watcher.Created += (_, change) => Guarded(() => OnChange(change.Name));
+        watcher.Renamed += (_, change) => Guarded(() => OnChange(change.Name));
+        try
+        {
+            watcher.EnableRaisingEvents = true;
+            return watcher;
+        }
+        catch (IOException)
+        {
+            watcher.Dispose();
+            return null;
+        }
+    }
+
     private void OnChange(string? name)
     {
         if (name == JobStore.StopRequestFile)
@@ -379,7 +395,7 @@ public sealed class ParallelJob : IDisposable
     {
         _startup.Dispose();
         _tick.Dispose();
-        _changes.Dispose();
+        _changes?.Dispose();
         _timeLimit?.Dispose();
     }
 

@@ -345,7 +345,8 @@ public sealed class TaskFarmJob : IDisposable
         {
             var attempt = StartAttempt(plan);
             var ended = await attempt.Completion.ConfigureAwait(false);
-            ReadResults();
+            // A last look (results, a stop asked for, the directory gone) before deciding on a restart.
+            Poll();
             lock (_gate)
             {
                 _attempt = null;

@@ -225,6 +225,33 @@ public sealed class StoreReadingTests : StoreFixture
         }
     }
 
+    // With no inotify instance left to the user, a job still runs, is followed (JobLog.Follow) and ends, and nothing of
+    // it is left: the launcher reads the ranks' records on its tick, the follower every SafetyNet. The launcher used to
+    // throw with mpiexec already running, leaving the job unsupervised.
+    [TestCase(MpiImplementation.OpenMpi)]
+    [TestCase(MpiImplementation.Mpich)]
+    public void WithEveryInotifyInstanceTakenAJobRunsIsFollowedAndEnds(MpiImplementation implementation)
+    {
+        var spec = LauncherTests.Spec(implementation, "2", "complete") with { Ranks = 2 };
+        JobManifest? final;
+        int followed;
+        using (var exhaustion = new InotifyExhaustion())
+        {
+            Assert.That(() => new FileSystemWatcher(StoreRoot) { EnableRaisingEvents = true }, Throws.InstanceOf<IOException>(),
+                $"a watcher made with {exhaustion.Taken} inotify instances taken");
+            using var job = ParallelJob.Start(spec, Store);
+            var following = Task.Run(async () => await Store.Logs(job.Id).Follow().CountAsync(record => record.Message.StartsWith("Event ", StringComparison.Ordinal)));
+            final = job.Wait(Deadline);
+            Assert.That(following.Wait(Deadline), Is.True, "Follow did not end with the job");
+            followed = following.Result;
+        }
+
+        Assert.That(final, Is.Not.Null, "the job did not end");
+        Assert.That(final!.State, Is.EqualTo(JobState.Completed), final.Reason);
+        Assert.That(followed, Is.EqualTo(4), "events followed");
+        Assert.That(Leftovers.Of(final.Id), Is.Empty);
+    }
+
     [Test]
     public void StoreUnderAFileIsUnwritableNotABadArgument()
     {
