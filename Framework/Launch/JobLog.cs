@@ -153,7 +153,9 @@ public sealed class JobLog
     {
         // A farm's log is its attempts' logs.
         var attempts = Path.Combine(_directory, JobStore.AttemptsDirectory);
-        var files = Listed(() => Directory.EnumerateDirectories(attempts)).Prepend(_directory)
+        // Looked for first: listing what is absent would throw, for every job that is not a farm, on every read.
+        var directories = Directory.Exists(attempts) ? Listed(() => Directory.EnumerateDirectories(attempts)).Prepend(_directory) : [_directory];
+        var files = directories
             .SelectMany(directory => Listed(() => Directory.EnumerateFiles(directory, "*.clef")))
             .Where(file => query.Rank is null
                 || Path.GetFileName(file) == OutputFileName(query.Rank) || Path.GetFileName(file) == JobContract.RecordFile(query.Rank.Value))
